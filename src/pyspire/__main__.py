@@ -1,0 +1,3 @@
+from pyspire.cli.main import main
+
+main()

@@ -1,0 +1,166 @@
+"""``DistributedApplication``: build the model, then run it until Ctrl+C.
+
+``run()`` is what ``apphost.py`` calls. It blocks, shows the console, and on Ctrl+C / SIGTERM stops
+every process gracefully (a second Ctrl+C kills at once). The same app can be started without a
+console from async code with :meth:`DistributedApplication.start` — the testing harness does that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyspire.console import ConsoleReporter
+from pyspire.executor import Configuration, Executor
+from pyspire.executor.environment import TelemetryEnv, no_telemetry
+from pyspire.model.builder import AppModel, AppModelBuilder, caller_directory
+from pyspire.model.resources import DEFAULT_LOG_BUFFER_LINES
+from pyspire.model.validation import validate
+from pyspire.orchestrator import Orchestrator
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How ``run()`` behaves; the CLI sets these before it executes the user's ``apphost.py``."""
+
+    show_output: bool = True
+    color: bool | None = None
+
+
+run_options: ContextVar[RunOptions] = ContextVar("pyspire_run_options", default=RunOptions())  # noqa: B039 - frozen
+
+#: Set by the testing harness: ``run()`` hands the app over instead of running it.
+_handoff: ContextVar[Callable[[DistributedApplication], None] | None] = ContextVar(
+    "pyspire_handoff", default=None
+)
+
+
+class AppHandedOff(BaseException):
+    """Raised by ``run()`` in harness mode to leave the user's ``apphost.py`` at that call.
+    A BaseException so that a broad ``except Exception`` in the app host cannot swallow it."""
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    """A started app: its executor (snapshots, values) and orchestrator (objects, logs)."""
+
+    app: DistributedApplication
+    executor: Executor
+    orchestrator: Orchestrator
+
+
+class DistributedApplicationBuilder(AppModelBuilder):
+    """Collects the app's resources (``add_executable``, ``add_parameter``, …); ``build()`` validates."""
+
+    def build(self) -> DistributedApplication:
+        """Validate the whole model (raising :class:`pyspire.ModelError` listing every problem) and
+        return the runnable app. Nothing has started yet."""
+        model = self.build_model()
+        validate(model)
+        return DistributedApplication(model)
+
+
+class DistributedApplication:
+    def __init__(self, model: AppModel) -> None:
+        self.model = model
+
+    @staticmethod
+    def create_builder(
+        args: Sequence[str] | None = None,
+        *,
+        app_dir: str | Path | None = None,
+        log_buffer_lines: int = DEFAULT_LOG_BUFFER_LINES,
+    ) -> DistributedApplicationBuilder:
+        """Start describing an app. Relative paths in it are relative to ``app_dir``, by default
+        the folder of the file that calls this (your ``apphost.py``)."""
+        folder = Path(app_dir) if app_dir is not None else caller_directory(2)
+        return DistributedApplicationBuilder(
+            folder, args if args is not None else sys.argv[1:], log_buffer_lines
+        )
+
+    @contextlib.asynccontextmanager
+    async def start(self, telemetry: TelemetryEnv = no_telemetry) -> AsyncIterator[RunningApp]:
+        """Start every resource; yields once all are handed to the orchestrator (not necessarily
+        running yet). Leaving stops everything and waits until every process is gone."""
+        configuration = Configuration(self.model.app_dir)
+        orchestrator = Orchestrator(self.model.log_buffer_lines)
+        async with orchestrator.running():
+            executor = Executor(self.model, orchestrator, configuration, telemetry)
+            async with executor.running():
+                try:
+                    yield RunningApp(self, executor, orchestrator)
+                finally:
+                    # Stop the processes while the executor still watches, so the final
+                    # snapshots say how each resource ended.
+                    await asyncio.shield(orchestrator.stop_all())
+
+    async def run_async(self, options: RunOptions | None = None, stop: asyncio.Event | None = None) -> int:
+        """Run until ``stop`` is set, or SIGINT / SIGTERM. Returns the process exit code."""
+        options = options or run_options.get()
+        stop = stop or asyncio.Event()
+        loop = asyncio.get_running_loop()
+        running: RunningApp | None = None
+        reporter: ConsoleReporter | None = None
+        interrupts = 0
+
+        def on_signal(signum: int) -> None:
+            nonlocal interrupts
+            interrupts += 1
+            if interrupts == 1:
+                if reporter is not None:
+                    reporter.message(
+                        f"{signal.Signals(signum).name}: stopping (again to kill at once)", "bold yellow"
+                    )
+                stop.set()
+            elif running is not None:
+                if reporter is not None:
+                    reporter.message("killing every process now", "bold red")
+                running.orchestrator.kill_now()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, on_signal, sig)
+        try:
+            async with self.start() as running:
+                reporter = ConsoleReporter(
+                    running.executor.snapshots,
+                    running.orchestrator.logs,
+                    options.show_output,
+                    color=options.color,
+                )
+                report = asyncio.create_task(reporter.report())
+                try:
+                    await stop.wait()
+                finally:
+                    report.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await report
+            if reporter is not None:
+                reporter.close()
+                reporter.summary("app stopped")
+            return 0
+        except Exception:
+            logging.getLogger("pyspire").exception("the app host failed")
+            return 1
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+    def run(self) -> None:
+        """Run the app until Ctrl+C, then exit the interpreter with the app host's exit code.
+
+        Under ``pyspire.testing.start(path)`` this hands the app to the harness instead."""
+        handoff = _handoff.get()
+        if handoff is not None:
+            handoff(self)
+            raise AppHandedOff()
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        code = asyncio.run(self.run_async())
+        if code:
+            sys.exit(code)

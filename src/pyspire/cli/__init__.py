@@ -1,0 +1,1 @@
+"""The ``pyspire`` command line."""

@@ -1,0 +1,149 @@
+"""What ``pyspire run`` shows in the terminal: a startup summary, state changes, resource output.
+
+Resource output can be very heavy (a million lines), so it bypasses rich and is written in one
+``write`` per batch, prefixed with the replica name in a colour per resource. Snapshots are
+already masked and logs already redacted, so nothing printed here can carry a secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from typing import TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from pyspire.executor.snapshots import ResourceSnapshot, SnapshotHub
+from pyspire.orchestrator.logs import LogBatch, LogStore
+
+_COLOURS = ["36", "35", "33", "32", "34", "96", "95", "93", "92", "94"]
+_STATE_STYLES = {
+    "Running": "green",
+    "Finished": "blue",
+    "Exited": "yellow",
+    "FailedToStart": "bold red",
+    "ValueMissing": "bold red",
+    "Waiting": "magenta",
+    "Stopping": "yellow",
+}
+_SETTLED = {"Running", "Finished", "Exited", "FailedToStart", "ValueMissing"}
+
+
+class ConsoleReporter:
+    def __init__(
+        self,
+        snapshots: SnapshotHub,
+        logs: LogStore,
+        show_output: bool = True,
+        stream: TextIO | None = None,
+        color: bool | None = None,
+    ) -> None:
+        self.snapshots = snapshots
+        self.logs = logs
+        self.show_output = show_output
+        self.stream = stream or sys.stdout
+        self.color = self.stream.isatty() if color is None else color
+        self.console = Console(
+            file=self.stream,
+            force_terminal=self.color,
+            no_color=not self.color,
+            highlight=False,
+            soft_wrap=True,
+        )
+        self._colours: dict[str, str] = {}
+        self._unsubscribe = None if not show_output else logs.subscribe(self._on_batch)
+        self._width = 0
+        self.started = time.monotonic()
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def message(self, text: str, style: str = "bold") -> None:
+        """An app-host message (not resource output)."""
+        self.console.print(f"[{style}]pyspire[/] {text}", markup=True, highlight=False)
+
+    def _style(self, state: str) -> str:
+        return _STATE_STYLES.get(state, "white")
+
+    def summary(self, title: str) -> None:
+        table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+        table.add_column("resource")
+        table.add_column("type")
+        table.add_column("state")
+        table.add_column("urls / details", overflow="fold")
+        for snap in self.snapshots.all():
+            details = " ".join(u.url for u in snap.urls) or (snap.state_message or "")
+            replicas = f" ×{len(snap.replicas)}" if len(snap.replicas) > 1 else ""
+            table.add_row(
+                snap.name,
+                snap.resource_type,
+                f"[{self._style(snap.state)}]{snap.state}[/]{replicas}",
+                details,
+            )
+        self.console.print(table)
+
+    async def report(self, settle_timeout: float = 3.0) -> None:
+        """Print the startup summary once resources settle, then every state change. Runs until cancelled."""
+        last: dict[str, str] = {}
+        summary_printed = False
+        deadline = time.monotonic() + settle_timeout
+
+        def settled() -> bool:
+            return all(s.state in _SETTLED for s in self.snapshots.all())
+
+        watcher = self.snapshots.watch(include_current=True).__aiter__()
+        while True:
+            timeout = max(0.0, deadline - time.monotonic()) if not summary_printed else None
+            try:
+                snap = await asyncio.wait_for(watcher.__anext__(), timeout)
+            except TimeoutError:
+                snap = None
+            if snap is not None:
+                if summary_printed and last.get(snap.name) != snap.state:
+                    self._state_change(snap)
+                last[snap.name] = snap.state
+            if not summary_printed and (settled() or time.monotonic() >= deadline):
+                elapsed = time.monotonic() - self.started
+                self.summary(f"app started in {elapsed:.2f}s — Ctrl+C stops everything")
+                summary_printed = True
+
+    def _state_change(self, snap: ResourceSnapshot) -> None:
+        extra = ""
+        if snap.exit_code is not None and snap.is_terminal:
+            extra = f" (exit code {snap.exit_code})"
+        if snap.state_message and snap.state in ("FailedToStart", "Waiting", "ValueMissing"):
+            extra += f": {snap.state_message}"
+        self.console.print(
+            f"[bold]pyspire[/] {snap.name} [{self._style(snap.state)}]{snap.state}[/]{extra}", highlight=False
+        )
+
+    # -- resource output -----------------------------------------------------------------------
+
+    def _prefix(self, batch: LogBatch) -> str:
+        label = batch.replica
+        self._width = max(self._width, len(label))
+        if not self.color:
+            return f"{label:<{self._width}} | "
+        colour = self._colours.setdefault(batch.resource, _COLOURS[len(self._colours) % len(_COLOURS)])
+        return f"\x1b[{colour}m{label:<{self._width}}\x1b[0m | "
+
+    def _on_batch(self, batch: LogBatch) -> None:
+        prefix = self._prefix(batch)
+        if batch.stream == "system":
+            text = "".join(
+                f"{prefix}\x1b[2m{line}\x1b[0m\n" if self.color else f"{prefix}{line}\n"
+                for line in batch.lines
+            )
+        else:
+            text = prefix + ("\n" + prefix).join(batch.lines) + "\n"
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (BrokenPipeError, ValueError):
+            self.close()
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None

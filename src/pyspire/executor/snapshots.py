@@ -1,0 +1,136 @@
+"""Resource snapshots: the immutable, versioned view of every resource that all readers share.
+
+The executor publishes a new snapshot for every change (state, replicas, URLs, env); the console,
+the testing harness and, later, the control API and dashboard only ever read snapshots. Secret
+environment values are already masked in a snapshot, so no reader can leak them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+MASK = "********"
+
+#: States after which a resource will not change again by itself.
+TERMINAL_STATES = frozenset({"Finished", "Exited", "FailedToStart"})
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    value: str
+    is_secret: bool = False
+
+
+@dataclass(frozen=True)
+class Url:
+    endpoint: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ReplicaSnapshot:
+    """One replica (Executable) of a resource."""
+
+    name: str
+    suffix: str
+    state: str
+    pid: int | None = None
+    exit_code: int | None = None
+    started_at: str | None = None
+    stopped_at: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """``type`` is e.g. ``Reference``; ``resource`` the other resource's name."""
+
+    resource: str
+    type: str
+
+
+@dataclass(frozen=True)
+class ResourceSnapshot:
+    """Everything known about one resource at one moment.
+
+    ``state`` is one of NotStarted, Waiting, Starting, Running, Stopping, Exited, Finished,
+    FailedToStart, ValueMissing. ``state_message`` says why (what it waits for, why it failed).
+    ``version`` increases with every publication across all resources.
+    """
+
+    name: str
+    resource_type: str
+    state: str = "NotStarted"
+    state_message: str | None = None
+    version: int = 0
+    exit_code: int | None = None
+    replicas: tuple[ReplicaSnapshot, ...] = ()
+    urls: tuple[Url, ...] = ()
+    env: tuple[EnvVar, ...] = ()
+    started_at: str | None = None
+    stopped_at: str | None = None
+    relationships: tuple[Relationship, ...] = ()
+    properties: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+    def env_dict(self) -> dict[str, str]:
+        return {e.name: e.value for e in self.env}
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class SnapshotHub:
+    """Holds the latest snapshot of each resource and streams every new one to watchers."""
+
+    def __init__(self) -> None:
+        self._current: dict[str, ResourceSnapshot] = {}
+        self._version = 0
+        self._watchers: set[asyncio.Queue[ResourceSnapshot]] = set()
+
+    def publish(self, name: str, **changes: Any) -> ResourceSnapshot:
+        """Publish ``name``'s snapshot with ``changes`` applied; a no-op change publishes nothing."""
+        current = self._current[name]
+        candidate = dataclasses.replace(current, **changes)
+        if candidate == current:
+            return current
+        self._version += 1
+        snapshot = dataclasses.replace(candidate, version=self._version)
+        self._current[name] = snapshot
+        for queue in self._watchers:
+            queue.put_nowait(snapshot)
+        return snapshot
+
+    def add(self, snapshot: ResourceSnapshot) -> None:
+        self._version += 1
+        self._current[snapshot.name] = dataclasses.replace(snapshot, version=self._version)
+
+    def get(self, name: str) -> ResourceSnapshot:
+        try:
+            return self._current[name]
+        except KeyError:
+            raise KeyError(f"no resource named {name!r}") from None
+
+    def all(self) -> list[ResourceSnapshot]:
+        return list(self._current.values())
+
+    async def watch(self, include_current: bool = True) -> AsyncIterator[ResourceSnapshot]:
+        """Yield every published snapshot (first the current ones, when asked)."""
+        queue: asyncio.Queue[ResourceSnapshot] = asyncio.Queue()
+        if include_current:
+            for snapshot in self._current.values():
+                queue.put_nowait(snapshot)
+        self._watchers.add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._watchers.discard(queue)

@@ -1,0 +1,52 @@
+"""The app model: resources, annotations, values and builders. Pure data; no I/O."""
+
+from pyspire.model.annotations import (
+    ArgsCallbackContext,
+    EnvironmentCallbackContext,
+)
+from pyspire.model.builder import (
+    AppModel,
+    AppModelBuilder,
+    ConnectionStringBuilder,
+    ExecutableBuilder,
+    ParameterBuilder,
+    ResourceBuilder,
+)
+from pyspire.model.endpoints import AllocatedEndpoint, EndpointAnnotation, EndpointPart, EndpointReference
+from pyspire.model.errors import ModelError, ModelProblem, ResolutionError
+from pyspire.model.resources import (
+    ConfiguredValueResource,
+    ConnectionStringResource,
+    ExecutableResource,
+    ParameterResource,
+    Resource,
+)
+from pyspire.model.values import ReferenceExpression, Value, ValueContext, ValueProvider, expr
+
+__all__ = [
+    "AllocatedEndpoint",
+    "AppModel",
+    "AppModelBuilder",
+    "ArgsCallbackContext",
+    "ConfiguredValueResource",
+    "ConnectionStringBuilder",
+    "ConnectionStringResource",
+    "EndpointAnnotation",
+    "EndpointPart",
+    "EndpointReference",
+    "EnvironmentCallbackContext",
+    "ExecutableBuilder",
+    "ExecutableResource",
+    "ModelError",
+    "ModelProblem",
+    "ParameterBuilder",
+    "ParameterResource",
+    "ReferenceExpression",
+    "ResolutionError",
+    "Resource",
+    "ResourceBuilder",
+    "Value",
+    "ValueContext",
+    "ValueProvider",
+    "expr",
+]

@@ -1,0 +1,302 @@
+"""Builders: the chainable, typed API users write their ``apphost.py`` with.
+
+Every method only records annotations on its resource and returns the builder, so a whole app can
+be described in one expression per resource. Nothing starts and nothing is checked for I/O here;
+the model is validated as a whole by ``build()``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, Literal, Self, TypeVar, overload
+
+from pyspire.model.annotations import (
+    ArgsAnnotation,
+    ArgsCallback,
+    ArgsCallbackAnnotation,
+    EnvironmentAnnotation,
+    EnvironmentCallback,
+    EnvironmentCallbackAnnotation,
+    LogBufferAnnotation,
+    ReferenceAnnotation,
+    ReplicasAnnotation,
+    StopGracePeriodAnnotation,
+    WorkingDirectoryAnnotation,
+)
+from pyspire.model.endpoints import EndpointAnnotation, EndpointReference
+from pyspire.model.resources import (
+    DEFAULT_LOG_BUFFER_LINES,
+    ConfiguredValueResource,
+    ConnectionStringResource,
+    ExecutableResource,
+    ParameterResource,
+    Resource,
+)
+from pyspire.model.values import ValueProvider, as_value
+
+R = TypeVar("R", bound=Resource)
+C = TypeVar("C", bound=ConfiguredValueResource)
+
+
+@dataclass(frozen=True)
+class AppModel:
+    """The finished description of an app: what ``build()`` validates and the executor runs."""
+
+    resources: tuple[Resource, ...]
+    app_dir: Path
+    args: tuple[str, ...] = ()
+    log_buffer_lines: int = DEFAULT_LOG_BUFFER_LINES
+
+    def get(self, name: str) -> Resource:
+        for resource in self.resources:
+            if resource.name == name:
+                return resource
+        raise KeyError(f"no resource named {name!r} in the app model")
+
+
+class ResourceBuilder(Generic[R]):
+    """Records annotations on one resource. Every ``with_*`` method returns the builder."""
+
+    def __init__(self, app: AppModelBuilder, resource: R) -> None:
+        self.app = app
+        self.resource = resource
+
+    @property
+    def name(self) -> str:
+        return self.resource.name
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.resource.name!r})"
+
+
+class ConfiguredValueBuilder(ResourceBuilder[C]):
+    """Builder of a parameter or connection string; usable wherever a value is expected."""
+
+    @property
+    def value_provider(self) -> ValueProvider:
+        return self.resource
+
+
+class ParameterBuilder(ConfiguredValueBuilder[ParameterResource]):
+    """Builder returned by ``add_parameter``."""
+
+
+class ConnectionStringBuilder(ConfiguredValueBuilder[ConnectionStringResource]):
+    """Builder returned by ``add_connection_string``."""
+
+
+def _target_resource(target: object, what: str) -> tuple[Resource, str | None]:
+    """Accept a builder, a resource or an endpoint reference as a ``with_reference`` target."""
+    if isinstance(target, ResourceBuilder):
+        return target.resource, None
+    if isinstance(target, Resource):
+        return target, None
+    if isinstance(target, EndpointReference):
+        return target.resource, target.endpoint_name
+    raise TypeError(
+        f"{what}: expected a resource builder or an endpoint reference, got {type(target).__name__}"
+    )
+
+
+class ExecutableBuilder(ResourceBuilder[ExecutableResource]):
+    """Builder returned by ``add_executable``: environment, arguments, endpoints, replicas."""
+
+    # -- environment and arguments -------------------------------------------------------------
+
+    @overload
+    def with_env(self, name: str, value: object) -> Self: ...
+
+    @overload
+    def with_env(self, name: EnvironmentCallback) -> Self: ...
+
+    def with_env(self, name: str | EnvironmentCallback, value: object = None) -> Self:
+        """Set an environment variable, or register a callback that sets several.
+
+        ``value`` is a string, a number, a parameter, a connection string, an endpoint reference or
+        part, or a ``ReferenceExpression``. The callback form receives an
+        ``EnvironmentCallbackContext`` whose ``env`` dict it fills; it may be async.
+        """
+        if callable(name) and not isinstance(name, str):
+            if value is not None:
+                raise TypeError(f"resource '{self.name}': with_env(callback) takes no value")
+            self.resource.annotations.append(EnvironmentCallbackAnnotation(name))
+            return self
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"resource '{self.name}': with_env needs a variable name or a callback")
+        if value is None:
+            raise TypeError(f"resource '{self.name}': with_env({name!r}) needs a value")
+        self.resource.annotations.append(
+            EnvironmentAnnotation(name, as_value(value, what=f"resource '{self.name}' with_env({name!r})"))
+        )
+        return self
+
+    def with_args(self, *args: object) -> Self:
+        """Append command-line arguments (same value kinds as ``with_env``), or pass one callback
+        receiving an ``ArgsCallbackContext`` whose ``args`` list it extends; it may be async."""
+        if len(args) == 1 and callable(args[0]) and not isinstance(args[0], ValueProvider | str):
+            callback: ArgsCallback = args[0]
+            self.resource.annotations.append(ArgsCallbackAnnotation(callback))
+            return self
+        values = tuple(as_value(a, what=f"resource '{self.name}' with_args") for a in args)
+        self.resource.annotations.append(ArgsAnnotation(values))
+        return self
+
+    def with_working_dir(self, path: str | Path) -> Self:
+        """Start the processes in ``path`` (relative to the app host's folder)."""
+        self.resource.annotations.append(WorkingDirectoryAnnotation(self.app.resolve_path(path)))
+        return self
+
+    # -- endpoints -----------------------------------------------------------------------------
+
+    def with_endpoint(
+        self,
+        name: str,
+        port: int | None = None,
+        target_port: int | None = None,
+        scheme: str = "tcp",
+        protocol: Literal["tcp", "udp"] = "tcp",
+        env: str | None = None,
+        proxied: bool = True,
+        target_host: str = "localhost",
+    ) -> Self:
+        """Declare an endpoint. Proxied (the default): clients connect to the proxy on ``port``
+        (random when ``None``) and the process listens on ``target_port`` (allocated when
+        ``None``). Proxyless: the process listens on ``port`` itself. ``env`` names a variable
+        that receives the port the process must listen on."""
+        self.resource.annotations.append(
+            EndpointAnnotation(
+                name=name,
+                scheme=scheme,
+                protocol=protocol,
+                port=port,
+                target_port=target_port,
+                env=env,
+                proxied=proxied,
+                target_host=target_host,
+            )
+        )
+        return self
+
+    def with_http_endpoint(
+        self,
+        port: int | None = None,
+        target_port: int | None = None,
+        name: str | None = None,
+        env: str | None = None,
+        proxied: bool = True,
+    ) -> Self:
+        """An HTTP endpoint, named ``http`` unless ``name`` is given."""
+        return self.with_endpoint(
+            name or "http", port=port, target_port=target_port, scheme="http", env=env, proxied=proxied
+        )
+
+    def with_https_endpoint(
+        self,
+        port: int | None = None,
+        target_port: int | None = None,
+        name: str | None = None,
+        env: str | None = None,
+        proxied: bool = True,
+    ) -> Self:
+        """An HTTPS endpoint, named ``https`` unless ``name`` is given (the process terminates TLS)."""
+        return self.with_endpoint(
+            name or "https", port=port, target_port=target_port, scheme="https", env=env, proxied=proxied
+        )
+
+    def get_endpoint(self, name: str) -> EndpointReference:
+        """A reference to endpoint ``name``; its ``url``, ``host``, ``port``, ``target_port`` and
+        ``scheme`` are value providers."""
+        return EndpointReference(self.resource, name)
+
+    # -- relationships and scale ---------------------------------------------------------------
+
+    def with_reference(self, resource: object, connection_name: str | None = None) -> Self:
+        """Give this resource what it needs to reach ``resource``: ``services__…``/``NAME_ENDPOINT``
+        variables for endpoints, ``ConnectionStrings__…`` for connection strings."""
+        target, endpoint_name = _target_resource(resource, f"resource '{self.name}' with_reference")
+        self.resource.annotations.append(ReferenceAnnotation(target, connection_name, endpoint_name))
+        return self
+
+    def with_replicas(self, count: int) -> Self:
+        """Run ``count`` copies of the process behind the resource's proxies."""
+        self.resource.annotations.append(ReplicasAnnotation(count))
+        return self
+
+    def with_stop_grace_period(self, seconds: float) -> Self:
+        """Seconds between SIGTERM and SIGKILL when stopping (default 10)."""
+        self.resource.annotations.append(StopGracePeriodAnnotation(float(seconds)))
+        return self
+
+    def with_log_buffer(self, lines: int) -> Self:
+        """Keep the last ``lines`` output lines of this resource (default: the app's setting)."""
+        self.resource.annotations.append(LogBufferAnnotation(lines))
+        return self
+
+
+class AppModelBuilder:
+    """Collects resources. ``DistributedApplication.create_builder()`` returns a subclass that can
+    ``build()`` a runnable app."""
+
+    def __init__(
+        self,
+        app_dir: Path,
+        args: Sequence[str] = (),
+        log_buffer_lines: int = DEFAULT_LOG_BUFFER_LINES,
+    ) -> None:
+        self.app_dir = app_dir.resolve()
+        self.args = tuple(args)
+        self.log_buffer_lines = log_buffer_lines
+        self.resources: list[Resource] = []
+
+    def resolve_path(self, path: str | Path) -> Path:
+        """Relative paths in the model are relative to the app host's folder, not the cwd."""
+        candidate = Path(path).expanduser()
+        return candidate if candidate.is_absolute() else (self.app_dir / candidate).resolve()
+
+    def add_resource(self, builder: ResourceBuilder[Any]) -> None:
+        """Add a resource built elsewhere (integrations use this with their own builders)."""
+        self.resources.append(builder.resource)
+
+    def add_executable(
+        self, name: str, command: str, working_dir: str | Path, *args: object
+    ) -> ExecutableBuilder:
+        """A process: ``command`` started in ``working_dir`` (relative to the app host) with ``args``."""
+        resource = ExecutableResource(name, command, self.resolve_path(working_dir))
+        builder = ExecutableBuilder(self, resource)
+        if args:
+            builder.with_args(*args)
+        self.resources.append(resource)
+        return builder
+
+    def add_parameter(self, name: str, value: str | None = None, secret: bool = False) -> ParameterBuilder:
+        """A value supplied at run time: ``value`` here, else ``Parameters__<name>`` in the
+        environment, else ``.pyspire/settings.json``. Secret values are masked everywhere."""
+        resource = ParameterResource(name, value, secret)
+        self.resources.append(resource)
+        return ParameterBuilder(self, resource)
+
+    def add_connection_string(self, name: str) -> ConnectionStringBuilder:
+        """A connection string to an existing service: ``ConnectionStrings__<name>`` in the
+        environment or ``.pyspire/settings.json``."""
+        resource = ConnectionStringResource(name, None, secret=True)
+        self.resources.append(resource)
+        return ConnectionStringBuilder(self, resource)
+
+    def build_model(self) -> AppModel:
+        """Freeze the collected resources into an :class:`AppModel` (validation is separate)."""
+        return AppModel(tuple(self.resources), self.app_dir, self.args, self.log_buffer_lines)
+
+
+def caller_directory(depth: int = 2) -> Path:
+    """The folder of the file that called into pyspire ``depth`` frames up (the ``apphost.py``),
+    so relative paths work however the app host is started."""
+    frame = inspect.currentframe()
+    for _ in range(depth):
+        if frame is None:
+            break
+        frame = frame.f_back
+    filename = frame.f_globals.get("__file__") if frame is not None else None
+    return Path(filename).resolve().parent if filename else Path.cwd()

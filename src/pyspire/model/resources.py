@@ -1,0 +1,134 @@
+"""Resources: the named things an app is made of."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar, TypeVar
+
+from pyspire.model.annotations import (
+    Annotation,
+    LogBufferAnnotation,
+    ReplicasAnnotation,
+    StopGracePeriodAnnotation,
+    WorkingDirectoryAnnotation,
+)
+from pyspire.model.endpoints import EndpointAnnotation
+from pyspire.model.values import ValueContext
+
+A = TypeVar("A", bound=Annotation)
+
+DEFAULT_STOP_GRACE_PERIOD = 10.0
+DEFAULT_LOG_BUFFER_LINES = 10_000
+
+
+class Resource:
+    """A named part of the app: a name plus the annotations its builder recorded.
+
+    Compared by identity: two resources with the same name are a validation error, not equal.
+    """
+
+    resource_type: ClassVar[str] = "Resource"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.annotations: list[Annotation] = []
+
+    def annotations_of(self, kind: type[A]) -> list[A]:
+        """Every annotation of ``kind``, in the order recorded."""
+        return [a for a in self.annotations if isinstance(a, kind)]
+
+    def last_annotation(self, kind: type[A]) -> A | None:
+        """The most recent annotation of ``kind``: later builder calls override earlier ones."""
+        found = self.annotations_of(kind)
+        return found[-1] if found else None
+
+    @property
+    def endpoints(self) -> list[EndpointAnnotation]:
+        return self.annotations_of(EndpointAnnotation)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+class ExecutableResource(Resource):
+    """A process the app host starts: ``command`` with arguments, in ``working_dir``."""
+
+    resource_type: ClassVar[str] = "Executable"
+
+    def __init__(self, name: str, command: str, working_dir: Path) -> None:
+        super().__init__(name)
+        self.command = command
+        self.annotations.append(WorkingDirectoryAnnotation(working_dir))
+
+    @property
+    def working_dir(self) -> Path:
+        found = self.last_annotation(WorkingDirectoryAnnotation)
+        assert found is not None  # recorded by the constructor
+        return found.path
+
+    @property
+    def replicas(self) -> int:
+        found = self.last_annotation(ReplicasAnnotation)
+        return found.count if found else 1
+
+    @property
+    def stop_grace_period(self) -> float:
+        found = self.last_annotation(StopGracePeriodAnnotation)
+        return found.seconds if found else DEFAULT_STOP_GRACE_PERIOD
+
+    @property
+    def log_buffer_lines(self) -> int | None:
+        found = self.last_annotation(LogBufferAnnotation)
+        return found.lines if found else None
+
+
+class ConfiguredValueResource(Resource):
+    """A resource whose value comes from configuration (parameters, connection strings).
+
+    It is a value provider: pass it to ``with_env`` or an expression and it resolves to its value.
+    """
+
+    config_section: ClassVar[str] = ""
+
+    def __init__(self, name: str, value: str | None, secret: bool) -> None:
+        super().__init__(name)
+        self.default_value = value
+        self.secret = secret
+
+    @property
+    def is_secret(self) -> bool:
+        return self.secret
+
+    @property
+    def config_key(self) -> str:
+        """The environment variable that supplies the value (Aspire's convention)."""
+        return f"{self.config_section}__{self.name}"
+
+    def describe(self) -> str:
+        return f"{self.resource_type.lower()} {self.name}"
+
+    async def resolve(self, ctx: ValueContext) -> str:
+        return await ctx.configured_value(self)
+
+
+class ParameterResource(ConfiguredValueResource):
+    """A value supplied by whoever runs the app: ``Parameters__<name>`` or ``.pyspire/settings.json``."""
+
+    resource_type: ClassVar[str] = "Parameter"
+    config_section: ClassVar[str] = "Parameters"
+
+    def describe(self) -> str:
+        return f"parameter {self.name}"
+
+
+class ConnectionStringResource(ConfiguredValueResource):
+    """A connection string to something outside the app: ``ConnectionStrings__<name>``.
+
+    Secret by default, since connection strings usually carry credentials.
+    """
+
+    resource_type: ClassVar[str] = "ConnectionString"
+    config_section: ClassVar[str] = "ConnectionStrings"
+
+    def describe(self) -> str:
+        return f"connection string {self.name}"

@@ -1,0 +1,164 @@
+"""Values that are known only while the app runs: parameters, endpoint parts, expressions.
+
+A *value provider* is anything whose string value the app host resolves just before a resource
+starts (an allocated port, a parameter read from configuration). Builder methods accept plain
+strings and value providers alike and only record them; resolution happens in the executor, which
+passes a :class:`ValueContext` so the model itself never does I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from pyspire.model.endpoints import AllocatedEndpoint, EndpointReference
+    from pyspire.model.resources import Resource
+
+
+class ValueContext(Protocol):
+    """What a value provider may ask of the app host while it resolves.
+
+    ``consumer`` is the resource whose environment or arguments are being resolved: the same
+    endpoint resolves differently for a host process than for a container.
+    """
+
+    @property
+    def consumer(self) -> Resource: ...
+
+    async def endpoint(self, ref: EndpointReference) -> AllocatedEndpoint:
+        """The endpoint's allocated address, waiting for the allocation if it is not done yet."""
+        ...
+
+    async def configured_value(self, resource: Resource) -> str:
+        """A parameter's or connection string's value, waiting while it is missing."""
+        ...
+
+
+@runtime_checkable
+class ValueProvider(Protocol):
+    """Something whose string value is resolved at run time."""
+
+    @property
+    def is_secret(self) -> bool:
+        """Whether the resolved value must be masked in snapshots and kept out of all output."""
+        ...
+
+    def describe(self) -> str:
+        """A short description for messages ("endpoint api/http port"), never the value itself."""
+        ...
+
+    async def resolve(self, ctx: ValueContext) -> str:
+        """Produce the value for ``ctx.consumer``."""
+        ...
+
+
+#: What builder methods accept wherever a value is expected.
+Value = str | int | float | ValueProvider
+
+
+class ValueSource(Protocol):
+    """Anything (a resource builder, say) that stands for a value provider."""
+
+    @property
+    def value_provider(self) -> ValueProvider: ...
+
+
+def as_value(value: object, *, what: str) -> str | ValueProvider:
+    """Normalise a user-supplied value: strings stay, numbers become strings, builders unwrap.
+
+    Raises ``TypeError`` naming ``what`` (e.g. "with_env('PORT')") when the value has no meaning.
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, ValueProvider):
+        return value
+    provider = getattr(value, "value_provider", None)
+    if isinstance(provider, ValueProvider):
+        return provider
+    raise TypeError(
+        f"{what}: {type(value).__name__} is not a value; pass a string, a number, a parameter, "
+        "a connection string, an endpoint reference or part, or a ReferenceExpression"
+    )
+
+
+async def resolve_value(value: str | ValueProvider, ctx: ValueContext) -> str:
+    """Resolve a normalised value (see :func:`as_value`)."""
+    if isinstance(value, str):
+        return value
+    return await value.resolve(ctx)
+
+
+def value_is_secret(value: str | ValueProvider) -> bool:
+    """Whether a normalised value is secret (literals never are)."""
+    return not isinstance(value, str) and value.is_secret
+
+
+_PLACEHOLDER = re.compile(r"\{(\d*)\}")
+
+
+@dataclass(frozen=True)
+class ReferenceExpression:
+    """Literal text joined with value providers, resolved as one string.
+
+    Build one with :func:`expr` (parts in order) or :meth:`format` (``{}`` placeholders)::
+
+        url = expr("redis://", cache_ep.host, ":", cache_ep.port)
+        conn = ReferenceExpression.format("Host={};Port={}", ep.host, ep.port)
+
+    The expression is secret when any part is, so a password inside a connection string is masked.
+    """
+
+    parts: tuple[str | ValueProvider, ...]
+
+    @classmethod
+    def format(cls, template: str, *values: object) -> ReferenceExpression:
+        """Fill ``{}`` / ``{0}`` placeholders in ``template`` with ``values`` (``{{``/``}}`` escape)."""
+        parts: list[str | ValueProvider] = []
+        auto_index = 0
+        position = 0
+        text = template.replace("{{", "\0").replace("}}", "\1")
+        for match in _PLACEHOLDER.finditer(text):
+            parts.append(text[position : match.start()])
+            if match.group(1):
+                index = int(match.group(1))
+            else:
+                index = auto_index
+                auto_index += 1
+            if index >= len(values):
+                raise IndexError(
+                    f"ReferenceExpression.format: placeholder {match.group(0)} in {template!r} has no value"
+                )
+            parts.append(as_value(values[index], what=f"ReferenceExpression.format({template!r})"))
+            position = match.end()
+        parts.append(text[position:])
+        unescaped = [p.replace("\0", "{").replace("\1", "}") if isinstance(p, str) else p for p in parts]
+        return cls(tuple(p for p in unescaped if p != ""))
+
+    @property
+    def is_secret(self) -> bool:
+        return any(value_is_secret(p) for p in self.parts)
+
+    @property
+    def value_providers(self) -> Sequence[ValueProvider]:
+        return [p for p in self.parts if not isinstance(p, str)]
+
+    def describe(self) -> str:
+        return "".join(p if isinstance(p, str) else "{" + p.describe() + "}" for p in self.parts)
+
+    async def resolve(self, ctx: ValueContext) -> str:
+        return "".join([await resolve_value(p, ctx) for p in self.parts])
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+def expr(*parts: object) -> ReferenceExpression:
+    """Join literal strings and value providers, in order, into a :class:`ReferenceExpression`."""
+    return ReferenceExpression(tuple(as_value(p, what="expr()") for p in parts))

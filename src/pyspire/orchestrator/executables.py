@@ -1,0 +1,190 @@
+"""The Executable controller: turns Executable objects into running OS processes.
+
+One Executable is one replica. The controller spawns it (own process group, parent-death signal),
+captures its output line by line into the log store, publishes Endpoint objects for the ports it
+serves while it runs, records pid / state / timestamps / exit code in status, and stops it with
+SIGTERM to the group, a grace period, then SIGKILL — when ``spec.stop`` is set, when the object is
+deleted, or when the app host shuts down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+
+from pyspire.orchestrator.controller import Controller
+from pyspire.orchestrator.logs import LogStore, PipeReader
+from pyspire.orchestrator.objects import (
+    ENDPOINT,
+    EXECUTABLE,
+    FINALIZER,
+    LABEL_RESOURCE,
+    ServedPort,
+    env_of,
+    new_endpoint,
+)
+from pyspire.orchestrator.store import Obj, ObjectStore, now_rfc3339
+from pyspire.runtime.errors import SpawnError
+from pyspire.runtime.ports import port_holder, port_is_free
+from pyspire.runtime.process import SpawnedProcess, describe_exit, kill_group_now, spawn, terminate_group
+
+#: How long stragglers in a replica's process group get after its main process exits by itself.
+STRAGGLER_GRACE_SECONDS = 2.0
+
+
+@dataclass
+class _Replica:
+    process: SpawnedProcess
+    resource: str
+    readers: list[PipeReader]
+    endpoints: list[str]
+    stopping: bool = False
+    exited: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class ExecutableController(Controller):
+    kinds = (EXECUTABLE,)
+
+    def __init__(self, store: ObjectStore, logs: LogStore) -> None:
+        super().__init__(store)
+        self.logs = logs
+        self._replicas: dict[str, _Replica] = {}
+
+    @property
+    def running_pids(self) -> list[int]:
+        return [r.process.pid for r in self._replicas.values()]
+
+    async def reconcile(self, name: str) -> None:
+        obj = self.store.find(EXECUTABLE, name)
+        if obj is None:
+            return
+        replica = self._replicas.get(name)
+        if obj["metadata"].get("deletionTimestamp"):
+            if replica is not None:
+                await self._stop(name, replica)
+            self.store.remove_finalizer(EXECUTABLE, name, FINALIZER)
+            return
+        if obj["spec"].get("stop"):
+            if replica is not None:
+                await self._stop(name, replica)
+            elif obj["status"].get("state") in (None, "Starting"):
+                self.store.patch_status(
+                    EXECUTABLE, name, {"state": "Terminated", "finishTimestamp": now_rfc3339()}
+                )
+            return
+        if replica is None and not obj["status"].get("state"):
+            self._start(obj)
+
+    # -- starting ------------------------------------------------------------------------------
+
+    def _start(self, obj: Obj) -> None:
+        name = obj["metadata"]["name"]
+        resource = obj["metadata"]["labels"].get(LABEL_RESOURCE, name)
+        spec = obj["spec"]
+        ports: list[ServedPort] = spec.get("ports", [])
+        try:
+            self._check_ports(ports)
+            process = spawn(
+                [spec["executablePath"], *spec.get("args", [])], env_of(obj), spec["workingDirectory"]
+            )
+        except SpawnError as exc:
+            self.logs.system(resource, f"{name} failed to start: {exc}", replica=name)
+            self.store.patch_status(
+                EXECUTABLE,
+                name,
+                {"state": "FailedToStart", "message": str(exc), "finishTimestamp": now_rfc3339()},
+            )
+            return
+        readers = [
+            PipeReader(process.stdout_fd, self.logs, resource, name, "stdout"),
+            PipeReader(process.stderr_fd, self.logs, resource, name, "stderr"),
+        ]
+        replica = _Replica(process, resource, readers, [])
+        self._replicas[name] = replica
+        self.store.patch_status(
+            EXECUTABLE,
+            name,
+            {"state": "Running", "pid": process.pid, "startupTimestamp": now_rfc3339(), "message": None},
+        )
+        for port in ports:
+            endpoint_name = f"{name}-{port['service']}"
+            self.store.create(
+                new_endpoint(
+                    endpoint_name,
+                    service=port["service"],
+                    owner=name,
+                    address=port["address"],
+                    port=port["port"],
+                )
+            )
+            replica.endpoints.append(endpoint_name)
+        self.spawn_task(self._monitor(name, replica), name=f"monitor-{name}")
+
+    @staticmethod
+    def _check_ports(ports: list[ServedPort]) -> None:
+        for port in ports:
+            if port["mustBeFree"] and not port_is_free(port["port"], port["address"], port["protocol"]):
+                holder = port_holder(port["port"], port["protocol"])
+                held = f" by {holder}" if holder else ""
+                raise SpawnError(
+                    f"port {port['port']} ({port['protocol']}) is already in use{held}; free it or choose "
+                    "another port for this endpoint"
+                )
+
+    async def _monitor(self, name: str, replica: _Replica) -> None:
+        """Wait for the replica to exit by itself or by a stop, then record how it ended."""
+        try:
+            code = await replica.process.wait()
+            self._remove_endpoints(replica)
+            if not replica.stopping:
+                # The main process is gone; children it left in its group must not linger.
+                await terminate_group(replica.process, STRAGGLER_GRACE_SECONDS)
+            for reader in replica.readers:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(reader.done), 1.0)
+                reader.close()
+            state = "Terminated" if replica.stopping else "Finished"
+            self.logs.system(
+                replica.resource,
+                f"{name} {'stopped' if replica.stopping else 'exited'}: {describe_exit(code)}",
+                replica=name,
+            )
+            self.store.patch_status(
+                EXECUTABLE, name, {"state": state, "exitCode": code, "finishTimestamp": now_rfc3339()}
+            )
+        finally:
+            replica.process.close()
+            self._replicas.pop(name, None)
+            replica.exited.set()
+
+    # -- stopping ------------------------------------------------------------------------------
+
+    def _remove_endpoints(self, replica: _Replica) -> None:
+        for endpoint_name in replica.endpoints:
+            self.store.delete(ENDPOINT, endpoint_name)
+        replica.endpoints.clear()
+
+    async def _stop(self, name: str, replica: _Replica) -> None:
+        obj = self.store.find(EXECUTABLE, name)
+        grace = float(obj["spec"].get("gracePeriodSeconds", 10.0)) if obj else 10.0
+        replica.stopping = True
+        self._remove_endpoints(replica)
+        self.store.patch_status(EXECUTABLE, name, {"state": "Stopping"})
+        await asyncio.shield(terminate_group(replica.process, grace))
+        await replica.exited.wait()
+
+    def kill_all_now(self) -> None:
+        """SIGKILL every replica's process group at once (a second Ctrl+C)."""
+        for replica in self._replicas.values():
+            replica.stopping = True
+            kill_group_now(replica.process)
+
+    async def shutdown(self) -> None:
+        """Nothing may outlive the controller: kill whatever is still running."""
+        for replica in list(self._replicas.values()):
+            kill_group_now(replica.process)
+            for reader in replica.readers:
+                reader.close()
+            replica.process.close()
+        self._replicas.clear()

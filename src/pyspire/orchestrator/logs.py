@@ -1,0 +1,229 @@
+"""Captured output: a ring buffer per resource, and subscribers that follow it.
+
+Output arrives in chunks (a pipe read), so the store works in batches: one timestamp, one
+subscriber call and one ring-buffer extend per chunk rather than per line. That keeps capture cheap
+at any volume, and a subscriber that falls behind loses lines (told how many) instead of making the
+app host's memory grow or its loop stall.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import os
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, NamedTuple
+
+Stream = Literal["stdout", "stderr", "system"]
+REDACTED = "***"
+
+
+class LogLine(NamedTuple):
+    """One line of a resource's output. ``timestamp`` is seconds since the epoch (UTC)."""
+
+    timestamp: float
+    replica: str
+    stream: Stream
+    text: str
+
+
+@dataclass(frozen=True)
+class LogBatch:
+    """Lines that arrived together from one replica's stream."""
+
+    resource: str
+    replica: str
+    stream: Stream
+    timestamp: float
+    lines: Sequence[str]
+
+    def log_lines(self) -> list[LogLine]:
+        return [LogLine(self.timestamp, self.replica, self.stream, t) for t in self.lines]
+
+
+BatchCallback = Callable[[LogBatch], None]
+
+
+@dataclass
+class _ResourceLog:
+    lines: deque[LogLine]
+    subscribers: list[BatchCallback] = field(default_factory=list)
+
+
+class LogStore:
+    """Per-resource ring buffers of captured output, with live subscribers."""
+
+    def __init__(self, default_lines: int = 10_000) -> None:
+        self.default_lines = default_lines
+        self._logs: dict[str, _ResourceLog] = {}
+        self._global_subscribers: list[BatchCallback] = []
+        self._redactions: tuple[str, ...] = ()
+
+    def _log(self, resource: str) -> _ResourceLog:
+        log = self._logs.get(resource)
+        if log is None:
+            log = self._logs[resource] = _ResourceLog(deque(maxlen=self.default_lines))
+        return log
+
+    def configure(self, resource: str, max_lines: int | None = None) -> None:
+        """Set a resource's buffer size."""
+        log = self._log(resource)
+        size = max_lines or self.default_lines
+        if log.lines.maxlen != size:
+            log.lines = deque(log.lines, maxlen=size)
+
+    def redact(self, secrets: Iterable[str]) -> None:
+        """Mask these values in every resource's output from now on: a secret one resource
+        received can be echoed by another (a client printing a server's reply)."""
+        # Longest first, so a secret containing another is masked whole.
+        self._redactions = tuple(
+            sorted(set(self._redactions) | {s for s in secrets if s}, key=len, reverse=True)
+        )
+
+    def append(
+        self,
+        resource: str,
+        replica: str,
+        stream: Stream,
+        lines: Sequence[str],
+        timestamp: float | None = None,
+    ) -> None:
+        if not lines:
+            return
+        log = self._log(resource)
+        if self._redactions:
+            lines = _redact(lines, self._redactions)
+        batch = LogBatch(
+            resource, replica, stream, timestamp if timestamp is not None else time.time(), lines
+        )
+        keep = lines if len(lines) <= (log.lines.maxlen or 0) else lines[-(log.lines.maxlen or 0) :]
+        ts = batch.timestamp
+        log.lines.extend([LogLine(ts, replica, stream, text) for text in keep])
+        for callback in log.subscribers:
+            callback(batch)
+        for callback in self._global_subscribers:
+            callback(batch)
+
+    def system(self, resource: str, text: str, replica: str = "") -> None:
+        """A message from the app host about the resource (what it waits for, why it failed)."""
+        self.append(resource, replica or resource, "system", [text])
+
+    def lines(self, resource: str, replica: str | None = None, tail: int | None = None) -> list[LogLine]:
+        log = self._logs.get(resource)
+        if log is None:
+            return []
+        found = [line for line in log.lines if replica is None or line.replica == replica]
+        return found[-tail:] if tail else found
+
+    def subscribe(self, callback: BatchCallback, resource: str | None = None) -> Callable[[], None]:
+        """Call ``callback`` with every new batch (of ``resource``, or of all); returns an unsubscribe."""
+        target = self._log(resource).subscribers if resource else self._global_subscribers
+        target.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in target:
+                target.remove(callback)
+
+        return unsubscribe
+
+    async def follow(
+        self, resource: str, replica: str | None = None, limit: int = 100_000
+    ) -> AsyncIterator[LogLine]:
+        """Yield new lines as they arrive. Past ``limit`` queued lines the oldest are dropped and a
+        system line says how many, so a slow follower never holds the app host back."""
+        queue: deque[LogLine] = deque()
+        wake = asyncio.Event()
+        dropped = 0
+
+        def on_batch(batch: LogBatch) -> None:
+            nonlocal dropped
+            if replica is not None and batch.replica != replica:
+                return
+            queue.extend(batch.log_lines())
+            overflow = len(queue) - limit
+            if overflow > 0:
+                dropped += overflow
+                for _ in range(overflow):
+                    queue.popleft()
+            wake.set()
+
+        unsubscribe = self.subscribe(on_batch, resource)
+        try:
+            while True:
+                await wake.wait()
+                wake.clear()
+                if dropped:
+                    yield LogLine(
+                        time.time(), replica or resource, "system", f"... {dropped} lines dropped ..."
+                    )
+                    dropped = 0
+                while queue:
+                    yield queue.popleft()
+        finally:
+            unsubscribe()
+
+
+def _redact(lines: Sequence[str], secrets: tuple[str, ...]) -> Sequence[str]:
+    joined = "\n".join(lines)
+    if not any(secret in joined for secret in secrets):
+        return lines
+    for secret in secrets:
+        joined = joined.replace(secret, REDACTED)
+    return joined.split("\n")
+
+
+class PipeReader:
+    """Reads a non-blocking pipe on the event loop and hands complete lines to the log store.
+
+    Reads up to 1 MiB per wake-up and splits with C-level ``str.split``; a partial last line waits
+    for the rest. ``done`` resolves at EOF, after the last (unterminated) line is flushed.
+    """
+
+    CHUNK = 1 << 20
+
+    def __init__(self, fd: int, store: LogStore, resource: str, replica: str, stream: Stream) -> None:
+        self._fd = fd
+        self._store = store
+        self._resource = resource
+        self._replica = replica
+        self._stream: Stream = stream
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._partial = ""
+        self._loop = asyncio.get_running_loop()
+        self.done: asyncio.Future[None] = self._loop.create_future()
+        self._loop.add_reader(fd, self._on_readable)
+
+    def _on_readable(self) -> None:
+        try:
+            data = os.read(self._fd, self.CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._finish()
+            return
+        text = self._partial + self._decoder.decode(data)
+        lines = text.split("\n")
+        self._partial = lines.pop()
+        if lines:
+            if "\r" in text:
+                lines = [line.rstrip("\r") for line in lines]
+            self._store.append(self._resource, self._replica, self._stream, lines)
+
+    def _finish(self) -> None:
+        self._loop.remove_reader(self._fd)
+        tail = self._partial + self._decoder.decode(b"", final=True)
+        if tail:
+            self._store.append(self._resource, self._replica, self._stream, [tail.rstrip("\r")])
+        os.close(self._fd)
+        if not self.done.done():
+            self.done.set_result(None)
+
+    def close(self) -> None:
+        """Stop reading now (the process is gone and its pipe may be held by a stray child)."""
+        if not self.done.done():
+            self._finish()

@@ -1,0 +1,78 @@
+"""The control plane of one app host: object store, log store, ports, proxies and controllers.
+
+``async with Orchestrator().running():`` starts the proxy hub and the controllers; leaving the
+block tears everything down in order — replicas first (each with its grace period, all in
+parallel), then services and their proxies — shielded, so a cancellation cannot leave it half done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable
+
+from pyspire.orchestrator.executables import ExecutableController
+from pyspire.orchestrator.logs import LogStore
+from pyspire.orchestrator.objects import EXECUTABLE, SERVICE
+from pyspire.orchestrator.ports import PortAllocator
+from pyspire.orchestrator.services import ServiceController
+from pyspire.orchestrator.store import ObjectStore
+from pyspire.proxy import ProxyHub
+
+
+class Orchestrator:
+    def __init__(self, log_lines: int = 10_000) -> None:
+        self.store = ObjectStore()
+        self.logs = LogStore(log_lines)
+        self.ports = PortAllocator()
+        self.proxies = ProxyHub()
+        self.executables = ExecutableController(self.store, self.logs)
+        self.services = ServiceController(self.store, self.proxies, self.ports)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Orchestrator]:
+        self.proxies.start()
+        tasks = [
+            asyncio.create_task(self.executables.run(), name="executable-controller"),
+            asyncio.create_task(self.services.run(), name="service-controller"),
+        ]
+        try:
+            yield self
+        finally:
+            await asyncio.shield(self._teardown(tasks))
+
+    async def stop_all(self) -> None:
+        """Stop every replica (in parallel, each with its grace period), then every service."""
+        await self.delete_all(EXECUTABLE)
+        await self.delete_all(SERVICE)
+
+    async def _teardown(self, tasks: list[asyncio.Task[None]]) -> None:
+        try:
+            await self.stop_all()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.proxies.aclose()
+
+    async def delete_all(self, kind: str) -> None:
+        """Delete every object of ``kind`` and wait until their controllers have let them go."""
+        names = [obj["metadata"]["name"] for obj in self.store.list(kind)]
+        for name in names:
+            self.store.delete(kind, name)
+        await self.wait_deleted(kind, names)
+
+    async def wait_deleted(self, kind: str, names: Iterable[str]) -> None:
+        pending = {n for n in names if self.store.find(kind, n) is not None}
+        if not pending:
+            return
+        async for event in self.store.watch(kind, resource_version=self.store.resource_version):
+            if event.type == "DELETED":
+                pending.discard(event.name)
+            pending = {n for n in pending if self.store.find(kind, n) is not None}
+            if not pending:
+                return
+
+    def kill_now(self) -> None:
+        """SIGKILL every process group immediately (second Ctrl+C)."""
+        self.executables.kill_all_now()

@@ -1,0 +1,271 @@
+"""The object store: orchestrator objects with Kubernetes conventions.
+
+Objects are plain JSON-ready dicts (``apiVersion``, ``kind``, ``metadata``, ``spec``, ``status``) so
+the same store can be served over HTTP to kubectl without translation. Every change bumps one
+store-wide ``resourceVersion`` and is kept in a bounded history, so a watch can resume from a
+version the way a Kubernetes client does (and gets :class:`ResourceVersionGone` when it is too old).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+API_GROUP = "pyspire.dev"
+API_VERSION = f"{API_GROUP}/v1"
+
+Obj = dict[str, Any]
+EventType = Literal["ADDED", "MODIFIED", "DELETED"]
+
+
+class StoreError(Exception):
+    """Base of the store's errors; each maps onto a Kubernetes status code."""
+
+    status_code = 500
+
+
+class NotFound(StoreError, KeyError):
+    status_code = 404
+
+
+class AlreadyExists(StoreError):
+    status_code = 409
+
+
+class Conflict(StoreError):
+    """The caller's ``resourceVersion`` is stale: re-read and retry."""
+
+    status_code = 409
+
+
+class ResourceVersionGone(StoreError):
+    """A watch asked to resume from a version older than the kept history: re-list."""
+
+    status_code = 410
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """One change. ``object`` is shared between watchers: treat it as read-only."""
+
+    type: EventType
+    object: Obj
+
+    @property
+    def kind(self) -> str:
+        return str(self.object["kind"])
+
+    @property
+    def name(self) -> str:
+        return str(self.object["metadata"]["name"])
+
+
+def now_rfc3339() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: dicts merge, ``None`` deletes, anything else replaces."""
+    if not isinstance(patch, Mapping):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def labels_match(obj: Obj, selector: Mapping[str, str] | None) -> bool:
+    if not selector:
+        return True
+    labels = obj["metadata"].get("labels") or {}
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+class _Watcher:
+    def __init__(self, kind: str | None, selector: Mapping[str, str] | None, limit: int) -> None:
+        self.kind = kind
+        self.selector = selector
+        self.queue: asyncio.Queue[WatchEvent | None] = asyncio.Queue()
+        self.limit = limit
+        self.overflowed = False
+
+    def offer(self, event: WatchEvent) -> None:
+        if (
+            self.overflowed
+            or (self.kind and event.kind != self.kind)
+            or not labels_match(event.object, self.selector)
+        ):
+            return
+        if self.queue.qsize() >= self.limit:
+            # A watcher this far behind would hold unbounded memory: end it; it re-lists.
+            self.overflowed = True
+            self.queue.put_nowait(None)
+            return
+        self.queue.put_nowait(event)
+
+
+class ObjectStore:
+    """In-memory store of orchestrator objects with create/get/list/patch/delete/watch.
+
+    All methods run on the app host's event loop; mutations are synchronous, so a reader never sees
+    half a change. Deletion honours ``metadata.finalizers``: the object first gets a
+    ``deletionTimestamp`` and goes away when its controller removes the last finalizer.
+    """
+
+    def __init__(self, history: int = 20_000, watch_queue_limit: int = 50_000) -> None:
+        self._objects: dict[tuple[str, str], Obj] = {}
+        self._version = 0
+        self._history: deque[tuple[int, WatchEvent]] = deque(maxlen=history)
+        self._watchers: set[_Watcher] = set()
+        self._watch_queue_limit = watch_queue_limit
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @property
+    def resource_version(self) -> str:
+        return str(self._version)
+
+    def get(self, kind: str, name: str) -> Obj:
+        try:
+            return copy.deepcopy(self._objects[(kind, name)])
+        except KeyError:
+            raise NotFound(f"{kind} {name!r} not found") from None
+
+    def find(self, kind: str, name: str) -> Obj | None:
+        found = self._objects.get((kind, name))
+        return copy.deepcopy(found) if found is not None else None
+
+    def list(self, kind: str, labels: Mapping[str, str] | None = None) -> list[Obj]:
+        return [
+            copy.deepcopy(obj)
+            for (k, _), obj in self._objects.items()
+            if k == kind and labels_match(obj, labels)
+        ]
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def create(self, obj: Mapping[str, Any]) -> Obj:
+        new = copy.deepcopy(dict(obj))
+        kind = new["kind"]
+        meta = new.setdefault("metadata", {})
+        key = (kind, meta["name"])
+        if key in self._objects:
+            raise AlreadyExists(f"{kind} {meta['name']!r} already exists")
+        new.setdefault("apiVersion", API_VERSION)
+        meta.setdefault("labels", {})
+        meta.setdefault("annotations", {})
+        meta["uid"] = str(uuid.uuid4())
+        meta["creationTimestamp"] = now_rfc3339()
+        meta.pop("deletionTimestamp", None)
+        new.setdefault("spec", {})
+        new.setdefault("status", {})
+        self._objects[key] = new
+        self._commit("ADDED", new)
+        return copy.deepcopy(new)
+
+    def patch(
+        self, kind: str, name: str, patch: Mapping[str, Any], resource_version: str | None = None
+    ) -> Obj:
+        """Apply a JSON merge patch to the whole object (spec, status, labels alike)."""
+        current = self._objects.get((kind, name))
+        if current is None:
+            raise NotFound(f"{kind} {name!r} not found")
+        if resource_version is not None and resource_version != current["metadata"]["resourceVersion"]:
+            raise Conflict(f"{kind} {name!r} changed since version {resource_version}; re-read it and retry")
+        for immutable in ("kind", "apiVersion"):
+            if immutable in patch and patch[immutable] != current[immutable]:
+                raise Conflict(f"{kind} {name!r}: {immutable} cannot change")
+        updated: Obj = merge_patch(current, patch)
+        updated["metadata"]["name"] = name
+        updated["metadata"]["uid"] = current["metadata"]["uid"]
+        if updated == current:
+            return copy.deepcopy(current)
+        self._objects[(kind, name)] = updated
+        if current["metadata"].get("deletionTimestamp") and not updated["metadata"].get("finalizers"):
+            del self._objects[(kind, name)]
+            self._commit("DELETED", updated)
+        else:
+            self._commit("MODIFIED", updated)
+        return copy.deepcopy(updated)
+
+    def patch_status(self, kind: str, name: str, status: Mapping[str, Any]) -> Obj | None:
+        """Merge ``status`` into the object's status; ``None`` when the object is already gone."""
+        if (kind, name) not in self._objects:
+            return None
+        return self.patch(kind, name, {"status": status})
+
+    def delete(self, kind: str, name: str) -> Obj | None:
+        """Delete now, or mark for deletion when finalizers remain. ``None`` if it did not exist."""
+        current = self._objects.get((kind, name))
+        if current is None:
+            return None
+        if current["metadata"].get("finalizers"):
+            if not current["metadata"].get("deletionTimestamp"):
+                return self.patch(kind, name, {"metadata": {"deletionTimestamp": now_rfc3339()}})
+            return copy.deepcopy(current)
+        del self._objects[(kind, name)]
+        self._commit("DELETED", current)
+        return copy.deepcopy(current)
+
+    def remove_finalizer(self, kind: str, name: str, finalizer: str) -> None:
+        current = self._objects.get((kind, name))
+        if current is None:
+            return
+        finalizers = [f for f in current["metadata"].get("finalizers") or [] if f != finalizer]
+        self.patch(kind, name, {"metadata": {"finalizers": finalizers or None}})
+
+    def _commit(self, event_type: EventType, obj: Obj) -> None:
+        self._version += 1
+        obj["metadata"]["resourceVersion"] = str(self._version)
+        event = WatchEvent(event_type, copy.deepcopy(obj))
+        self._history.append((self._version, event))
+        for watcher in list(self._watchers):
+            watcher.offer(event)
+
+    # -- watching ------------------------------------------------------------------------------
+
+    async def watch(
+        self,
+        kind: str | None = None,
+        resource_version: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        on_ready: Callable[[], None] | None = None,
+    ) -> AsyncIterator[WatchEvent]:
+        """Stream changes. Without ``resource_version``: an ADDED event per existing object, then
+        changes. With one: every change after that version (raises :class:`ResourceVersionGone`
+        when the history no longer reaches back that far). ``on_ready`` is called once the watch is
+        registered, so a caller can act knowing no later change will be missed."""
+        watcher = _Watcher(kind, labels, self._watch_queue_limit)
+        if resource_version is None:
+            for obj in list(self._objects.values()):
+                watcher.offer(WatchEvent("ADDED", copy.deepcopy(obj)))
+        else:
+            since = int(resource_version)
+            oldest = self._history[0][0] if self._history else self._version + 1
+            if since < oldest - 1 and since < self._version:
+                raise ResourceVersionGone(
+                    f"resourceVersion {resource_version} is older than the kept history; list again"
+                )
+            for version, event in self._history:
+                if version > since:
+                    watcher.offer(event)
+        self._watchers.add(watcher)
+        if on_ready is not None:
+            on_ready()
+        try:
+            while True:
+                queued = await watcher.queue.get()
+                if queued is None:
+                    raise ResourceVersionGone("the watch fell too far behind; list again")
+                yield queued
+        finally:
+            self._watchers.discard(watcher)

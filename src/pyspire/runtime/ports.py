@@ -1,0 +1,78 @@
+"""Port facts from the OS: is a port free, which one is, and who holds a taken one."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+
+def _bind_probe(host: str, port: int, protocol: str) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    kind = socket.SOCK_DGRAM if protocol == "udp" else socket.SOCK_STREAM
+    sock = socket.socket(family, kind)
+    try:
+        if kind == socket.SOCK_STREAM:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def port_is_free(port: int, host: str = "127.0.0.1", protocol: str = "tcp") -> bool:
+    """Whether ``port`` can be bound on ``host`` right now."""
+    try:
+        _bind_probe(host, port, protocol).close()
+    except OSError:
+        return False
+    return True
+
+
+def pick_free_port(host: str = "127.0.0.1", protocol: str = "tcp") -> int:
+    """A port the OS says is free now (it may be taken by someone else before it is used)."""
+    sock = _bind_probe(host, 0, protocol)
+    try:
+        return int(sock.getsockname()[1])
+    finally:
+        sock.close()
+
+
+def _socket_inodes(port: int, protocol: str) -> set[str]:
+    inodes: set[str] = set()
+    for table in (f"/proc/net/{protocol}", f"/proc/net/{protocol}6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                # TCP: only listening sockets (state 0A) hold a port for binding purposes.
+                if protocol == "tcp" and fields[3] != "0A":
+                    continue
+                inodes.add(fields[9])
+    return inodes
+
+
+def port_holder(port: int, protocol: str = "tcp") -> str | None:
+    """Who holds ``port``: ``pid 1234 (nginx)``, or ``None`` when it cannot be told."""
+    inodes = _socket_inodes(port, protocol)
+    if not inodes:
+        return None
+    targets = {f"socket:[{inode}]" for inode in inodes}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        fd_dir = f"/proc/{pid}/fd"
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"{fd_dir}/{fd}") in targets:
+                    name = Path(f"/proc/{pid}/comm").read_text().strip()
+                    return f"pid {pid} ({name})"
+            except OSError:
+                continue
+    return None
