@@ -17,6 +17,7 @@ from rich.table import Table
 
 from pyspire.executor.snapshots import ResourceSnapshot, SnapshotHub
 from pyspire.orchestrator.logs import LogBatch, LogStore
+from pyspire.runtime.process import process_uptime
 
 _COLOURS = ["36", "35", "33", "32", "34", "96", "95", "93", "92", "94"]
 _STATE_STYLES = {
@@ -55,7 +56,6 @@ class ConsoleReporter:
         self._colours: dict[str, str] = {}
         self._unsubscribe = None if not show_output else logs.subscribe(self._on_batch)
         self._width = 0
-        self.started = time.monotonic()
 
     # -- messages ------------------------------------------------------------------------------
 
@@ -86,6 +86,7 @@ class ConsoleReporter:
     async def report(self, settle_timeout: float = 3.0) -> None:
         """Print the startup summary once resources settle, then every state change. Runs until cancelled."""
         last: dict[str, str] = {}
+        shown_version: dict[str, int] = {}
         summary_printed = False
         deadline = time.monotonic() + settle_timeout
 
@@ -99,14 +100,17 @@ class ConsoleReporter:
                 snap = await asyncio.wait_for(watcher.__anext__(), timeout)
             except TimeoutError:
                 snap = None
-            if snap is not None:
-                if summary_printed and last.get(snap.name) != snap.state:
+            if snap is not None and summary_printed:
+                if snap.version > shown_version.get(snap.name, -1) and last.get(snap.name) != snap.state:
                     self._state_change(snap)
-                last[snap.name] = snap.state
+                    last[snap.name] = snap.state
             if not summary_printed and (settled() or time.monotonic() >= deadline):
-                elapsed = time.monotonic() - self.started
-                self.summary(f"app started in {elapsed:.2f}s — Ctrl+C stops everything")
+                self.summary(f"app started in {process_uptime():.2f}s — Ctrl+C stops everything")
                 summary_printed = True
+                # Changes already queued are in the summary: do not print them again.
+                current = self.snapshots.all()
+                last = {s.name: s.state for s in current}
+                shown_version = {s.name: s.version for s in current}
 
     def _state_change(self, snap: ResourceSnapshot) -> None:
         extra = ""

@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar
 
 from .backend import Backend
 from .listen import bind_listeners, listen_addresses
+from .loop import new_proxy_loop
 from .stats import ProxyStats
 from .tcp import TcpProxy
 from .udp import UdpProxy
@@ -78,7 +79,7 @@ class ProxyHub:
             if self._thread is not None:
                 return
             _raise_fd_limit()
-            loop = asyncio.new_event_loop()
+            loop = new_proxy_loop()
             started = threading.Event()
             thread = threading.Thread(
                 target=self._run, args=(loop, started), name="pyspire-proxy-hub", daemon=True

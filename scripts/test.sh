@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Set up everything the tests need (first run only), then run the static checks and the tests.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k proxy).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh test
+bash scripts/system-packages.sh
+
+echo "== static checks"
+.venv/bin/ruff check src tests benchmarks examples
+.venv/bin/mypy
+.venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
+
+echo "== tests"
+exec .venv/bin/pytest "$@"

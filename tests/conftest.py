@@ -1,0 +1,40 @@
+"""Shared fixtures: paths to the small test programs in tests/apps and process checks."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+APPS = Path(__file__).parent / "apps"
+PYTHON = sys.executable
+
+
+@pytest.fixture
+def apps_dir() -> Path:
+    return APPS
+
+
+def pid_alive(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def processes_with_marker(marker: str) -> list[int]:
+    """Pids whose environment contains ``marker`` (to find every process a test started)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if marker.encode() in f.read():
+                    if pid_alive(int(pid)):
+                        found.append(int(pid))
+        except OSError:
+            continue
+    return found

@@ -1,0 +1,81 @@
+"""``pyspire run`` of the bundled example as a real subprocess: reachable, then gone after SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import processes_with_marker
+
+ROOT = Path(__file__).resolve().parents[2]
+PYSPIRE = str(Path(sys.executable).parent / "pyspire")
+
+pytestmark = pytest.mark.slow
+
+
+async def read_until(
+    stream: asyncio.StreamReader, pattern: str, output: list[str], timeout: float = 20
+) -> re.Match:
+    regex = re.compile(pattern, re.M)
+
+    async def scan() -> re.Match:
+        while True:
+            line = await stream.readline()
+            if not line:
+                raise AssertionError("pyspire exited early:\n" + "".join(output))
+            output.append(line.decode())
+            match = regex.search("".join(output))
+            if match:
+                return match
+
+    return await asyncio.wait_for(scan(), timeout)
+
+
+async def test_pyspire_run_example_then_sigint_leaves_nothing_behind():
+    marker = f"PYSPIRE_TEST_MARKER={uuid.uuid4()}"
+    env = dict(os.environ, PYSPIRE_TEST_MARKER=marker.split("=", 1)[1], COLUMNS="160")
+    proc = await asyncio.create_subprocess_exec(
+        PYSPIRE,
+        "run",
+        str(ROOT / "examples" / "shop"),
+        "--no-color",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=env,
+    )
+    output: list[str] = []
+    try:
+        assert proc.stdout is not None
+        await read_until(proc.stdout, r"app started in", output)
+        match = await read_until(proc.stdout, r"^catalog\s.*Running.*?(http://localhost:\d+)", output)
+        catalog = match.group(1)
+        await read_until(proc.stdout, r"^worker\s", output)
+        assert len(processes_with_marker(marker)) >= 5  # 2 catalog replicas, orders, frontend, worker
+
+        replicas = set()
+        async with httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0)) as client:
+            for _ in range(30):
+                response = await client.get(catalog + "/products")
+                assert response.status_code == 200
+                replicas.add(response.json()["replica"])
+        assert len(replicas) == 2, replicas
+
+        proc.send_signal(signal.SIGINT)
+        rest = await asyncio.wait_for(proc.stdout.read(), 30)
+        output.append(rest.decode())
+        assert await proc.wait() == 0, "".join(output)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    text = "".join(output)
+    assert "app stopped" in text
+    assert processes_with_marker(marker) == [], text
