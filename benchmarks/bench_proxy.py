@@ -208,25 +208,55 @@ def measure_throughput(port: int, total: int) -> float:
     return total / elapsed / 1e6
 
 
-def measure_latency(port: int, round_trips: int, payload: int) -> list[float]:
-    """Round-trip times in microseconds for ``round_trips`` echoes of ``payload`` bytes."""
-    message = b"x" * payload
-    samples = []
-    with socket.create_connection((HOST, port)) as s:
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+class EchoClient:
+    """A persistent connection to the echo server that times round trips of one message."""
+
+    def __init__(self, port: int, payload: int) -> None:
+        self.sock = socket.create_connection((HOST, port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.message = b"x" * payload
+        self.samples: list[float] = []
+        self.round_trips(500, record=False)  # warm up caches and the path
+
+    def round_trips(self, count: int, record: bool = True) -> None:
+        """Do ``count`` round trips, recording each one's time in microseconds."""
+        sock, message, size = self.sock, self.message, len(self.message)
         clock = time.perf_counter_ns
-        for i in range(round_trips + 500):  # the first 500 warm up caches and the paths
+        append = self.samples.append
+        for _ in range(count):
             t0 = clock()
-            s.sendall(message)
+            sock.sendall(message)
             got = 0
-            while got < payload:
-                chunk = s.recv(payload - got)
+            while got < size:
+                chunk = sock.recv(size - got)
                 if not chunk:
                     raise RuntimeError("echo server closed")
                 got += len(chunk)
-            if i >= 500:
-                samples.append((clock() - t0) / 1000)
-    return samples
+            if record:
+                append((clock() - t0) / 1000)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def measure_latency(ports: dict[str, int], round_trips: int, payload: int, block: int = 250) -> dict[str, list[float]]:
+    """Round-trip times (microseconds) per path, measured in alternating blocks of ``block``.
+
+    Interleaving finely matters on virtual machines, where wake-up latency drifts by tens of
+    microseconds from one second to the next: every path sees the same conditions.
+    """
+    clients = {name: EchoClient(port, payload) for name, port in ports.items()}
+    try:
+        done = 0
+        while done < round_trips:
+            count = min(block, round_trips - done)
+            for client in clients.values():
+                client.round_trips(count)
+            done += count
+    finally:
+        for client in clients.values():
+            client.close()
+    return {name: client.samples for name, client in clients.items()}
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -242,7 +272,7 @@ def main() -> int:
     parser.add_argument("--bytes", type=int, default=2 << 30, help="bytes per throughput run (2 GiB)")
     parser.add_argument("--round-trips", type=int, default=20_000, help="round trips per latency run")
     parser.add_argument("--payload", type=int, default=64, help="bytes per request and response")
-    parser.add_argument("--trials", type=int, default=3, help="runs per path (median throughput is shown)")
+    parser.add_argument("--trials", type=int, default=3, help="runs per path (medians over all are shown)")
     args = parser.parse_args()
 
     ctx = mp.get_context("spawn")
@@ -286,15 +316,20 @@ def main() -> int:
         throughput: dict[str, list[float]] = {name: [] for name in paths}
         latency: dict[str, list[float]] = {name: [] for name in paths}
         for trial in range(args.trials):
-            for name, (bulk_port, echo) in paths.items():
+            line = [f"  trial {trial + 1} throughput:"]
+            for name, (bulk_port, _echo) in paths.items():
                 mbps = measure_throughput(bulk_port, args.bytes)
                 throughput[name].append(mbps)
-                samples = measure_latency(echo, args.round_trips, args.payload)
-                latency[name].extend(samples)
-                print(
-                    f"  trial {trial + 1} {name:8s} {mbps:9.0f} MB/s   "
-                    f"median {statistics.median(samples):6.1f} us   p99 {percentile(samples, 0.99):6.1f} us"
-                )
+                line.append(f"{name} {mbps:.0f} MB/s")
+            print("  ".join(line))
+        echo_ports = {name: echo for name, (_bulk, echo) in paths.items()}
+        for trial in range(args.trials):
+            samples = measure_latency(echo_ports, args.round_trips, args.payload)
+            line = [f"  trial {trial + 1} median RTT:"]
+            for name, values in samples.items():
+                latency[name].extend(values)
+                line.append(f"{name} {statistics.median(values):.1f} us")
+            print("  ".join(line))
         report(throughput, latency)
     finally:
         for cleanup in reversed(cleanups):

@@ -98,7 +98,8 @@ class DistributedApplication:
                     yield RunningApp(self, executor, orchestrator)
                 finally:
                     # Stop the processes while the executor still watches, so the final
-                    # snapshots say how each resource ended.
+                    # snapshots say how each resource ended; nothing restarts meanwhile.
+                    executor.begin_shutdown()
                     await asyncio.shield(orchestrator.stop_all())
 
     async def run_async(self, options: RunOptions | None = None, stop: asyncio.Event | None = None) -> int:

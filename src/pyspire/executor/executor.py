@@ -1,44 +1,43 @@
 """The executor: renders the app model into orchestrator objects and publishes snapshots.
 
-It owns one task per executable resource (resolve its values, waiting where needed, then create
-one Executable per replica) and two watch tasks that turn Executable and Service status into
-resource snapshots. It never touches processes or sockets itself: that is the controllers' job.
+It creates one Service per endpoint up front, hands each executable resource to a
+:class:`ResourceRunner` (waits, start, stop, restart), runs health monitors while resources run,
+executes commands by name, and turns Executable / Service status into resource snapshots. It never
+touches processes or sockets itself: that is the controllers' job.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
 
-from pyspire.executor.addresses import EndpointAddresses, EndpointAllocation, EndpointFailed
+from pyspire.executor.addresses import EndpointAddresses, EndpointAllocation
+from pyspire.executor.commands import (
+    CommandContext,
+    CommandLogger,
+    CommandResult,
+    command_snapshots,
+    run_custom,
+)
 from pyspire.executor.configuration import Configuration
-from pyspire.executor.environment import TelemetryEnv, mask_secrets, no_telemetry, resolve_launch
-from pyspire.executor.resolution import ConfiguredValues, ResolutionContext
-from pyspire.executor.snapshots import MASK, Relationship, ReplicaSnapshot, ResourceSnapshot, SnapshotHub, Url
-from pyspire.executor.states import aggregate_exit_code, aggregate_state, replica_state
+from pyspire.executor.environment import TelemetryEnv, no_telemetry
+from pyspire.executor.health import HealthMonitor, Replica
+from pyspire.executor.resolution import ConfiguredValues
+from pyspire.executor.runner import MIN_REDACTED_LENGTH, ResourceRunner
+from pyspire.executor.snapshots import MASK, HealthReport, Relationship, ResourceSnapshot, SnapshotHub, Url
+from pyspire.executor.states import aggregate_exit_code
 from pyspire.model.annotations import ReferenceAnnotation
 from pyspire.model.builder import AppModel
-from pyspire.model.errors import ResolutionError
-from pyspire.model.names import random_suffix
-from pyspire.model.resources import ConfiguredValueResource, ExecutableResource, Resource
-from pyspire.orchestrator.objects import (
-    EXECUTABLE,
-    LABEL_RESOURCE,
-    SERVICE,
-    ServedPort,
-    new_executable,
-    new_service,
-)
+from pyspire.model.lifecycle import CommandAnnotation, HealthCheckAnnotation, WaitAnnotation
+from pyspire.model.resources import ConfiguredValueResource, ExecutableResource
+from pyspire.orchestrator.objects import EXECUTABLE, LABEL_RESOURCE, SERVICE, new_service
 from pyspire.orchestrator.orchestrator import Orchestrator
-from pyspire.orchestrator.store import Obj
 
 log = logging.getLogger(__name__)
-
-#: Shorter secrets are masked in snapshots but not searched for in output: masking every "1" or
-#: "ab" in every log line would garble the output without protecting anything.
-MIN_REDACTED_LENGTH = 4
 
 
 class Executor:
@@ -56,36 +55,48 @@ class Executor:
         self.snapshots = SnapshotHub()
         self.addresses = EndpointAddresses()
         self.values = ConfiguredValues()
-        self._phase: dict[str, str] = {}
-        self._replicas: dict[str, dict[str, ReplicaSnapshot]] = {}
-        self._secrets: dict[str, set[str]] = {}
-        self._tasks: list[asyncio.Task[None]] = []
+        self.runners: dict[str, ResourceRunner] = {}
+        self.shutting_down = False
+        self.stopping = asyncio.Event()
+        self._health: dict[str, asyncio.Task[None]] = {}
+        self._reports: dict[str, tuple[HealthReport, ...]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._tg: asyncio.TaskGroup | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Executor]:
-        """Start every resource; leaving stops the executor's own tasks (the orchestrator's
+        """Start every resource; leaving cancels the executor's own tasks (the orchestrator's
         teardown stops the processes)."""
         self._publish_initial_snapshots()
         self._create_services()
         async with asyncio.TaskGroup() as tg:
-            self._tasks = [
-                tg.create_task(self._watch_executables(), name="executor-watch-executables"),
-                tg.create_task(self._watch_services(), name="executor-watch-services"),
-            ]
-            for resource in self._executables():
-                self._tasks.append(
-                    tg.create_task(self._start_resource(resource), name=f"start-{resource.name}")
-                )
+            self._tg = tg
+            self.spawn(self._watch_executables(), "executor-watch-executables")
+            self.spawn(self._watch_services(), "executor-watch-services")
+            for runner in self.runners.values():
+                runner.begin()
             try:
                 yield self
             finally:
-                for task in self._tasks:
+                self.begin_shutdown()
+                for task in list(self._tasks):
                     task.cancel()
+        self._tg = None
 
-    def _executables(self) -> list[ExecutableResource]:
-        return [r for r in self.model.resources if isinstance(r, ExecutableResource)]
+    def begin_shutdown(self) -> None:
+        """From now on nothing restarts: the app host is stopping."""
+        self.shutting_down = True
+        self.stopping.set()
+
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        """Start a task owned by the executor (cancelled when it stops)."""
+        assert self._tg is not None, "the executor is not running"
+        task = self._tg.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     # -- snapshots -----------------------------------------------------------------------------
 
@@ -94,17 +105,17 @@ class Executor:
             relationships = tuple(
                 Relationship(ref.target.name, "Reference")
                 for ref in resource.annotations_of(ReferenceAnnotation)
-            )
+            ) + tuple(Relationship(w.target.name, "WaitFor") for w in resource.annotations_of(WaitAnnotation))
             snapshot = ResourceSnapshot(resource.name, resource.resource_type, relationships=relationships)
             if isinstance(resource, ConfiguredValueResource):
                 snapshot = self._configured_snapshot(resource, snapshot)
             self.snapshots.add(snapshot)
             if isinstance(resource, ExecutableResource):
-                self._phase[resource.name] = "NotStarted"
-                self._replicas[resource.name] = {}
+                self.runners[resource.name] = ResourceRunner(resource, self)
                 self.orchestrator.logs.configure(
                     resource.name, resource.log_buffer_lines or self.model.log_buffer_lines
                 )
+                self.publish(resource.name)
 
     def _configured_snapshot(
         self, resource: ConfiguredValueResource, snapshot: ResourceSnapshot
@@ -117,18 +128,22 @@ class Executor:
                 resource.resource_type,
                 state="ValueMissing",
                 state_message=f"no value: {self.configuration.how_to_supply(resource)}",
+                relationships=snapshot.relationships,
             )
-        self.values.set(resource.name, value)
-        if resource.is_secret and len(value) >= MIN_REDACTED_LENGTH:
-            self.orchestrator.logs.redact([value])
-        shown = MASK if resource.is_secret else value
+        self._accept_value(resource, value)
         return ResourceSnapshot(
             resource.name,
             resource.resource_type,
             state="Running",
-            properties=(("value", shown),),
+            health_status="Healthy",
+            properties=(("value", MASK if resource.is_secret else value),),
             relationships=snapshot.relationships,
         )
+
+    def _accept_value(self, resource: ConfiguredValueResource, value: str) -> None:
+        self.values.set(resource.name, value)
+        if resource.is_secret and len(value) >= MIN_REDACTED_LENGTH:
+            self.orchestrator.logs.redact([value])
 
     def set_value(self, name: str, value: str) -> ResourceSnapshot:
         """Supply a missing parameter or connection string; waiting resources then continue."""
@@ -137,32 +152,77 @@ class Executor:
             raise ValueError(
                 f"resource '{name}' is a {resource.resource_type}, not a parameter or connection string"
             )
-        self.values.set(name, value)
-        if resource.is_secret and len(value) >= MIN_REDACTED_LENGTH:
-            self.orchestrator.logs.redact([value])
+        self._accept_value(resource, value)
         return self.snapshots.publish(
             name,
             state="Running",
             state_message=None,
+            health_status="Healthy",
             properties=(("value", MASK if resource.is_secret else value),),
         )
 
-    def _publish_resource(self, name: str, **changes: object) -> None:
-        replicas = tuple(self._replicas[name].values())
-        expected = self.model.get(name).replicas  # type: ignore[attr-defined]
-        phase = self._phase[name]
-        state = phase if phase == "FailedToStart" else aggregate_state(replicas, expected, phase)
+    def publish(self, name: str) -> None:
+        """Publish the resource's snapshot from its runner's current state."""
+        runner = self.runners[name]
+        replicas = tuple(runner.replicas.values())
+        state = runner.state
+        self._follow_health(runner, state)
         started = [r.started_at for r in replicas if r.started_at]
         stopped = [r.stopped_at for r in replicas if r.stopped_at]
-        self.snapshots.publish(
-            name,
+        message = runner.message
+        if message is None and state == "FailedToStart":
+            message = next((r.message for r in replicas if r.message), None)
+        current = self.snapshots.get(name)
+        provisional = dataclasses.replace(
+            current,
             state=state,
+            state_message=message,
+            exit_code=aggregate_exit_code(replicas) if state not in ("Running", "Starting") else None,
             replicas=replicas,
-            exit_code=aggregate_exit_code(replicas),
+            env=runner.env_shown,
             started_at=min(started) if started else None,
             stopped_at=max(stopped) if stopped and len(stopped) == len(replicas) else None,
-            **changes,
+            health_status=self._health_status(runner.resource, state),
+            health_reports=self._reports.get(name, ()) if state == "Running" else (),
+            restart_count=runner.restart_count,
         )
+        custom = runner.resource.annotations_of(CommandAnnotation)
+        commands = command_snapshots(provisional, custom, with_built_ins=True)
+        self.snapshots.publish_snapshot(dataclasses.replace(provisional, commands=commands))
+
+    def _health_status(self, resource: ExecutableResource, state: str) -> str | None:
+        if state != "Running":
+            return None
+        if not resource.annotations_of(HealthCheckAnnotation):
+            return "Healthy"
+        reports = self._reports.get(resource.name, ())
+        if not reports or any(r.status != "Healthy" for r in reports):
+            return "Unhealthy"
+        return "Healthy"
+
+    def _follow_health(self, runner: ResourceRunner, state: str) -> None:
+        """Run the resource's health monitor exactly while it is Running."""
+        name = runner.name
+        if not runner.resource.annotations_of(HealthCheckAnnotation):
+            return
+        task = self._health.get(name)
+        if state == "Running" and task is None and self._tg is not None and not self.shutting_down:
+
+            def replicas() -> list[Replica]:
+                return [Replica(n, i) for n, i in runner.running_replicas()]
+
+            def on_reports(reports: tuple[HealthReport, ...]) -> None:
+                self._reports[name] = reports
+                self.publish(name)
+
+            monitor = HealthMonitor(
+                runner.resource, self.addresses, self.orchestrator.logs, replicas, on_reports
+            )
+            self._health[name] = self.spawn(monitor.run(), f"health-{name}")
+        elif state != "Running" and task is not None:
+            task.cancel()
+            del self._health[name]
+            self._reports.pop(name, None)
 
     # -- services ------------------------------------------------------------------------------
 
@@ -170,7 +230,8 @@ class Executor:
         store = self.orchestrator.store
         ports = self.orchestrator.ports
         taken: set[str] = set()
-        for resource in self._executables():
+        for runner in self.runners.values():
+            resource = runner.resource
             for endpoint in resource.endpoints:
                 service = f"{resource.name}-{endpoint.name}"
                 base, n = service, 1
@@ -207,7 +268,6 @@ class Executor:
                         proxied=endpoint.proxied,
                     )
                 )
-        for resource in self._executables():
             self._publish_urls(resource.name)
 
     def _publish_urls(self, name: str) -> None:
@@ -226,104 +286,40 @@ class Executor:
                 self.addresses.service_ready(name, int(status["effectivePort"]))
                 self.addresses.mark_bound(name)
             elif status.get("state") == "Failed":
-                message = str(status.get("message", "failed"))
-                self.addresses.service_failed(name, message)
+                self.addresses.service_failed(name, str(status.get("message", "failed")))
             owner = event.object["metadata"]["labels"].get(LABEL_RESOURCE)
-            if owner in self._replicas:
+            if owner in self.runners:
                 self._publish_urls(owner)
-
-    # -- starting resources --------------------------------------------------------------------
-
-    def _on_wait(self, resource: Resource, what: str) -> None:
-        self.orchestrator.logs.system(resource.name, what)
-        self._phase[resource.name] = "Waiting"
-        self._publish_resource(resource.name, state_message=what)
-
-    async def _start_resource(self, resource: ExecutableResource) -> None:
-        name = resource.name
-        self._phase[name] = "Starting"
-        self._publish_resource(name, state_message=None)
-        secrets: set[str] = set()
-        try:
-            for allocation in self.addresses.for_resource(name):
-                await allocation.bound
-            for index in range(resource.replicas):
-                suffix = random_suffix()
-                ctx = ResolutionContext(
-                    resource, self.addresses, self.values, lambda what: self._on_wait(resource, what), index
-                )
-                launch = await resolve_launch(resource, ctx, self.addresses, index, suffix, self.telemetry)
-                secrets |= launch.secrets
-                self.orchestrator.logs.redact(s for s in secrets if len(s) >= MIN_REDACTED_LENGTH)
-                self._secrets[name] = secrets
-                if self._phase[name] == "Waiting":
-                    self._phase[name] = "Starting"
-                    self._publish_resource(name, state_message=None)
-                self._create_replica(resource, index, suffix, launch.args, launch.env)
-                if index == 0:
-                    self._publish_resource(name, env=launch.shown_env)
-        except (ResolutionError, EndpointFailed, TypeError, ValueError) as exc:
-            message = mask_secrets(f"cannot start: {exc}", secrets)
-            self.orchestrator.logs.system(name, message)
-            self._phase[name] = "FailedToStart"
-            self._publish_resource(name, state_message=message)
-
-    def _create_replica(
-        self, resource: ExecutableResource, index: int, suffix: str, args: list[str], env: dict[str, str]
-    ) -> None:
-        replica_name = f"{resource.name}-{suffix}"
-        ports: list[ServedPort] = [
-            ServedPort(
-                service=a.service_name,
-                address="127.0.0.1"
-                if a.endpoint.bind_host in ("localhost", "0.0.0.0")
-                else a.endpoint.bind_host,
-                port=a.target_ports[index],
-                protocol=a.endpoint.protocol,
-                mustBeFree=not a.endpoint.proxied and a.endpoint.port is not None,
-            )
-            for a in self.addresses.for_resource(resource.name)
-        ]
-        self._replicas[resource.name][replica_name] = ReplicaSnapshot(replica_name, suffix, "Starting")
-        self.orchestrator.store.create(
-            new_executable(
-                replica_name,
-                resource=resource.name,
-                command=resource.command,
-                args=args,
-                env=env,
-                working_directory=str(resource.working_dir),
-                grace_period_seconds=resource.stop_grace_period,
-                ports=ports,
-            )
-        )
-
-    # -- following replicas --------------------------------------------------------------------
 
     async def _watch_executables(self) -> None:
         async for event in self.orchestrator.store.watch(EXECUTABLE):
-            resource = event.object["metadata"]["labels"].get(LABEL_RESOURCE)
-            if resource not in self._replicas:
-                continue
-            self._replicas[resource][event.name] = self._replica_snapshot(event.object)
-            message = None
-            if self._phase[resource] != "FailedToStart":
-                failures = [r.message for r in self._replicas[resource].values() if r.message]
-                message = failures[0] if failures else None
-            self._publish_resource(resource, state_message=message)
+            runner = self.runners.get(event.object["metadata"]["labels"].get(LABEL_RESOURCE))
+            if runner is not None:
+                runner.on_executable(event.object)
 
-    @staticmethod
-    def _replica_snapshot(obj: Obj) -> ReplicaSnapshot:
-        status = obj.get("status", {})
-        name = obj["metadata"]["name"]
-        exit_code = status.get("exitCode")
-        return ReplicaSnapshot(
-            name=name,
-            suffix=name.rsplit("-", 1)[-1],
-            state=replica_state(status.get("state"), exit_code),
-            pid=status.get("pid"),
-            exit_code=exit_code,
-            started_at=status.get("startupTimestamp"),
-            stopped_at=status.get("finishTimestamp"),
-            message=status.get("message"),
-        )
+    # -- commands ------------------------------------------------------------------------------
+
+    async def execute_command(self, resource: str, command: str) -> CommandResult:
+        """Run a command (start, stop, restart, or a custom one) by name, as the CLI and dashboard do."""
+        runner = self.runners.get(resource)
+        if runner is None:
+            if resource in {s.name for s in self.snapshots.all()}:
+                return CommandResult.failure(f"resource '{resource}' has no commands")
+            return CommandResult.failure(f"no resource named '{resource}'")
+        snapshot = self.snapshots.get(resource)
+        commands = {c.name: c for c in snapshot.commands}
+        found = commands.get(command)
+        if found is None:
+            return CommandResult.failure(
+                f"resource '{resource}' has no command '{command}' (available: {', '.join(commands)})"
+            )
+        if found.state != "enabled":
+            return CommandResult.failure(
+                f"command '{command}' is {found.state} while '{resource}' is {snapshot.state}"
+            )
+        if command in ("start", "stop", "restart"):
+            await getattr(runner, command)()
+            return CommandResult.ok()
+        annotation = next(c for c in runner.resource.annotations_of(CommandAnnotation) if c.name == command)
+        logger = CommandLogger(self.orchestrator.logs, resource, command)
+        return await run_custom(annotation, CommandContext(resource, snapshot, logger, self.stopping))

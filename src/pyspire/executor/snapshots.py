@@ -55,11 +55,34 @@ class Relationship:
 
 
 @dataclass(frozen=True)
+class HealthReport:
+    """The latest result of one health check."""
+
+    name: str
+    status: str  # Healthy | Unhealthy
+    description: str | None = None
+    last_error: str | None = None
+    checked_at: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandSnapshot:
+    """A command and whether it can run now: ``state`` is enabled, disabled or hidden."""
+
+    name: str
+    display_name: str
+    state: str
+    description: str | None = None
+    confirmation_message: str | None = None
+    icon: str | None = None
+
+
+@dataclass(frozen=True)
 class ResourceSnapshot:
     """Everything known about one resource at one moment.
 
-    ``state`` is one of NotStarted, Waiting, Starting, Running, Stopping, Exited, Finished,
-    FailedToStart, ValueMissing. ``state_message`` says why (what it waits for, why it failed).
+    ``state`` is one of NotStarted, Waiting, Starting, Running, RuntimeUnhealthy, Stopping, Exited,
+    Finished, FailedToStart, ValueMissing. ``state_message`` says why (what it waits for, why it failed).
     ``version`` increases with every publication across all resources.
     """
 
@@ -76,6 +99,11 @@ class ResourceSnapshot:
     stopped_at: str | None = None
     relationships: tuple[Relationship, ...] = ()
     properties: tuple[tuple[str, str], ...] = field(default=())
+    #: Healthy / Unhealthy while Running (Running with no checks is Healthy); None otherwise.
+    health_status: str | None = None
+    health_reports: tuple[HealthReport, ...] = ()
+    commands: tuple[CommandSnapshot, ...] = ()
+    restart_count: int = 0
 
     @property
     def is_terminal(self) -> bool:
@@ -108,6 +136,20 @@ class SnapshotHub:
         for queue in self._watchers:
             queue.put_nowait(snapshot)
         return snapshot
+
+    def publish_snapshot(self, snapshot: ResourceSnapshot) -> ResourceSnapshot:
+        """Publish ``snapshot`` whole (its version is assigned here); a no-op change publishes nothing."""
+        current = self._current[snapshot.name]
+        if dataclasses.replace(snapshot, version=current.version) == current:
+            return current
+        return self.publish(
+            snapshot.name,
+            **{
+                f.name: getattr(snapshot, f.name)
+                for f in dataclasses.fields(snapshot)
+                if f.name not in ("name", "version")
+            },
+        )
 
     def add(self, snapshot: ResourceSnapshot) -> None:
         self._version += 1

@@ -8,7 +8,7 @@ the model is validated as a whole by ``build()``.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Literal, Self, TypeVar, overload
@@ -27,6 +27,17 @@ from pyspire.model.annotations import (
     WorkingDirectoryAnnotation,
 )
 from pyspire.model.endpoints import EndpointAnnotation, EndpointReference
+from pyspire.model.lifecycle import (
+    CommandAnnotation,
+    CommandState,
+    ExplicitStartAnnotation,
+    HealthCheckAnnotation,
+    HealthIntervalAnnotation,
+    RestartPolicy,
+    RestartPolicyAnnotation,
+    WaitAnnotation,
+    WaitBehavior,
+)
 from pyspire.model.resources import (
     DEFAULT_LOG_BUFFER_LINES,
     ConfiguredValueResource,
@@ -233,6 +244,104 @@ class ExecutableBuilder(ResourceBuilder[ExecutableResource]):
     def with_log_buffer(self, lines: int) -> Self:
         """Keep the last ``lines`` output lines of this resource (default: the app's setting)."""
         self.resource.annotations.append(LogBufferAnnotation(lines))
+        return self
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def wait_for(self, resource: object, behavior: WaitBehavior = "stop_on_unavailable") -> Self:
+        """Start only once ``resource`` is Running and Healthy. With ``stop_on_unavailable`` (the
+        default) this resource fails if ``resource`` ends (Exited, Finished, FailedToStart)
+        while waited on; ``wait_on_unavailable`` keeps waiting instead."""
+        target, _ = _target_resource(resource, f"resource '{self.name}' wait_for")
+        self.resource.annotations.append(WaitAnnotation(target, "healthy", behavior))
+        return self
+
+    def wait_for_start(self, resource: object) -> Self:
+        """Start once ``resource`` is Running (healthy or not)."""
+        target, _ = _target_resource(resource, f"resource '{self.name}' wait_for_start")
+        self.resource.annotations.append(WaitAnnotation(target, "start"))
+        return self
+
+    def wait_for_completion(self, resource: object, exit_code: int = 0) -> Self:
+        """Start once ``resource`` has finished with ``exit_code`` (migrations, seeders, builds);
+        fail if it ends with another code."""
+        target, _ = _target_resource(resource, f"resource '{self.name}' wait_for_completion")
+        self.resource.annotations.append(WaitAnnotation(target, "completion", exit_code=exit_code))
+        return self
+
+    def with_explicit_start(self) -> Self:
+        """Stay NotStarted until started by command."""
+        self.resource.annotations.append(ExplicitStartAnnotation())
+        return self
+
+    def with_http_health_check(
+        self, path: str = "/", status_code: int = 200, endpoint_name: str | None = None
+    ) -> Self:
+        """Healthy while GET ``path`` on the endpoint (default: the first http/https one) answers
+        ``status_code``. Each replica is checked directly on its own port."""
+        name = f"http{path}" if endpoint_name is None else f"{endpoint_name}{path}"
+        self.resource.annotations.append(
+            HealthCheckAnnotation(
+                name, "http", endpoint_name=endpoint_name, path=path, status_code=status_code
+            )
+        )
+        return self
+
+    def with_tcp_health_check(self, endpoint_name: str | None = None) -> Self:
+        """Healthy while a TCP connection to the endpoint (default: the first) opens."""
+        self.resource.annotations.append(
+            HealthCheckAnnotation(f"tcp-{endpoint_name or 'default'}", "tcp", endpoint_name=endpoint_name)
+        )
+        return self
+
+    def with_ready_log_line(self, pattern: str) -> Self:
+        """Healthy once a line of output matches the regex ``pattern`` (process-compose's
+        ``ready_log_line``): for programs that print "ready" before they answer anything."""
+        self.resource.annotations.append(HealthCheckAnnotation(f"log:{pattern}", "log", pattern=pattern))
+        return self
+
+    def with_health_check(self, check: Callable[[], Awaitable[Any]], name: str | None = None) -> Self:
+        """A custom async check: healthy when it returns ``True``/``None``, unhealthy when it
+        returns ``False`` or a string (the description) or raises (the error)."""
+        check_name = name or str(getattr(check, "__name__", "custom"))
+        self.resource.annotations.append(HealthCheckAnnotation(check_name, "custom", check=check))
+        return self
+
+    def with_health_check_interval(self, healthy: float = 5.0, unhealthy: float = 0.1) -> Self:
+        """Seconds between checks while healthy / while not yet (or no longer) healthy."""
+        self.resource.annotations.append(HealthIntervalAnnotation(healthy, unhealthy))
+        return self
+
+    def with_command(
+        self,
+        name: str,
+        display_name: str,
+        callback: Callable[[Any], Any],
+        description: str | None = None,
+        confirmation_message: str | None = None,
+        enabled_when: Callable[[Any], CommandState | bool] | None = None,
+        icon: str | None = None,
+    ) -> Self:
+        """Add a custom command, run by name from the CLI, the dashboard or the testing harness."""
+        self.resource.annotations.append(
+            CommandAnnotation(
+                name, display_name, callback, description, confirmation_message, enabled_when, icon
+            )
+        )
+        return self
+
+    def with_restart_policy(
+        self,
+        policy: RestartPolicy,
+        initial_backoff: float = 1.0,
+        max_backoff: float = 30.0,
+        max_restarts: int | None = None,
+    ) -> Self:
+        """Restart replicas that exit by themselves: ``never`` (default), ``on_failure`` or
+        ``always``, with exponential backoff. A crash-looping resource never slows the others."""
+        self.resource.annotations.append(
+            RestartPolicyAnnotation(policy, initial_backoff, max_backoff, max_restarts)
+        )
         return self
 
 

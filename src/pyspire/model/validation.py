@@ -13,6 +13,7 @@ from pyspire.model.annotations import ArgsAnnotation, EnvironmentAnnotation, Ref
 from pyspire.model.builder import AppModel
 from pyspire.model.endpoints import EndpointPart, EndpointReference
 from pyspire.model.errors import ModelError, ModelProblem
+from pyspire.model.lifecycle_validation import lifecycle_problems, wait_cycles
 from pyspire.model.names import name_problem
 from pyspire.model.resources import ConfiguredValueResource, ExecutableResource, Resource
 from pyspire.model.values import ReferenceExpression, ValueProvider
@@ -31,8 +32,10 @@ def find_problems(model: AppModel) -> Iterator[ModelProblem]:
     for resource in model.resources:
         yield from _endpoint_problems(resource)
         yield from _reference_problems(resource, members)
+        yield from lifecycle_problems(resource, members)
         if isinstance(resource, ExecutableResource):
             yield from _executable_problems(resource)
+    yield from wait_cycles(model)
 
 
 def _name_problems(model: AppModel) -> Iterator[ModelProblem]:

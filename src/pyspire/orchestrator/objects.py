@@ -21,6 +21,7 @@ KINDS: dict[str, str] = {EXECUTABLE: "executables", SERVICE: "services", ENDPOIN
 LABEL_RESOURCE = "pyspire.dev/resource"
 LABEL_SERVICE = "pyspire.dev/service"
 LABEL_OWNER = "pyspire.dev/owner"
+LABEL_REPLICA_INDEX = "pyspire.dev/replica-index"
 FINALIZER = "pyspire.dev/cleanup"
 
 ExecutableState = Literal["Starting", "Running", "Finished", "Terminated", "FailedToStart"]

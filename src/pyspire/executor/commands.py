@@ -1,0 +1,147 @@
+"""Commands: the built-in start / stop / restart and the user's own, with their enablement.
+
+Enablement follows Aspire: start when stopped, waiting or not started; stop while active; restart
+when it makes sense; hidden when a command has no meaning in the current state. Custom commands
+compute their state from the snapshot with their ``enabled_when``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from pyspire.executor.snapshots import CommandSnapshot, ResourceSnapshot
+from pyspire.model.lifecycle import CommandAnnotation
+from pyspire.orchestrator.logs import LogStore
+
+log = logging.getLogger(__name__)
+
+_STOPPED = {"NotStarted", "Exited", "Finished", "FailedToStart"}
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command returns: success, or failure with a message for the user."""
+
+    success: bool
+    message: str | None = None
+
+    @classmethod
+    def ok(cls, message: str | None = None) -> CommandResult:
+        return cls(True, message)
+
+    @classmethod
+    def failure(cls, message: str) -> CommandResult:
+        return cls(False, message)
+
+
+class CommandLogger:
+    """Writes a command's messages into its resource's log (as app-host lines)."""
+
+    def __init__(self, logs: LogStore, resource: str, command: str) -> None:
+        self._logs, self._resource, self._command = logs, resource, command
+
+    def info(self, message: str) -> None:
+        self._logs.system(self._resource, f"[{self._command}] {message}")
+
+    error = info
+    warning = info
+
+
+@dataclass
+class CommandContext:
+    """Passed to a custom command's callback."""
+
+    resource: str
+    snapshot: ResourceSnapshot
+    logger: CommandLogger
+    #: Set when the app host is stopping; a long command should check it and return.
+    cancellation: asyncio.Event
+
+
+def built_in_states(state: str) -> dict[str, str]:
+    if state in _STOPPED:
+        start, stop = "enabled", "hidden"
+    elif state == "Waiting":
+        start, stop = "enabled", "enabled"
+    elif state in ("Starting", "Stopping", "Building"):
+        start, stop = "disabled", "disabled"
+    else:  # Running, RuntimeUnhealthy
+        start, stop = "hidden", "enabled"
+    restart = (
+        "enabled"
+        if state in ("Running", "RuntimeUnhealthy", "Exited", "Finished", "FailedToStart")
+        else "disabled"
+    )
+    return {"start": start, "stop": stop, "restart": restart}
+
+
+_BUILT_IN_LABELS = {
+    "start": ("Start", "Start the resource", "play"),
+    "stop": ("Stop", "Stop the resource (SIGTERM, grace period, then SIGKILL)", "stop"),
+    "restart": ("Restart", "Stop, then start the resource", "arrow-clockwise"),
+}
+
+
+def _custom_state(command: CommandAnnotation, snapshot: ResourceSnapshot) -> str:
+    if command.enabled_when is None:
+        return "enabled"
+    try:
+        result = command.enabled_when(snapshot)
+    except Exception:  # a broken predicate hides nothing: it disables the command
+        log.exception("enabled_when of command %s failed", command.name)
+        return "disabled"
+    if result is True:
+        return "enabled"
+    if result is False:
+        return "disabled"
+    return str(result)
+
+
+def command_snapshots(
+    snapshot: ResourceSnapshot, custom: list[CommandAnnotation], with_built_ins: bool
+) -> tuple[CommandSnapshot, ...]:
+    commands: list[CommandSnapshot] = []
+    if with_built_ins:
+        for name, state in built_in_states(snapshot.state).items():
+            display, description, icon = _BUILT_IN_LABELS[name]
+            commands.append(CommandSnapshot(name, display, state, description, None, icon))
+    for command in custom:
+        commands.append(
+            CommandSnapshot(
+                command.name,
+                command.display_name,
+                _custom_state(command, snapshot),
+                command.description,
+                command.confirmation_message,
+                command.icon,
+            )
+        )
+    return tuple(commands)
+
+
+def to_result(value: Any) -> CommandResult:
+    """Interpret a callback's return value (see :class:`pyspire.model.lifecycle.CommandAnnotation`)."""
+    if isinstance(value, CommandResult):
+        return value
+    if value is None or value is True:
+        return CommandResult.ok()
+    if value is False:
+        return CommandResult.failure("the command failed")
+    return CommandResult.failure(str(value))
+
+
+async def run_custom(command: CommandAnnotation, context: CommandContext) -> CommandResult:
+    try:
+        value = command.callback(context)
+        if inspect.isawaitable(value):
+            value = await value
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        context.logger.error(f"failed: {type(exc).__name__}: {exc}")
+        return CommandResult.failure(f"{type(exc).__name__}: {exc}")
+    return to_result(value)

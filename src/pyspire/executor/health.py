@@ -1,0 +1,182 @@
+"""Health checks of a running resource, reported into its snapshot.
+
+While a resource runs, every check is run against every running replica (directly on the
+replica's own port, so one bad replica is seen even though the proxy would hide it). Until all
+pass, checks repeat every ``unhealthy`` interval (0.1 s by default, so a dependent starts within a
+fraction of a second of its dependency turning healthy); once healthy, every ``healthy`` interval
+(5 s by default: no measurable load).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pyspire.executor.addresses import EndpointAddresses
+from pyspire.executor.snapshots import HealthReport
+from pyspire.model.lifecycle import HealthCheckAnnotation, HealthIntervalAnnotation
+from pyspire.model.resources import Resource
+from pyspire.orchestrator.logs import LogBatch, LogStore
+
+if TYPE_CHECKING:
+    import httpx
+
+CHECK_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True)
+class Replica:
+    name: str
+    index: int
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class HealthMonitor:
+    """Runs one resource's checks while it runs; ``publish`` receives each new set of reports."""
+
+    def __init__(
+        self,
+        resource: Resource,
+        addresses: EndpointAddresses,
+        logs: LogStore,
+        replicas: Callable[[], Sequence[Replica]],
+        publish: Callable[[tuple[HealthReport, ...]], None],
+    ) -> None:
+        self.resource = resource
+        self.checks = resource.annotations_of(HealthCheckAnnotation)
+        interval = resource.last_annotation(HealthIntervalAnnotation) or HealthIntervalAnnotation()
+        self.interval = interval
+        self._addresses = addresses
+        self._logs = logs
+        self._replicas = replicas
+        self._publish = publish
+        self._client: httpx.AsyncClient | None = None
+        self._log_matched: set[str] = set()
+
+    async def run(self) -> None:
+        unsubscribe = self._watch_logs()
+        try:
+            self._publish(tuple(HealthReport(c.name, "Unhealthy", "not checked yet") for c in self.checks))
+            while True:
+                reports = await asyncio.gather(*(self._run_check(c) for c in self.checks))
+                self._publish(tuple(reports))
+                healthy = all(r.status == "Healthy" for r in reports)
+                await asyncio.sleep(self.interval.healthy if healthy else self.interval.unhealthy)
+        finally:
+            unsubscribe()
+            if self._client is not None:
+                await asyncio.shield(self._client.aclose())
+
+    # -- log-line readiness --------------------------------------------------------------------
+
+    def _watch_logs(self) -> Callable[[], None]:
+        patterns = [c for c in self.checks if c.kind == "log" and c.pattern]
+        if not patterns:
+            return lambda: None
+        regexes = {c.name: re.compile(c.pattern or "") for c in patterns}
+        current = {r.name for r in self._replicas()}
+        for line in self._logs.lines(self.resource.name):  # lines printed before the monitor started
+            if line.replica in current and line.stream != "system":
+                self._match(regexes, line.text)
+
+        def on_batch(batch: LogBatch) -> None:
+            if batch.stream != "system":
+                for text in batch.lines:
+                    self._match(regexes, text)
+
+        return self._logs.subscribe(on_batch, self.resource.name)
+
+    def _match(self, regexes: dict[str, re.Pattern[str]], text: str) -> None:
+        for name, regex in regexes.items():
+            if name not in self._log_matched and regex.search(text):
+                self._log_matched.add(name)
+
+    # -- checks --------------------------------------------------------------------------------
+
+    async def _run_check(self, check: HealthCheckAnnotation) -> HealthReport:
+        try:
+            if check.kind == "log":
+                ok = check.name in self._log_matched
+                return HealthReport(
+                    check.name,
+                    "Healthy" if ok else "Unhealthy",
+                    None if ok else f"no output line matched {check.pattern!r} yet",
+                    None,
+                    _now(),
+                )
+            if check.kind == "custom":
+                return await self._custom(check)
+            return await self._per_replica(check)
+        except Exception as exc:  # a check that breaks reports Unhealthy; it never stops the monitor
+            return HealthReport(
+                check.name, "Unhealthy", "the check raised", f"{type(exc).__name__}: {exc}", _now()
+            )
+
+    async def _custom(self, check: HealthCheckAnnotation) -> HealthReport:
+        assert check.check is not None
+        try:
+            result: Any = await asyncio.wait_for(check.check(), CHECK_TIMEOUT)
+        except Exception as exc:
+            return HealthReport(check.name, "Unhealthy", None, f"{type(exc).__name__}: {exc}", _now())
+        if result is None or result is True:
+            return HealthReport(check.name, "Healthy", None, None, _now())
+        return HealthReport(check.name, "Unhealthy", None if result is False else str(result), None, _now())
+
+    def _endpoint(self, check: HealthCheckAnnotation) -> tuple[str, str]:
+        allocations = self._addresses.for_resource(self.resource.name)
+        for allocation in allocations:
+            endpoint = allocation.endpoint
+            if check.endpoint_name == endpoint.name or (
+                check.endpoint_name is None and (check.kind == "tcp" or endpoint.scheme in ("http", "https"))
+            ):
+                return endpoint.name, endpoint.scheme
+        raise LookupError(f"no endpoint for health check {check.name}")
+
+    async def _per_replica(self, check: HealthCheckAnnotation) -> HealthReport:
+        endpoint_name, scheme = self._endpoint(check)
+        allocation = self._addresses.get(self.resource.name, endpoint_name)
+        replicas = self._replicas()
+        if not replicas:
+            return HealthReport(check.name, "Unhealthy", "no replica is running", None, _now())
+        results = await asyncio.gather(
+            *(self._probe(check, scheme, allocation.target_ports[r.index]) for r in replicas)
+        )
+        failures = [f"{r.name}: {error}" for r, error in zip(replicas, results, strict=True) if error]
+        if not failures:
+            return HealthReport(check.name, "Healthy", None, None, _now())
+        return HealthReport(
+            check.name,
+            "Unhealthy",
+            f"{len(failures)} of {len(replicas)} replicas failing",
+            "; ".join(failures),
+            _now(),
+        )
+
+    async def _probe(self, check: HealthCheckAnnotation, scheme: str, port: int) -> str | None:
+        """``None`` when the replica passes, else what went wrong."""
+        if check.kind == "tcp":
+            try:
+                _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), CHECK_TIMEOUT)
+            except (OSError, TimeoutError) as exc:
+                return f"cannot connect to port {port}: {exc}"
+            writer.close()
+            return None
+        if self._client is None:
+            import httpx  # imported only by apps that have HTTP checks: it costs start-up time
+
+            self._client = httpx.AsyncClient(timeout=CHECK_TIMEOUT, verify=False)
+        url = f"{scheme}://127.0.0.1:{port}{check.path}"
+        try:
+            response = await self._client.get(url)
+        except Exception as exc:
+            return f"GET {url}: {type(exc).__name__}: {exc}"
+        if response.status_code != check.status_code:
+            return f"GET {url} answered {response.status_code}, expected {check.status_code}"
+        return None

@@ -1,0 +1,288 @@
+"""One executable resource's lifecycle: wait, start, stop, restart, and restart on crash.
+
+The runner owns the resource's replicas (one Executable object each). Starting means: wait for
+dependencies (unless started by command), resolve values, create the Executables. Stopping patches
+``spec.stop`` and waits for every replica to end. Start after stop deletes the old objects and
+creates new ones (new pids) on the same target ports, behind the same proxy port, so clients keep
+working. Commands on one resource are serialized; different resources never wait on each other,
+so a crash-looping resource does not slow the rest of the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Coroutine
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pyspire.executor.addresses import EndpointAddresses, EndpointFailed
+from pyspire.executor.environment import TelemetryEnv, mask_secrets, resolve_launch
+from pyspire.executor.resolution import ConfiguredValues, ResolutionContext
+from pyspire.executor.snapshots import ReplicaSnapshot, SnapshotHub
+from pyspire.executor.states import aggregate_state, replica_state
+from pyspire.executor.waits import DependencyFailed, wait_for_dependencies
+from pyspire.model.errors import ResolutionError
+from pyspire.model.lifecycle import ExplicitStartAnnotation, RestartPolicyAnnotation, WaitAnnotation
+from pyspire.model.names import random_suffix
+from pyspire.model.resources import ExecutableResource
+from pyspire.orchestrator.objects import EXECUTABLE, LABEL_REPLICA_INDEX, ServedPort, new_executable
+from pyspire.orchestrator.store import Obj
+
+if TYPE_CHECKING:
+    from pyspire.orchestrator.orchestrator import Orchestrator
+
+#: Shorter secrets are masked in snapshots but not searched for in output: masking every "1" or
+#: "ab" in every log line would garble the output without protecting anything.
+MIN_REDACTED_LENGTH = 4
+
+_ENDED = frozenset({"Finished", "Exited", "FailedToStart"})
+
+
+class RunnerHost(Protocol):
+    """What a runner needs from the executor."""
+
+    orchestrator: Orchestrator
+    addresses: EndpointAddresses
+    values: ConfiguredValues
+    snapshots: SnapshotHub
+    telemetry: TelemetryEnv
+    shutting_down: bool
+
+    def publish(self, name: str) -> None: ...
+
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]: ...
+
+
+class ResourceRunner:
+    def __init__(self, resource: ExecutableResource, host: RunnerHost) -> None:
+        self.resource = resource
+        self.name = resource.name
+        self.host = host
+        self.phase = "NotStarted"
+        self.message: str | None = None
+        self.replicas: dict[str, ReplicaSnapshot] = {}
+        self.env_shown: tuple[Any, ...] = ()
+        self.restart_count = 0
+        self._index: dict[str, int] = {}
+        self._launch_task: asyncio.Task[None] | None = None
+        self._restart_tasks: dict[int, asyncio.Task[None]] = {}
+        self._attempts: dict[int, int] = {}
+        self._lock = asyncio.Lock()
+        self._stop_requested = False
+        self._changed = asyncio.Event()
+        self.policy = resource.last_annotation(RestartPolicyAnnotation) or RestartPolicyAnnotation()
+
+    # -- state ---------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        if self.phase == "FailedToStart" or (self.phase in ("NotStarted", "Waiting") and not self.replicas):
+            return self.phase
+        return aggregate_state(tuple(self.replicas.values()), self.resource.replicas, self.phase)
+
+    def running_replicas(self) -> list[tuple[str, int]]:
+        return [(n, self._index[n]) for n, r in self.replicas.items() if r.state == "Running"]
+
+    def _set_phase(self, phase: str, message: str | None = None) -> None:
+        self.phase, self.message = phase, message
+        self.host.publish(self.name)
+
+    def _log(self, text: str) -> None:
+        self.host.orchestrator.logs.system(self.name, text)
+
+    # -- starting ------------------------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Called once at app start: start now (after waits), or stay NotStarted if explicit."""
+        if self.resource.annotations_of(ExplicitStartAnnotation):
+            self._set_phase("NotStarted", "waiting to be started by command")
+        else:
+            self._launch(skip_waits=False)
+
+    def _launch(self, skip_waits: bool) -> None:
+        self._stop_requested = False
+        self._launch_task = self.host.spawn(self._launch_body(skip_waits), f"launch-{self.name}")
+
+    async def _launch_body(self, skip_waits: bool) -> None:
+        secrets: set[str] = set()
+        try:
+            waits = self.resource.annotations_of(WaitAnnotation)
+            if waits and not skip_waits:
+                self._set_phase("Waiting", "waiting for dependencies")
+                await wait_for_dependencies(waits, self.host.snapshots, self._on_wait)
+            self._set_phase("Starting")
+            for allocation in self.host.addresses.for_resource(self.name):
+                await allocation.bound
+            for index in range(self.resource.replicas):
+                secrets |= await self._create_replica(index)
+        except (DependencyFailed, ResolutionError, EndpointFailed, TypeError, ValueError) as exc:
+            message = mask_secrets(f"cannot start: {exc}", secrets)
+            self._log(message)
+            self._set_phase("FailedToStart", message)
+
+    def _on_wait(self, what: str) -> None:
+        self._log(what)
+        self._set_phase("Waiting", what)
+
+    async def _create_replica(self, index: int) -> set[str]:
+        suffix = random_suffix()
+        ctx = ResolutionContext(self.resource, self.host.addresses, self.host.values, self._on_wait, index)
+        launch = await resolve_launch(
+            self.resource, ctx, self.host.addresses, index, suffix, self.host.telemetry
+        )
+        self.host.orchestrator.logs.redact(s for s in launch.secrets if len(s) >= MIN_REDACTED_LENGTH)
+        if self.phase == "Waiting":
+            self._set_phase("Starting")
+        name = f"{self.name}-{suffix}"
+        ports = [
+            ServedPort(
+                service=a.service_name,
+                address="127.0.0.1"
+                if a.endpoint.bind_host in ("localhost", "0.0.0.0")
+                else a.endpoint.bind_host,
+                port=a.target_ports[index],
+                protocol=a.endpoint.protocol,
+                mustBeFree=not a.endpoint.proxied and a.endpoint.port is not None,
+            )
+            for a in self.host.addresses.for_resource(self.name)
+        ]
+        obj = new_executable(
+            name,
+            resource=self.name,
+            command=self.resource.command,
+            args=launch.args,
+            env=launch.env,
+            working_directory=str(self.resource.working_dir),
+            grace_period_seconds=self.resource.stop_grace_period,
+            ports=ports,
+        )
+        obj["metadata"]["labels"][LABEL_REPLICA_INDEX] = str(index)
+        self._index[name] = index
+        self.replicas[name] = ReplicaSnapshot(name, suffix, "Starting")
+        if index == 0:
+            self.env_shown = launch.shown_env
+        self.host.orchestrator.store.create(obj)
+        return launch.secrets
+
+    # -- replica events ------------------------------------------------------------------------
+
+    def on_executable(self, obj: Obj) -> None:
+        """An Executable of ours changed (from the executor's watch)."""
+        name = obj["metadata"]["name"]
+        if name not in self._index:
+            return  # a replica already replaced
+        status = obj.get("status", {})
+        exit_code = status.get("exitCode")
+        self.replicas[name] = ReplicaSnapshot(
+            name=name,
+            suffix=name.rsplit("-", 1)[-1],
+            state=replica_state(status.get("state"), exit_code),
+            pid=status.get("pid"),
+            exit_code=exit_code,
+            started_at=status.get("startupTimestamp"),
+            stopped_at=status.get("finishTimestamp"),
+            message=status.get("message"),
+        )
+        if status.get("state") == "Finished":
+            self._maybe_restart(name, exit_code)
+        self._changed.set()
+        self.host.publish(self.name)
+
+    def _maybe_restart(self, name: str, exit_code: int | None) -> None:
+        policy = self.policy
+        wanted = policy.policy == "always" or (policy.policy == "on_failure" and exit_code != 0)
+        if not wanted or self._stop_requested or self.host.shutting_down:
+            return
+        index = self._index[name]
+        if index in self._restart_tasks:
+            return
+        replica = self.replicas[name]
+        ran = _seconds_between(replica.started_at, replica.stopped_at)
+        attempt = 0 if ran is not None and ran >= policy.reset_after else self._attempts.get(index, 0)
+        if policy.max_restarts is not None and attempt >= policy.max_restarts:
+            self._log(f"{name} exited; not restarting after {attempt} restarts in a row (max_restarts)")
+            return
+        delay = min(policy.max_backoff, policy.initial_backoff * (2**attempt))
+        self._attempts[index] = attempt + 1
+        self._log(f"{name} exited ({exit_code}); restarting in {delay:.1f}s (restart {attempt + 1})")
+        self.message = f"restarting in {delay:.1f}s"
+        self._restart_tasks[index] = self.host.spawn(
+            self._restart_replica(name, index, delay), f"restart-{name}"
+        )
+
+    async def _restart_replica(self, name: str, index: int, delay: float) -> None:
+        try:
+            await asyncio.sleep(delay)
+            async with self._lock:
+                if self._stop_requested or self.host.shutting_down or name not in self._index:
+                    return
+                await self._forget([name])
+                self.restart_count += 1
+                self.message = None
+                await self._create_replica(index)
+        except (ResolutionError, EndpointFailed, TypeError, ValueError) as exc:
+            self._log(f"cannot restart: {exc}")
+        finally:
+            self._restart_tasks.pop(index, None)
+
+    async def _forget(self, names: list[str]) -> None:
+        """Delete replica objects, wait until they are gone, and drop them from the snapshot."""
+        store = self.host.orchestrator.store
+        for name in names:
+            store.delete(EXECUTABLE, name)
+        await self.host.orchestrator.wait_deleted(EXECUTABLE, names)
+        for name in names:
+            self.replicas.pop(name, None)
+            self._index.pop(name, None)
+
+    # -- commands ------------------------------------------------------------------------------
+
+    async def _cancel_pending(self) -> None:
+        tasks = [
+            t for t in [self._launch_task, *self._restart_tasks.values()] if t is not None and not t.done()
+        ]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._restart_tasks.clear()
+
+    async def stop(self) -> None:
+        """Stop every replica (SIGTERM to its group, grace period, SIGKILL) and wait until ended."""
+        async with self._lock:
+            self._stop_requested = True
+            await self._cancel_pending()
+            store = self.host.orchestrator.store
+            live = [n for n, r in self.replicas.items() if r.state not in _ENDED]
+            for name in live:
+                store.patch(EXECUTABLE, name, {"spec": {"stop": True}})
+            if not self.replicas:
+                self._set_phase("NotStarted", "stopped before it started")
+            while any(self.replicas[n].state not in _ENDED for n in live if n in self.replicas):
+                self._changed.clear()
+                await self._changed.wait()
+
+    async def start(self) -> None:
+        """Start now (skipping waits): replace any ended replicas with new ones."""
+        async with self._lock:
+            await self._cancel_pending()
+            await self._forget(list(self.replicas))
+            self._attempts.clear()
+            self._launch(skip_waits=True)
+            assert self._launch_task is not None
+            await asyncio.shield(self._launch_task)
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
+def _seconds_between(start: str | None, end: str | None) -> float | None:
+    if not start or not end:
+        return None
+    try:
+        return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    except ValueError:
+        return None

@@ -1,0 +1,77 @@
+"""Waiting for dependencies (``wait_for``, ``wait_for_start``, ``wait_for_completion``).
+
+Waits are evaluated on resource snapshots, so a dependent reacts the moment its dependency's
+snapshot changes — no polling here; how fast health is noticed is the health monitor's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pyspire.executor.snapshots import ResourceSnapshot, SnapshotHub
+from pyspire.model.lifecycle import WaitAnnotation
+
+#: States in which a dependency is "unavailable": with stop_on_unavailable, the dependent fails.
+UNAVAILABLE = frozenset({"Exited", "Finished", "FailedToStart", "RuntimeUnhealthy"})
+
+
+class DependencyFailed(RuntimeError):
+    """A dependency ended in a way that means the dependent can never start; names it."""
+
+
+def _check(wait: WaitAnnotation, snap: ResourceSnapshot) -> bool:
+    """True when satisfied; raises DependencyFailed when it never will be; False to keep waiting."""
+    name = wait.target.name
+    if wait.kind == "completion":
+        if snap.state in ("Finished", "Exited"):
+            if snap.exit_code == wait.exit_code:
+                return True
+            raise DependencyFailed(
+                f"'{name}' finished with exit code {snap.exit_code}, expected {wait.exit_code}"
+            )
+        if snap.state == "FailedToStart":
+            raise DependencyFailed(f"'{name}' failed to start ({snap.state_message or 'no message'})")
+        return False
+    if snap.state == "Running" and (wait.kind == "start" or snap.health_status == "Healthy"):
+        return True
+    if wait.behavior == "stop_on_unavailable" and snap.state in UNAVAILABLE:
+        detail = f", exit code {snap.exit_code}" if snap.exit_code is not None else ""
+        raise DependencyFailed(f"'{name}' is {snap.state}{detail} and this resource waits for it")
+    return False
+
+
+def describe(wait: WaitAnnotation) -> str:
+    if wait.kind == "completion":
+        return f"'{wait.target.name}' to finish" + (
+            f" with exit code {wait.exit_code}" if wait.exit_code else ""
+        )
+    if wait.kind == "start":
+        return f"'{wait.target.name}' to be running"
+    return f"'{wait.target.name}' to be healthy"
+
+
+async def wait_for_dependencies(
+    waits: Sequence[WaitAnnotation], snapshots: SnapshotHub, on_wait: Callable[[str], None]
+) -> None:
+    """Return once every wait is satisfied; raise :class:`DependencyFailed` if one never can be.
+    ``on_wait`` is told what is still awaited whenever that changes."""
+    pending = list(waits)
+    told = ""
+
+    def evaluate() -> None:
+        nonlocal pending, told
+        pending = [w for w in pending if not _check(w, snapshots.get(w.target.name))]
+        message = "waiting for " + ", ".join(describe(w) for w in pending) if pending else ""
+        if message and message != told:
+            told = message
+            on_wait(message)
+
+    evaluate()
+    if not pending:
+        return
+    watched = {w.target.name for w in waits}
+    async for snap in snapshots.watch(include_current=False):
+        if snap.name in watched:
+            evaluate()
+            if not pending:
+                return

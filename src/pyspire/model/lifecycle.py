@@ -1,0 +1,91 @@
+"""Annotations for a resource's lifecycle: waits, health checks, commands, restart policy.
+
+Pure data like every annotation; the executor's runner, health and command modules act on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from pyspire.model.annotations import Annotation
+
+if TYPE_CHECKING:
+    from pyspire.model.resources import Resource
+
+WaitKind = Literal["healthy", "start", "completion"]
+WaitBehavior = Literal["stop_on_unavailable", "wait_on_unavailable"]
+RestartPolicy = Literal["never", "on_failure", "always"]
+
+
+@dataclass(frozen=True)
+class WaitAnnotation(Annotation):
+    """Do not start until ``target`` is healthy (``healthy``), running (``start``) or has finished
+    with ``exit_code`` (``completion``)."""
+
+    target: Resource
+    kind: WaitKind = "healthy"
+    behavior: WaitBehavior = "stop_on_unavailable"
+    exit_code: int = 0
+
+
+@dataclass(frozen=True)
+class ExplicitStartAnnotation(Annotation):
+    """The resource stays NotStarted until someone runs its ``start`` command."""
+
+
+@dataclass(frozen=True)
+class HealthCheckAnnotation(Annotation):
+    """One health check. ``kind`` is ``http`` (GET ``path`` expecting ``status_code``), ``tcp`` (a
+    connection opens), ``log`` (a line matching ``pattern`` appeared) or ``custom`` (``check``)."""
+
+    name: str
+    kind: Literal["http", "tcp", "log", "custom"]
+    endpoint_name: str | None = None
+    path: str = "/"
+    status_code: int = 200
+    pattern: str | None = None
+    check: Callable[[], Awaitable[Any]] | None = None
+
+
+@dataclass(frozen=True)
+class HealthIntervalAnnotation(Annotation):
+    """How often checks run: every ``unhealthy`` seconds until healthy (fast, so dependents start
+    quickly), then every ``healthy`` seconds (rarely, so checks cost nothing measurable)."""
+
+    healthy: float = 5.0
+    unhealthy: float = 0.1
+
+
+CommandState = Literal["enabled", "disabled", "hidden"]
+
+
+@dataclass(frozen=True)
+class CommandAnnotation(Annotation):
+    """A custom command the user can run on the resource (from the CLI or dashboard).
+
+    ``callback`` receives a :class:`pyspire.CommandContext` and returns ``None``/``True`` (success),
+    a string or ``False`` (failure, the string being the message), or a ``CommandResult``.
+    ``enabled_when`` receives the resource's snapshot and returns a state or a bool."""
+
+    name: str
+    display_name: str
+    callback: Callable[[Any], Awaitable[Any] | Any]
+    description: str | None = None
+    confirmation_message: str | None = None
+    enabled_when: Callable[[Any], CommandState | bool] | None = None
+    icon: str | None = None
+
+
+@dataclass(frozen=True)
+class RestartPolicyAnnotation(Annotation):
+    """Restart a replica that exits by itself: never, only on failure (non-zero exit), or always;
+    waiting ``initial_backoff`` seconds, doubling up to ``max_backoff``; at most ``max_restarts``
+    times in a row (``None``: no limit). A replica that ran ``reset_after`` seconds resets the count."""
+
+    policy: RestartPolicy = "never"
+    initial_backoff: float = 1.0
+    max_backoff: float = 30.0
+    max_restarts: int | None = None
+    reset_after: float = 60.0
