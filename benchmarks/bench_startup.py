@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import queue
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -172,7 +174,7 @@ def run_pyspire() -> Run:
     run = Run(ready=ready, summary=summary, reported=reported)
     stop = time.monotonic()
     proc.send_signal(signal.SIGINT)
-    code = proc.wait(timeout=DEADLINE_SECONDS)
+    code = wait_exit(proc, DEADLINE_SECONDS)
     run.exit = time.monotonic() - stop
     if code != 0:
         run.notes.append(f"pyspire exited with code {code}")
@@ -182,6 +184,19 @@ def run_pyspire() -> Run:
     if left := processes_in(SHOP):
         run.notes.append(f"{len(left)} service processes left running: {left}")
     return run
+
+
+def wait_exit(proc: subprocess.Popen[str], timeout: float) -> int:
+    """Wait for ``proc`` to exit, noticing it at once: ``Popen.wait(timeout)`` polls with sleeps
+    of up to 50 ms, which would be counted as shutdown time."""
+    pidfd = os.pidfd_open(proc.pid)
+    try:
+        if not select.select([pidfd], [], [], timeout)[0]:
+            proc.kill()
+            raise TimeoutError(f"pyspire did not exit within {timeout} s of SIGINT")
+    finally:
+        os.close(pidfd)
+    return proc.wait()
 
 
 def _port_open(url: str) -> bool:
@@ -203,8 +218,16 @@ def run_direct() -> Run:
     orders_url = f"http://127.0.0.1:{orders_port}"
     env = clean_env(PYTHONUNBUFFERED="1")  # what pyspire gives its Python children
     services = [
-        ("catalog.py", [], {"PORT": str(catalog_ports[0]), "OTEL_RESOURCE_ATTRIBUTES": "service.instance.id=a"}),
-        ("catalog.py", [], {"PORT": str(catalog_ports[1]), "OTEL_RESOURCE_ATTRIBUTES": "service.instance.id=b"}),
+        (
+            "catalog.py",
+            [],
+            {"PORT": str(catalog_ports[0]), "OTEL_RESOURCE_ATTRIBUTES": "service.instance.id=a"},
+        ),
+        (
+            "catalog.py",
+            [],
+            {"PORT": str(catalog_ports[1]), "OTEL_RESOURCE_ATTRIBUTES": "service.instance.id=b"},
+        ),
         ("orders.py", [], {"PORT": str(orders_port), "CATALOG_HTTP": catalog_url}),
         (
             "frontend.py",
@@ -250,6 +273,17 @@ def timed(command: list[str], runs: int) -> list[float]:
     return times
 
 
+def teardown_ms(module: str, runs: int) -> float:
+    """Median time from ``atexit`` in a process that imported ``module`` to its exit, as seen by the
+    parent: the interpreter's finalisation, paid by every ``pyspire run`` on its way out."""
+    code = f"import {module}, atexit, sys, time; atexit.register(lambda: print(time.monotonic()))"
+    times = []
+    for _ in range(runs):
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env())
+        times.append(time.monotonic() - float(result.stdout.split()[-1]))
+    return median(times) * 1000
+
+
 def import_profile(module: str) -> list[tuple[int, int, str]]:
     """``python -X importtime -c 'import module'``: (self µs, cumulative µs, indented name) lines."""
     result = subprocess.run(
@@ -274,6 +308,10 @@ def print_import_breakdown(runs: int) -> None:
     print(f"  python -c pass                      {median(bare) * 1000:7.1f} ms")
     print(f"  python -c 'import pyspire.cli.main' {median(cli) * 1000:7.1f} ms")
     print(f"  => importing pyspire's CLI costs    {(median(cli) - median(bare)) * 1000:7.1f} ms")
+    print(
+        f"     (of which interpreter teardown at exit: {teardown_ms('pyspire.cli.main', runs):.1f} ms, "
+        f"vs {teardown_ms('os', runs):.1f} ms for a bare interpreter)"
+    )
 
     rows = import_profile("pyspire.cli.main")
     by_package: dict[str, int] = {}
@@ -286,14 +324,19 @@ def print_import_breakdown(runs: int) -> None:
     for package, self_us in sorted(by_package.items(), key=lambda item: -item[1])[:10]:
         print(f"    {self_us / 1000:7.1f} ms  {package}")
     slowest = sorted(rows, reverse=True)[:5]
-    print("  slowest single modules (self time): " + ", ".join(f"{n.strip()} {s / 1000:.1f} ms" for s, _, n in slowest))
+    print(
+        "  slowest single modules (self time): "
+        + ", ".join(f"{n.strip()} {s / 1000:.1f} ms" for s, _, n in slowest)
+    )
 
 
 # -- main -------------------------------------------------------------------------------------------
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=7, help="measured runs of each (default 7)")
     options = parser.parse_args()
 
@@ -323,7 +366,9 @@ def main() -> int:
     print(f"\nstartup, launch → every endpoint answering (median of {options.runs}):")
     print(f"  pyspire run     {spread(ready_p)}")
     print(f"    of which: launch → summary printed   {median([r.summary for r in pyspire_runs]):.3f} s")
-    print(f"              pyspire's own 'app started in' figure {median([r.reported for r in pyspire_runs]):.2f} s")
+    print(
+        f"              pyspire's own 'app started in' figure {median([r.reported for r in pyspire_runs]):.2f} s"
+    )
     print(f"  direct Popen    {spread(ready_d)}")
     print(f"  pyspire / direct: {median(ready_p) / median(ready_d):.2f}x")
     print(f"  pyspire - direct: {(median(ready_p) - median(ready_d)) * 1000:.0f} ms")

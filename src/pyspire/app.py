@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyspire.console import ConsoleReporter
-from pyspire.executor import Configuration, Executor
+from pyspire.executor import Configuration, Executor, state_dir
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
 from pyspire.model.builder import AppModel, AppModelBuilder, caller_directory
 from pyspire.model.resources import DEFAULT_LOG_BUFFER_LINES
 from pyspire.model.validation import validate
 from pyspire.orchestrator import Orchestrator
+from pyspire.runtime.records import RunRecorder, SweepReport, sweep_stale_runs
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class RunningApp:
     app: DistributedApplication
     executor: Executor
     orchestrator: Orchestrator
+    #: Leftovers of earlier runs in this folder that were cleaned up before this one started.
+    sweeps: tuple[SweepReport, ...] = ()
 
 
 class DistributedApplicationBuilder(AppModelBuilder):
@@ -90,12 +93,36 @@ class DistributedApplication:
         """Start every resource; yields once all are handed to the orchestrator (not necessarily
         running yet). Leaving stops everything and waits until every process is gone."""
         configuration = Configuration(self.model.app_dir)
-        orchestrator = Orchestrator(self.model.log_buffer_lines)
+        folder = state_dir(self.model.app_dir)
+        sweeps = sweep_stale_runs(folder)
+        recorder = RunRecorder(folder)
+        recorder.start()
+        orchestrator = Orchestrator(self.model.log_buffer_lines, recorder)
+        try:
+            async with self._running(configuration, orchestrator, telemetry, sweeps) as running:
+                yield running
+        finally:
+            escaped = recorder.close()
+            if escaped:
+                logging.getLogger("pyspire").warning(
+                    "killed %d process(es) that escaped their process group: %s",
+                    len(escaped),
+                    ", ".join(escaped),
+                )
+
+    @contextlib.asynccontextmanager
+    async def _running(
+        self,
+        configuration: Configuration,
+        orchestrator: Orchestrator,
+        telemetry: TelemetryEnv,
+        sweeps: list[SweepReport],
+    ) -> AsyncIterator[RunningApp]:
         async with orchestrator.running():
             executor = Executor(self.model, orchestrator, configuration, telemetry)
             async with executor.running():
                 try:
-                    yield RunningApp(self, executor, orchestrator)
+                    yield RunningApp(self, executor, orchestrator, tuple(sweeps))
                 finally:
                     # Stop the processes while the executor still watches, so the final
                     # snapshots say how each resource ended; nothing restarts meanwhile.
@@ -135,6 +162,8 @@ class DistributedApplication:
                     options.show_output,
                     color=options.color,
                 )
+                for sweep in running.sweeps:
+                    reporter.message(sweep.describe(), "bold yellow")
                 report = asyncio.create_task(reporter.report())
                 try:
                     await stop.wait()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from pathlib import Path
 
 from pyspire.app import (
@@ -26,6 +26,7 @@ from pyspire.app import (
     RunningApp,
     _handoff,
 )
+from pyspire.executor.commands import CommandResult
 from pyspire.executor.snapshots import ResourceSnapshot
 from pyspire.loader import execute_apphost, find_apphost
 from pyspire.orchestrator.logs import LogLine
@@ -72,19 +73,33 @@ class AppHandle:
         """Wait until ``name`` is in ``state`` (one or several); raises :class:`ResourceStateError`
         at once if it ends in another terminal state, and ``TimeoutError`` after ``timeout``."""
         wanted = {state} if isinstance(state, str) else set(state)
+        return await self._wait_until(name, lambda s: s.state in wanted, "/".join(sorted(wanted)), timeout)
+
+    async def wait_for_healthy(self, name: str, timeout: float = DEFAULT_TIMEOUT) -> ResourceSnapshot:
+        """Wait until ``name`` is Running and Healthy."""
+        return await self._wait_until(
+            name,
+            lambda s: s.state == "Running" and s.health_status == "Healthy",
+            "Running and Healthy",
+            timeout,
+        )
+
+    async def _wait_until(
+        self, name: str, done: Callable[[ResourceSnapshot], bool], wanted: str, timeout: float
+    ) -> ResourceSnapshot:
         self.executor.snapshots.get(name)  # unknown names fail fast
 
         async def wait() -> ResourceSnapshot:
             async for snap in self.executor.snapshots.watch():
                 if snap.name != name:
                     continue
-                if snap.state in wanted:
+                if done(snap):
                     return snap
                 if snap.is_terminal or snap.state == "ValueMissing":
                     tail = "\n".join(f"  {line.text}" for line in self.logs(name)[-10:])
                     raise ResourceStateError(
                         f"resource '{name}' is {snap.state} ({snap.state_message or 'no message'}), "
-                        f"not {'/'.join(sorted(wanted))}; last output:\n{tail}"
+                        f"not {wanted}; last output:\n{tail}"
                     )
             raise AssertionError("snapshot stream ended")  # pragma: no cover
 
@@ -93,9 +108,13 @@ class AppHandle:
         except TimeoutError:
             snap = self.executor.snapshots.get(name)
             raise TimeoutError(
-                f"resource '{name}' still {snap.state} ({snap.state_message or 'no message'}) after {timeout}s, "
-                f"waiting for {'/'.join(sorted(wanted))}"
+                f"resource '{name}' still {snap.state} ({snap.state_message or 'no message'}, health "
+                f"{snap.health_status}) after {timeout}s, waiting for {wanted}"
             ) from None
+
+    async def execute_command(self, name: str, command: str) -> CommandResult:
+        """Run a command (start, stop, restart or custom) on ``name`` and return its result."""
+        return await self.executor.execute_command(name, command)
 
     async def wait_for_log(self, name: str, pattern: str, timeout: float = DEFAULT_TIMEOUT) -> LogLine:
         """Wait for a line of ``name``'s output matching the regex ``pattern``."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from pyspire.orchestrator.controller import Controller
 from pyspire.orchestrator.logs import LogStore, PipeReader
@@ -28,9 +30,33 @@ from pyspire.orchestrator.store import Obj, ObjectStore, now_rfc3339
 from pyspire.runtime.errors import SpawnError
 from pyspire.runtime.ports import port_holder, port_is_free
 from pyspire.runtime.process import SpawnedProcess, describe_exit, kill_group_now, spawn, terminate_group
+from pyspire.runtime.reaper import REPLICA_MARKER, kill_marked
 
 #: How long stragglers in a replica's process group get after its main process exits by itself.
 STRAGGLER_GRACE_SECONDS = 2.0
+
+
+class ProcessObserver(Protocol):
+    """Told about every process spawned and reaped (the app host records them for orphan sweeps)."""
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        """Variables added to every spawned process's environment."""
+        ...
+
+    def spawned(self, pid: int, command: str) -> None: ...
+
+    def exited(self, pid: int) -> None: ...
+
+
+class _NoObserver:
+    env: Mapping[str, str] = {}
+
+    def spawned(self, pid: int, command: str) -> None:
+        pass
+
+    def exited(self, pid: int) -> None:
+        pass
 
 
 @dataclass
@@ -40,15 +66,17 @@ class _Replica:
     readers: list[PipeReader]
     endpoints: list[str]
     stopping: bool = False
+    deleting: bool = False
     exited: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class ExecutableController(Controller):
     kinds = (EXECUTABLE,)
 
-    def __init__(self, store: ObjectStore, logs: LogStore) -> None:
+    def __init__(self, store: ObjectStore, logs: LogStore, observer: ProcessObserver | None = None) -> None:
         super().__init__(store)
         self.logs = logs
+        self.observer: ProcessObserver = observer or _NoObserver()
         self._replicas: dict[str, _Replica] = {}
 
     @property
@@ -62,6 +90,7 @@ class ExecutableController(Controller):
         replica = self._replicas.get(name)
         if obj["metadata"].get("deletionTimestamp"):
             if replica is not None:
+                replica.deleting = True
                 await self._stop(name, replica)
             self.store.remove_finalizer(EXECUTABLE, name, FINALIZER)
             return
@@ -85,9 +114,9 @@ class ExecutableController(Controller):
         ports: list[ServedPort] = spec.get("ports", [])
         try:
             self._check_ports(ports)
-            process = spawn(
-                [spec["executablePath"], *spec.get("args", [])], env_of(obj), spec["workingDirectory"]
-            )
+            argv = [spec["executablePath"], *spec.get("args", [])]
+            env = {**env_of(obj), **self.observer.env, REPLICA_MARKER: name}
+            process = spawn(argv, env, spec["workingDirectory"])
         except SpawnError as exc:
             self.logs.system(resource, f"{name} failed to start: {exc}", replica=name)
             self.store.patch_status(
@@ -100,6 +129,7 @@ class ExecutableController(Controller):
             PipeReader(process.stdout_fd, self.logs, resource, name, "stdout"),
             PipeReader(process.stderr_fd, self.logs, resource, name, "stderr"),
         ]
+        self.observer.spawned(process.pid, " ".join(argv))
         replica = _Replica(process, resource, readers, [])
         self._replicas[name] = replica
         self.store.patch_status(
@@ -140,6 +170,15 @@ class ExecutableController(Controller):
             if not replica.stopping:
                 # The main process is gone; children it left in its group must not linger.
                 await terminate_group(replica.process, STRAGGLER_GRACE_SECONDS)
+            if not replica.deleting:
+                # Descendants that left the group (a double-forked daemon) still carry the
+                # replica's marker. At shutdown the app host sweeps the whole run at once instead.
+                for victim in kill_marked(name, REPLICA_MARKER):
+                    self.logs.system(
+                        replica.resource,
+                        f"{name}: killed {victim}, which escaped its process group",
+                        replica=name,
+                    )
             for reader in replica.readers:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(asyncio.shield(reader.done), 1.0)
@@ -155,6 +194,7 @@ class ExecutableController(Controller):
             )
         finally:
             replica.process.close()
+            self.observer.exited(replica.process.pid)
             self._replicas.pop(name, None)
             replica.exited.set()
 

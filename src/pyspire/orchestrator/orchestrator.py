@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterable
 
-from pyspire.orchestrator.executables import ExecutableController
+from pyspire.orchestrator.executables import ExecutableController, ProcessObserver
 from pyspire.orchestrator.logs import LogStore
 from pyspire.orchestrator.objects import EXECUTABLE, SERVICE
 from pyspire.orchestrator.ports import PortAllocator
@@ -21,12 +21,12 @@ from pyspire.proxy import ProxyHub
 
 
 class Orchestrator:
-    def __init__(self, log_lines: int = 10_000) -> None:
+    def __init__(self, log_lines: int = 10_000, observer: ProcessObserver | None = None) -> None:
         self.store = ObjectStore()
         self.logs = LogStore(log_lines)
         self.ports = PortAllocator()
         self.proxies = ProxyHub()
-        self.executables = ExecutableController(self.store, self.logs)
+        self.executables = ExecutableController(self.store, self.logs, observer)
         self.services = ServiceController(self.store, self.proxies, self.ports)
 
     @contextlib.asynccontextmanager

@@ -1,0 +1,145 @@
+"""Run records: what an app host has spawned, on disk, so nothing outlives it unseen.
+
+Each app host writes ``.pyspire/runs/<run id>.json`` with its own pid and start time and every
+process it spawned (pid + start time + command). A clean exit removes it. A run file whose app host
+is gone is swept by the next app host started in the same folder (see :mod:`pyspire.runtime.reaper`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyspire.runtime import reaper
+from pyspire.runtime.reaper import MARKER, kill_marked, start_ticks, sweep_run_file
+
+
+def _write_atomic(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f)
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What was found from earlier runs that did not end cleanly."""
+
+    run_id: str
+    killed: list[str]
+    by: str  # "reaper" (it cleaned when the app host died) or "startup" (cleaned now)
+
+    def describe(self) -> str:
+        if not self.killed:
+            return f"an earlier run ({self.run_id}) ended without a clean shutdown; nothing was left running"
+        who = "its reaper stopped" if self.by == "reaper" else "stopped now"
+        listed = ", ".join(self.killed[:5]) + (
+            f" and {len(self.killed) - 5} more" if len(self.killed) > 5 else ""
+        )
+        return f"an earlier run ({self.run_id}) did not shut down cleanly; {who} {len(self.killed)} leftover process(es): {listed}"
+
+
+def sweep_stale_runs(state_dir: Path) -> list[SweepReport]:
+    """Clean up after earlier runs in this folder whose app host is gone; report each once."""
+    runs = state_dir / "runs"
+    if not runs.is_dir():
+        return []
+    reports: list[SweepReport] = []
+    for run_file in sorted(runs.glob("*.json")):
+        try:
+            run = json.loads(run_file.read_text())
+        except (OSError, ValueError):
+            run_file.unlink(missing_ok=True)
+            continue
+        if start_ticks(int(run.get("appHostPid", 0))) == run.get("appHostStart"):
+            continue  # that app host is still running
+        killed = sweep_run_file(run_file, by="startup")
+        reports.append(SweepReport(str(run.get("runId")), killed, "startup"))
+        run_file.with_suffix(".swept").unlink(missing_ok=True)
+    for note_file in sorted(runs.glob("*.swept")):
+        try:
+            note = json.loads(note_file.read_text())
+        except (OSError, ValueError):
+            note = {}
+        reports.append(
+            SweepReport(
+                str(note.get("runId", note_file.stem)),
+                list(note.get("killed", [])),
+                str(note.get("by", "reaper")),
+            )
+        )
+        note_file.unlink(missing_ok=True)
+    return reports
+
+
+class RunRecorder:
+    """Keeps this app host's run file current and its reaper watching."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+        self.dir = state_dir / "runs"
+        self.path = self.dir / f"{self.run_id}.json"
+        self._processes: dict[int, dict[str, Any]] = {}
+        self._reaper: subprocess.Popen[bytes] | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Variables every spawned process gets, so the reaper can find its descendants."""
+        return {MARKER: self.run_id}
+
+    def start(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._write()
+        self._reaper = subprocess.Popen(
+            [sys.executable, "-I", reaper.__file__, str(self.path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
+
+    def spawned(self, pid: int, command: str) -> None:
+        self._processes[pid] = {"start": start_ticks(pid), "command": command[:120]}
+        self._write()
+
+    def exited(self, pid: int) -> None:
+        if self._processes.pop(pid, None) is not None:
+            self._write()
+
+    def _write(self) -> None:
+        _write_atomic(
+            self.path,
+            {
+                "runId": self.run_id,
+                "appHostPid": os.getpid(),
+                "appHostStart": start_ticks(os.getpid()),
+                "processes": {str(pid): info for pid, info in self._processes.items()},
+            },
+        )
+
+    def close(self) -> list[str]:
+        """Clean shutdown: kill any process of this run that escaped its process group (a
+        double-forked daemon), tell the reaper all is well, remove the run file. Returns what
+        had to be killed."""
+        escaped = kill_marked(self.run_id, MARKER)
+        if self._reaper is not None and self._reaper.stdin is not None:
+            try:
+                self._reaper.stdin.write(b"bye")
+                self._reaper.stdin.close()
+            except OSError:
+                pass
+            try:
+                self._reaper.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._reaper.kill()
+        self.path.unlink(missing_ok=True)
+        return escaped
