@@ -79,3 +79,61 @@ async def test_pyspire_run_example_then_sigint_leaves_nothing_behind():
     text = "".join(output)
     assert "app stopped" in text
     assert processes_with_marker(marker) == [], text
+
+
+async def run_to_end(
+    *argv: str, cwd: Path, timeout: float = 20, sigint_after: str | None = None
+) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=dict(os.environ, COLUMNS="160"),
+    )
+    assert proc.stdout is not None
+    output: list[str] = []
+    try:
+        if sigint_after:
+            await read_until(proc.stdout, sigint_after, output, timeout)
+            proc.send_signal(signal.SIGINT)
+        output.append((await asyncio.wait_for(proc.stdout.read(), timeout)).decode())
+        return await proc.wait(), "".join(output)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
+async def test_invalid_model_is_reported_before_anything_starts(tmp_path):
+    (tmp_path / "apphost.py").write_text(
+        "from pyspire import DistributedApplication\n"
+        "b = DistributedApplication.create_builder()\n"
+        "b.add_executable('Bad_Name', 'python', '.')\n"
+        "b.add_executable('api', 'python', '.').with_http_endpoint(port=80, target_port=81, proxied=False)\n"
+        "b.build().run()\n"
+    )
+    code, output = await run_to_end(PYSPIRE, "run", cwd=tmp_path)
+    assert code == 2
+    assert "nothing was started" in output
+    assert "resource Bad_Name, name:" in output
+    assert "resource api, endpoint 'http':" in output
+    assert not (tmp_path / ".pyspire" / "runs").exists()
+
+
+async def test_missing_apphost_is_a_clear_error(tmp_path):
+    code, output = await run_to_end(PYSPIRE, "run", cwd=tmp_path)
+    assert code == 2 and "no app host at" in output and "apphost.py" in output
+
+
+async def test_python_apphost_py_runs_the_app_too(tmp_path):
+    (tmp_path / "apphost.py").write_text(
+        "import sys\n"
+        "from pyspire import DistributedApplication\n"
+        "b = DistributedApplication.create_builder()\n"
+        "b.add_executable('hello', sys.executable, '.', '-c', 'print(\"hi from hello\")')\n"
+        "b.build().run()\n"
+    )
+    code, output = await run_to_end(sys.executable, "apphost.py", cwd=tmp_path, sigint_after=r"hi from hello")
+    assert code == 0, output
+    assert "app stopped" in output

@@ -172,3 +172,30 @@ async def test_next_run_sweeps_when_app_host_and_reaper_were_both_killed(tmp_pat
         kill_quietly(pids)
     text = "".join(output)
     assert "did not shut down cleanly; stopped now" in text and f"pid {daemon}" in text, text
+
+
+async def test_second_ctrl_c_kills_at_once(tmp_path):
+    (tmp_path / "apphost.py").write_text(
+        "import sys\n"
+        "from pyspire import DistributedApplication\n"
+        "b = DistributedApplication.create_builder()\n"
+        f"b.add_executable('stubborn', sys.executable, {str(APPS)!r}, 'stubborn.py')"
+        f".with_env('PIDS_TO', {str(tmp_path / 'pids')!r}).with_stop_grace_period(60)\n"
+        "b.build().run()\n"
+    )
+    proc, output = await start(tmp_path)
+    pids = await leftover_pids(tmp_path / "pids")
+    try:
+        proc.send_signal(signal.SIGINT)
+        await asyncio.sleep(0.3)
+        assert proc.returncode is None and all(pid_alive(p) for p in pids)  # still in its 60 s grace
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        assert proc.stdout is not None
+        output.append((await asyncio.wait_for(proc.stdout.read(), 10)).decode())
+        await proc.wait()
+        assert time.monotonic() - started < 3
+        assert await wait_all_dead(pids, timeout=1) == []
+    finally:
+        kill_quietly(pids)
+    assert "killing every process now" in "".join(output)

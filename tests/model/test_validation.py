@@ -129,3 +129,40 @@ def test_bad_value_types_are_rejected_at_the_call(tmp_path):
     api = b.add_executable("api", "python", ".")
     with pytest.raises(TypeError, match="resource 'api' with_env\\('X'\\)"):
         api.with_env("X", object())
+
+
+def test_wait_cycle_is_listed(tmp_path):
+    b = new_builder(tmp_path)
+    a = b.add_executable("a", "python", ".")
+    bb = b.add_executable("b", "python", ".").wait_for(a)
+    c = b.add_executable("c", "python", ".").wait_for_completion(bb)
+    a.wait_for_start(c)
+    b.add_executable("d", "python", ".").wait_for(a)
+    (problem,) = problems_of(b)
+    assert "the waits form a cycle: a → c → b → a" in problem
+
+
+def test_waiting_for_itself_or_a_stranger(tmp_path):
+    stranger = new_builder(tmp_path).add_executable("x", "python", ".")
+    b = new_builder(tmp_path)
+    me = b.add_executable("me", "python", ".").wait_for(stranger)
+    me.wait_for(me)
+    problems = problems_of(b)
+    assert any("wait_for('x')" in p and "not in this app model" in p for p in problems)
+    assert any("wait_for('me')" in p and "cannot wait for itself" in p for p in problems)
+
+
+def test_health_check_and_command_rules(tmp_path):
+    b = new_builder(tmp_path)
+    b.add_executable("noweb", "python", ".").with_http_health_check()
+    b.add_executable("web", "python", ".").with_http_endpoint().with_tcp_health_check("grpc")
+    b.add_executable("cmd", "python", ".").with_command("stop", "Stop", lambda ctx: None).with_ready_log_line(
+        "("
+    )
+    problems = problems_of(b)
+    assert any(
+        "resource 'noweb', health check 'http/'" in p and "no http/https endpoint" in p for p in problems
+    )
+    assert any("resource 'web', health check 'tcp-grpc'" in p for p in problems)
+    assert any("resource 'cmd', command 'stop': is a built-in" in p for p in problems)
+    assert any("resource 'cmd', health check 'log:('" in p and "not a valid regex" in p for p in problems)
