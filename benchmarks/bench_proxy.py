@@ -137,7 +137,15 @@ stream {{
 """
         )
         self.proc = subprocess.Popen(
-            [binary, "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"), "-e", str(self.dir / "error.log")],
+            [
+                binary,
+                "-p",
+                str(self.dir),
+                "-c",
+                str(self.dir / "nginx.conf"),
+                "-e",
+                str(self.dir / "error.log"),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -239,7 +247,9 @@ class EchoClient:
         self.sock.close()
 
 
-def measure_latency(ports: dict[str, int], round_trips: int, payload: int, block: int = 250) -> dict[str, list[float]]:
+def measure_latency(
+    ports: dict[str, int], round_trips: int, payload: int, block: int = 250
+) -> dict[str, list[float]]:
     """Round-trip times (microseconds) per path, measured in alternating blocks of ``block``.
 
     Interleaving finely matters on virtual machines, where wake-up latency drifts by tens of
@@ -268,12 +278,26 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--bytes", type=int, default=2 << 30, help="bytes per throughput run (2 GiB)")
     parser.add_argument("--round-trips", type=int, default=20_000, help="round trips per latency run")
     parser.add_argument("--payload", type=int, default=64, help="bytes per request and response")
     parser.add_argument("--trials", type=int, default=3, help="runs per path (medians over all are shown)")
+    parser.add_argument(
+        "--pin-cpu",
+        type=int,
+        metavar="N",
+        help="run every process on CPU N: latency then measures CPU cost alone, without the "
+        "cross-CPU wake-ups that dominate (and scatter) round trips on virtual machines",
+    )
     args = parser.parse_args()
+    if args.pin_cpu is not None:
+        os.sched_setaffinity(0, {args.pin_cpu})  # inherited by the servers, the proxy and nginx
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        print(f"warning: the machine is not idle (load average {load:.1f}); figures will be noisy\n")
 
     ctx = mp.get_context("spawn")
     cleanups: list[Callable[[], None]] = []
@@ -281,7 +305,12 @@ def main() -> int:
         parent, child = ctx.Pipe()
         servers = ctx.Process(target=servers_main, args=(child,), daemon=True)
         servers.start()
-        cleanups.append(lambda: (servers.terminate(), servers.join()))
+
+        def stop_servers() -> None:
+            servers.terminate()
+            servers.join()
+
+        cleanups.append(stop_servers)
         sink_port, echo_port = parent.recv()
         paths: dict[str, tuple[int, int]] = {"direct": (sink_port, echo_port)}
 
@@ -308,8 +337,9 @@ def main() -> int:
             cleanups.append(nginx.stop)
             paths["nginx"] = (nginx.ports[0], nginx.ports[1])
 
+        cpus = f"pinned to CPU {args.pin_cpu}" if args.pin_cpu is not None else f"{os.cpu_count()} CPUs"
         print(
-            f"loopback, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; "
+            f"loopback, {cpus}, Python {sys.version.split()[0]}; "
             f"{args.trials} trials x {args.bytes / 2**30:.2f} GiB bulk and "
             f"{args.round_trips} round trips of {args.payload} B per path\n"
         )

@@ -3,7 +3,7 @@
 
 Every resource is the same tiny standard-library HTTP server (``server.py``, written to a temporary
 folder with the app host and the Procfile), listening on ``$PORT``. Whole-process figures, each
-measured ``--runs`` times (default 3), the three variants interleaved, medians printed:
+measured ``--runs`` times (default 5), the three variants interleaved, medians printed:
 
 (a) **pyspire run** (CLI): ``pyspire run <tmp>/apphost.py --no-resource-output --no-color`` as a
     subprocess with ``COLUMNS=200``; every resource has ``.with_http_endpoint(env="PORT")`` (a proxy
@@ -39,7 +39,7 @@ honcho; app-host RSS under 150 MB.
 ``--profile`` additionally runs (a) once under ``python -m cProfile`` and prints where the app host
 spends its time (top functions by own time and by cumulative time).
 
-Usage: ``.venv/bin/python benchmarks/bench_scale.py [--count 100] [--runs 3] [--profile]``
+Usage: ``.venv/bin/python benchmarks/bench_scale.py [--count 100] [--runs 5] [--profile]``
 """
 
 from __future__ import annotations
@@ -401,13 +401,17 @@ def print_profile(folder: Path, count: int) -> None:
         f"\nprofile of one `pyspire run` under cProfile (inflated by the profiler): start {result.start:.2f} s, "
         f"stop {result.stop:.2f} s, main thread only"
     )
-    for order in ("tottime", "cumulative"):
+    for order, restriction, what in (
+        ("tottime", (15,), "all functions"),
+        ("cumulative", (r"pyspire/(orchestrator|executor|runtime|app)", 20), "pyspire's own functions"),
+    ):
         out = io.StringIO()
         stats = pstats.Stats(str(path), stream=out)
-        stats.strip_dirs().sort_stats(order).print_stats(18)
-        text = out.getvalue()
+        stats.sort_stats(order).print_stats(*restriction)
+        text = out.getvalue().replace(str(Path(pstats.__file__).parent) + "/", "")
+        text = re.sub(r"\S*/src/pyspire/", "pyspire/", text)
         body = text[text.find("   ncalls") :]
-        print(f"\n  top functions by {order}:")
+        print(f"\n  top {what} by {order}:")
         for line in body.rstrip().splitlines():
             print("  " + line)
 
@@ -429,7 +433,7 @@ def ratio(a: float, b: float) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100, help="executables (default 100)")
-    parser.add_argument("--runs", type=int, default=3, help="measured runs of each variant (default 3)")
+    parser.add_argument("--runs", type=int, default=5, help="measured runs of each variant (default 5)")
     parser.add_argument("--profile", action="store_true", help="also profile one `pyspire run` with cProfile")
     options = parser.parse_args()
     count = options.count

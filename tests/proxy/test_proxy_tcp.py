@@ -192,16 +192,18 @@ async def test_file_descriptors_return_to_baseline(hub: ProxyHub, tcp_server: Se
     hub.set_backends("echo", [await tcp_server(echo_handler)])
     await roundtrip(port, b"warm up")  # lets asyncio and the servers allocate what they keep
     await wait_for(lambda: hub.stats("echo").active_connections == 0)
+    await asyncio.sleep(0.1)  # the echo server closes its side of the warm-up a moment later
     baseline = open_fds()
 
     conns = [await asyncio.open_connection("127.0.0.1", port) for _ in range(30)]
-    for reader, writer in conns:
+    for _reader, writer in conns:
         writer.write(b"x" * 100_000)
-    for reader, writer in conns:
+    for reader, _writer in conns:
         assert len(await asyncio.wait_for(reader.readexactly(100_000), 5)) == 100_000
     assert open_fds() > baseline
     for _reader, writer in conns:
         writer.close()
         await writer.wait_closed()
     await wait_for(lambda: hub.stats("echo").active_connections == 0)
-    await wait_for(lambda: open_fds() == baseline)
+    # Every proxied socket and every splice pipe is closed again (the servers' sockets too).
+    await wait_for(lambda: open_fds() <= baseline)

@@ -28,9 +28,12 @@ from pyspire.orchestrator.objects import (
 )
 from pyspire.orchestrator.store import Obj, ObjectStore, now_rfc3339
 from pyspire.runtime.errors import SpawnError
-from pyspire.runtime.ports import port_holder, port_is_free
+from pyspire.runtime.ports import is_listening, port_holder, port_is_free
 from pyspire.runtime.process import SpawnedProcess, describe_exit, kill_group_now, spawn, terminate_group
 from pyspire.runtime.reaper import REPLICA_MARKER, kill_marked
+
+#: How often a starting replica's ports are checked for a listener.
+LISTEN_POLL_SECONDS = 0.01
 
 #: How long stragglers in a replica's process group get after its main process exits by itself.
 STRAGGLER_GRACE_SECONDS = 2.0
@@ -137,19 +140,32 @@ class ExecutableController(Controller):
             name,
             {"state": "Running", "pid": process.pid, "startupTimestamp": now_rfc3339(), "message": None},
         )
-        for port in ports:
-            endpoint_name = f"{name}-{port['service']}"
-            self.store.create(
-                new_endpoint(
-                    endpoint_name,
-                    service=port["service"],
-                    owner=name,
-                    address=port["address"],
-                    port=port["port"],
-                )
-            )
-            replica.endpoints.append(endpoint_name)
         self.spawn_task(self._monitor(name, replica), name=f"monitor-{name}")
+        if ports:
+            self.spawn_task(self._publish_endpoints(name, replica, ports), name=f"endpoints-{name}")
+
+    async def _publish_endpoints(self, name: str, replica: _Replica, ports: list[ServedPort]) -> None:
+        """Create the replica's Endpoint objects once it listens, so the proxy keeps new clients
+        parked until then instead of dialling a port that still refuses (a restart stays
+        invisible to clients). UDP cannot be observed that way: its endpoints appear at once."""
+        pending = list(ports)
+        while pending and not replica.exited.is_set() and not replica.stopping:
+            for port in list(pending):
+                if port["protocol"] == "udp" or is_listening(port["port"]):
+                    pending.remove(port)
+                    endpoint_name = f"{name}-{port['service']}"
+                    self.store.create(
+                        new_endpoint(
+                            endpoint_name,
+                            service=port["service"],
+                            owner=name,
+                            address=port["address"],
+                            port=port["port"],
+                        )
+                    )
+                    replica.endpoints.append(endpoint_name)
+            if pending:
+                await asyncio.sleep(LISTEN_POLL_SECONDS)
 
     @staticmethod
     def _check_ports(ports: list[ServedPort]) -> None:

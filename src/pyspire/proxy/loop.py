@@ -9,7 +9,9 @@ nginx's. Two changes remove most of it without changing what the loop does:
 * :class:`LeanEpollSelector` returns exactly what ``EpollSelector.select`` returns, inlined;
 * :class:`ProxyEventLoop` gives ``_run_once`` a fast path for the proxy's steady state - nothing
   ready, no timers: block in ``epoll_wait`` and run the ready I/O callbacks straight away. Any other
-  state (ready callbacks, timers, stopping, debug) takes the stock iteration.
+  state (ready callbacks, timers, stopping, debug) takes the stock iteration, and so do events that
+  arrive together with a callback another thread queued meanwhile, so such callbacks still run
+  first, as they would on the stock loop.
 
 The fast path relies on private ``asyncio`` attributes that have been stable since Python 3.4;
 :func:`new_proxy_loop` checks they exist and otherwise returns a stock loop.
@@ -61,12 +63,16 @@ class LeanEpollSelector(selectors.EpollSelector):  # type: ignore[misc,unused-ig
             timeout = 0
         else:
             timeout = math.ceil(timeout * 1e3) * 1e-3  # round up: wait *at least* timeout
+        try:
+            fd_event_list = self.poller.poll(timeout, len(self._fd_to_key) or 1)  # type: ignore[attr-defined]
+        except InterruptedError:
+            return []
+        return self.translate(fd_event_list)
+
+    def translate(self, fd_event_list: list[tuple[int, int]]) -> list[tuple[selectors.SelectorKey, int]]:
+        """Turn ``epoll.poll`` results into ``select()`` results."""
         fd_to_key: dict[int, selectors.SelectorKey] = self._fd_to_key  # type: ignore[attr-defined]
         ready: list[tuple[selectors.SelectorKey, int]] = []
-        try:
-            fd_event_list = self.poller.poll(timeout, len(fd_to_key) or 1)
-        except InterruptedError:
-            return ready
         for fd, event in fd_event_list:
             key = fd_to_key.get(fd)
             if key is not None:
@@ -94,14 +100,37 @@ class ProxyEventLoop(asyncio.SelectorEventLoop):
             fd_event_list = selector.poller.poll(-1, len(fd_to_key) or 1)
         except InterruptedError:
             return
+        ready = me._ready
+        if ready:
+            # Another thread queued callbacks (``call_soon_threadsafe``, e.g. ``set_backends``) while
+            # we slept. The stock loop runs those before I/O that arrived later; do as it does:
+            # queue the I/O behind them and run the queue now. (Returning instead would poll again
+            # and queue level-triggered events a second time.) No timers can have appeared: only
+            # this thread schedules them.
+            me._process_events(selector.translate(fd_event_list))
+            for _ in range(len(ready)):
+                handle = ready.popleft()
+                if not handle._cancelled:
+                    handle._run()
+            return
+        # Collect the handles first, then run them, exactly like the stock loop: a callback that
+        # closes a socket and opens another (same fd number) must not receive a stale event.
+        handles = []
         for fd, event in fd_event_list:
             key = fd_to_key.get(fd)
             if key is None:
                 continue
             reader, writer = key.data
-            # A callback may have removed a handler registered when the poll returned; a removed
-            # handler is cancelled, and is skipped here as the stock loop would skip it.
-            if event & _NOT_OUT and reader is not None and key.events & _READ and not reader._cancelled:
-                reader._run()
-            if event & _NOT_IN and writer is not None and key.events & _WRITE and not writer._cancelled:
-                writer._run()
+            if event & _NOT_OUT and key.events & _READ and reader is not None:
+                if reader._cancelled:
+                    me._remove_reader(key.fileobj)
+                else:
+                    handles.append(reader)
+            if event & _NOT_IN and key.events & _WRITE and writer is not None:
+                if writer._cancelled:
+                    me._remove_writer(key.fileobj)
+                else:
+                    handles.append(writer)
+        for handle in handles:
+            if not handle._cancelled:  # an earlier callback may have removed it
+                handle._run()

@@ -39,6 +39,12 @@ def pick_free_port(host: str = "127.0.0.1", protocol: str = "tcp") -> int:
         sock.close()
 
 
+def is_listening(port: int) -> bool:
+    """Whether some process has a TCP socket listening on ``port`` (any address), read from
+    /proc/net without connecting, so the listening program sees nothing."""
+    return bool(_socket_inodes(port, "tcp"))
+
+
 def _socket_inodes(port: int, protocol: str) -> set[str]:
     inodes: set[str] = set()
     for table in (f"/proc/net/{protocol}", f"/proc/net/{protocol}6"):
