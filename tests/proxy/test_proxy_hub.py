@@ -151,3 +151,10 @@ async def test_stats_count_parked_and_active(hub: ProxyHub, tcp_server: ServerFa
     for _r, w in conns:
         w.close()
     await wait_for(lambda: hub.stats("svc").active_connections == 0)
+
+
+async def test_concurrent_closes_do_not_fail() -> None:
+    hub = ProxyHub()
+    await hub.open("svc", "tcp")
+    await asyncio.gather(hub.aclose(), asyncio.to_thread(hub.close), hub.aclose())
+    assert not [t for t in threading.enumerate() if t.name == "pyspire-proxy-hub"]

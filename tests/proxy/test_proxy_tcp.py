@@ -207,3 +207,23 @@ async def test_file_descriptors_return_to_baseline(hub: ProxyHub, tcp_server: Se
     await wait_for(lambda: hub.stats("echo").active_connections == 0)
     # Every proxied socket and every splice pipe is closed again (the servers' sockets too).
     await wait_for(lambda: open_fds() <= baseline)
+
+
+async def test_dial_timeout_moves_on_to_another_backend(tcp_server: ServerFactory) -> None:
+    # A listener whose accept queue is full drops SYNs: dialling it hangs until the dial timeout.
+    with socket.socket() as hanging, socket.socket() as filler:
+        hanging.bind(("127.0.0.1", 0))
+        hanging.listen(0)
+        filler.connect(hanging.getsockname())
+        stuck = Backend("127.0.0.1", hanging.getsockname()[1])
+        hub = ProxyHub(dial_timeout=0.2)
+        try:
+            port = await hub.open("svc", "tcp")
+            hub.set_backends("svc", [stuck])
+            started = asyncio.get_running_loop().time()
+            assert await read_name(port) == b""  # gave up on the only backend
+            assert 0.15 < asyncio.get_running_loop().time() - started < 3
+            hub.set_backends("svc", [stuck, await tcp_server(named_handler(b"live"))])
+            assert [await read_name(port) for _ in range(6)] == [b"live"] * 6
+        finally:
+            await hub.aclose()

@@ -112,47 +112,47 @@ class ProxyHub:
 
     async def aclose(self) -> None:
         """Close every proxy, stop the loop and wait for the thread to exit. Idempotent."""
-        thread = self._begin_close()
+        thread, first = self._begin_close()
         if thread is None:
             return
         loop = self._loop
         assert loop is not None
-        if not self._finished.done():
+        if first:
             try:
                 await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._close_all(), loop))
             finally:
-                loop.call_soon_threadsafe(loop.stop)
+                _stop(loop)
         await asyncio.wrap_future(self._finished)
         thread.join()
 
     def close(self) -> None:
         """Synchronous :meth:`aclose`, for ``finally`` blocks and ``atexit``. Idempotent."""
-        thread = self._begin_close()
+        thread, first = self._begin_close()
         if thread is None:
             return
         loop = self._loop
         assert loop is not None
-        if not self._finished.done():
+        if first:
             try:
                 asyncio.run_coroutine_threadsafe(self._close_all(), loop).result(_CLOSE_TIMEOUT)
             except (concurrent.futures.TimeoutError, RuntimeError) as exc:
                 log.warning("ProxyHub: closing proxies failed: %r", exc)
             finally:
-                try:
-                    loop.call_soon_threadsafe(loop.stop)
-                except RuntimeError:
-                    pass  # the loop already closed
+                _stop(loop)
+        self._finished.result()
         thread.join()
 
-    def _begin_close(self) -> threading.Thread | None:
+    def _begin_close(self) -> tuple[threading.Thread | None, bool]:
+        """Mark the hub closing; returns its thread (None if never started) and whether this caller
+        is the first, the one that closes the proxies and stops the loop (exactly once: a second
+        ``loop.stop`` would cut short the thread's own clean-up)."""
         with self._lock:
+            first = not self._closing
             self._closing = True
             thread = self._thread
-        if thread is None:
-            return None
-        if threading.current_thread() is thread:
+        if thread is not None and threading.current_thread() is thread:
             raise RuntimeError("ProxyHub cannot be closed from its own thread")
-        return thread
+        return thread, first
 
     async def _close_all(self) -> None:
         self._close_proxies()
@@ -264,6 +264,14 @@ class ProxyHub:
                 loop.call_soon_threadsafe(entry.proxy.close)
             except RuntimeError:
                 pass
+
+
+def _stop(loop: asyncio.AbstractEventLoop) -> None:
+    """Ask the hub's loop to stop; fine if it already has (a concurrent close won the race)."""
+    try:
+        loop.call_soon_threadsafe(loop.stop)
+    except RuntimeError:
+        pass
 
 
 async def _close_proxy(proxy: _Proxy) -> None:
