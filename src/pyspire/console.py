@@ -105,7 +105,11 @@ class ConsoleReporter:
                     self._state_change(snap)
                     last[snap.name] = snap.state
             if not summary_printed and (settled() or time.monotonic() >= deadline):
-                self.summary(f"app started in {process_uptime():.2f}s — Ctrl+C stops everything")
+                if settled():
+                    title = f"app started in {process_uptime():.2f}s — Ctrl+C stops everything"
+                else:
+                    title = f"after {process_uptime():.2f}s some resources are still starting — Ctrl+C stops everything"
+                self.summary(title)
                 summary_printed = True
                 # Changes already queued are in the summary: do not print them again.
                 current = self.snapshots.all()

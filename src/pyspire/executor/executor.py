@@ -25,7 +25,7 @@ from pyspire.executor.commands import (
 )
 from pyspire.executor.configuration import Configuration
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
-from pyspire.executor.health import HealthMonitor, Replica
+from pyspire.executor.health import HealthMonitor, Replica, SharedHttpClient
 from pyspire.executor.resolution import ConfiguredValues
 from pyspire.executor.runner import MIN_REDACTED_LENGTH, ResourceRunner
 from pyspire.executor.snapshots import MASK, HealthReport, Relationship, ResourceSnapshot, SnapshotHub, Url
@@ -62,6 +62,7 @@ class Executor:
         self._reports: dict[str, tuple[HealthReport, ...]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._tg: asyncio.TaskGroup | None = None
+        self._http = SharedHttpClient()
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -84,6 +85,7 @@ class Executor:
                 for task in list(self._tasks):
                     task.cancel()
         self._tg = None
+        await self._http.aclose()
 
     def begin_shutdown(self) -> None:
         """From now on nothing restarts: the app host is stopping."""
@@ -216,7 +218,7 @@ class Executor:
                 self.publish(name)
 
             monitor = HealthMonitor(
-                runner.resource, self.addresses, self.orchestrator.logs, replicas, on_reports
+                runner.resource, self.addresses, self.orchestrator.logs, replicas, on_reports, self._http
             )
             self._health[name] = self.spawn(monitor.run(), f"health-{name}")
         elif state != "Running" and task is not None:

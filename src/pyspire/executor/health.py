@@ -28,6 +28,26 @@ if TYPE_CHECKING:
 CHECK_TIMEOUT = 2.0
 
 
+class SharedHttpClient:
+    """One HTTP client for every health monitor of an app host (one connection pool, one
+    import of httpx, made only when the first HTTP check runs)."""
+
+    def __init__(self) -> None:
+        self._client: httpx.AsyncClient | None = None
+
+    def get(self) -> httpx.AsyncClient:
+        if self._client is None:
+            import httpx  # imported only by apps that have HTTP checks: it costs start-up time
+
+            self._client = httpx.AsyncClient(timeout=CHECK_TIMEOUT, verify=False)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
 @dataclass(frozen=True)
 class Replica:
     name: str
@@ -48,6 +68,7 @@ class HealthMonitor:
         logs: LogStore,
         replicas: Callable[[], Sequence[Replica]],
         publish: Callable[[tuple[HealthReport, ...]], None],
+        http: SharedHttpClient,
     ) -> None:
         self.resource = resource
         self.checks = resource.annotations_of(HealthCheckAnnotation)
@@ -57,22 +78,24 @@ class HealthMonitor:
         self._logs = logs
         self._replicas = replicas
         self._publish = publish
-        self._client: httpx.AsyncClient | None = None
+        self._http = http
         self._log_matched: set[str] = set()
 
     async def run(self) -> None:
         unsubscribe = self._watch_logs()
         try:
             self._publish(tuple(HealthReport(c.name, "Unhealthy", "not checked yet") for c in self.checks))
+            loop = asyncio.get_running_loop()
             while True:
+                began = loop.time()
                 reports = await asyncio.gather(*(self._run_check(c) for c in self.checks))
                 self._publish(tuple(reports))
                 healthy = all(r.status == "Healthy" for r in reports)
-                await asyncio.sleep(self.interval.healthy if healthy else self.interval.unhealthy)
+                # Fixed rate: the probe's own duration does not stretch the period.
+                period = self.interval.healthy if healthy else self.interval.unhealthy
+                await asyncio.sleep(max(0.0, began + period - loop.time()))
         finally:
             unsubscribe()
-            if self._client is not None:
-                await asyncio.shield(self._client.aclose())
 
     # -- log-line readiness --------------------------------------------------------------------
 
@@ -168,13 +191,9 @@ class HealthMonitor:
                 return f"cannot connect to port {port}: {exc}"
             writer.close()
             return None
-        if self._client is None:
-            import httpx  # imported only by apps that have HTTP checks: it costs start-up time
-
-            self._client = httpx.AsyncClient(timeout=CHECK_TIMEOUT, verify=False)
         url = f"{scheme}://127.0.0.1:{port}{check.path}"
         try:
-            response = await self._client.get(url)
+            response = await self._http.get().get(url)
         except Exception as exc:
             return f"GET {url}: {type(exc).__name__}: {exc}"
         if response.status_code != check.status_code:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from pyspire.orchestrator.controller import Controller
+from pyspire.orchestrator.listening import ListenWatcher
 from pyspire.orchestrator.logs import LogStore, PipeReader
 from pyspire.orchestrator.objects import (
     ENDPOINT,
@@ -28,12 +29,9 @@ from pyspire.orchestrator.objects import (
 )
 from pyspire.orchestrator.store import Obj, ObjectStore, now_rfc3339
 from pyspire.runtime.errors import SpawnError
-from pyspire.runtime.ports import is_listening, port_holder, port_is_free
+from pyspire.runtime.ports import port_holder, port_is_free
 from pyspire.runtime.process import SpawnedProcess, describe_exit, kill_group_now, spawn, terminate_group
 from pyspire.runtime.reaper import REPLICA_MARKER, kill_marked
-
-#: How often a starting replica's ports are checked for a listener.
-LISTEN_POLL_SECONDS = 0.01
 
 #: How long stragglers in a replica's process group get after its main process exits by itself.
 STRAGGLER_GRACE_SECONDS = 2.0
@@ -80,6 +78,7 @@ class ExecutableController(Controller):
         super().__init__(store)
         self.logs = logs
         self.observer: ProcessObserver = observer or _NoObserver()
+        self._listening = ListenWatcher()
         self._replicas: dict[str, _Replica] = {}
 
     @property
@@ -148,24 +147,22 @@ class ExecutableController(Controller):
         """Create the replica's Endpoint objects once it listens, so the proxy keeps new clients
         parked until then instead of dialling a port that still refuses (a restart stays
         invisible to clients). UDP cannot be observed that way: its endpoints appear at once."""
-        pending = list(ports)
-        while pending and not replica.exited.is_set() and not replica.stopping:
-            for port in list(pending):
-                if port["protocol"] == "udp" or is_listening(port["port"]):
-                    pending.remove(port)
-                    endpoint_name = f"{name}-{port['service']}"
-                    self.store.create(
-                        new_endpoint(
-                            endpoint_name,
-                            service=port["service"],
-                            owner=name,
-                            address=port["address"],
-                            port=port["port"],
-                        )
-                    )
-                    replica.endpoints.append(endpoint_name)
-            if pending:
-                await asyncio.sleep(LISTEN_POLL_SECONDS)
+        for port in ports:
+            if port["protocol"] != "udp":
+                await self._listening.wait(port["port"])
+            if replica.exited.is_set() or replica.stopping:
+                return
+            endpoint_name = f"{name}-{port['service']}"
+            self.store.create(
+                new_endpoint(
+                    endpoint_name,
+                    service=port["service"],
+                    owner=name,
+                    address=port["address"],
+                    port=port["port"],
+                )
+            )
+            replica.endpoints.append(endpoint_name)
 
     @staticmethod
     def _check_ports(ports: list[ServedPort]) -> None:
@@ -238,6 +235,7 @@ class ExecutableController(Controller):
 
     async def shutdown(self) -> None:
         """Nothing may outlive the controller: kill whatever is still running."""
+        self._listening.close()
         for replica in list(self._replicas.values()):
             kill_group_now(replica.process)
             for reader in replica.readers:

@@ -63,15 +63,14 @@ class Orchestrator:
         await self.wait_deleted(kind, names)
 
     async def wait_deleted(self, kind: str, names: Iterable[str]) -> None:
-        pending = {n for n in names if self.store.find(kind, n) is not None}
+        pending = {n for n in names if self.store.exists(kind, n)}
         if not pending:
             return
         async for event in self.store.watch(kind, resource_version=self.store.resource_version):
             if event.type == "DELETED":
                 pending.discard(event.name)
-            pending = {n for n in pending if self.store.find(kind, n) is not None}
-            if not pending:
-                return
+                if not pending:
+                    return
 
     def kill_now(self) -> None:
         """SIGKILL every process group immediately (second Ctrl+C)."""

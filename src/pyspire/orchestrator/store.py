@@ -140,6 +140,10 @@ class ObjectStore:
         except KeyError:
             raise NotFound(f"{kind} {name!r} not found") from None
 
+    def exists(self, kind: str, name: str) -> bool:
+        """Whether the object exists (no copy: cheap enough for tight loops)."""
+        return (kind, name) in self._objects
+
     def find(self, kind: str, name: str) -> Obj | None:
         found = self._objects.get((kind, name))
         return copy.deepcopy(found) if found is not None else None

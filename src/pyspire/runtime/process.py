@@ -171,6 +171,10 @@ async def terminate_group(proc: SpawnedProcess, grace_period: float, poll_interv
         if not signal_group(proc.pgid, signal.SIGTERM):
             return
         deadline = time.monotonic() + grace_period
+        # Wake on the leader's exit (pidfd), not on a timer: stopping 100 replicas must not mean
+        # 100 polling loops. Poll only for stragglers the leader left in its group.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(waiter), grace_period)
         while time.monotonic() < deadline:
             if waiter.done() and not group_alive(proc.pgid):
                 return

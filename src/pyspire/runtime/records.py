@@ -7,6 +7,7 @@ is gone is swept by the next app host started in the same folder (see :mod:`pysp
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -19,6 +20,8 @@ from typing import Any
 
 from pyspire.runtime import reaper
 from pyspire.runtime.reaper import MARKER, kill_marked, start_ticks, sweep_run_file
+
+WRITE_DELAY_SECONDS = 0.05
 
 
 def _write_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -89,6 +92,7 @@ class RunRecorder:
         self.path = self.dir / f"{self.run_id}.json"
         self._processes: dict[int, dict[str, Any]] = {}
         self._reaper: subprocess.Popen[bytes] | None = None
+        self._pending: asyncio.TimerHandle | None = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -109,11 +113,21 @@ class RunRecorder:
 
     def spawned(self, pid: int, command: str) -> None:
         self._processes[pid] = {"start": start_ticks(pid), "command": command[:120]}
-        self._write()
+        self._schedule_write()
 
     def exited(self, pid: int) -> None:
         if self._processes.pop(pid, None) is not None:
-            self._write()
+            self._schedule_write()
+
+    def _schedule_write(self) -> None:
+        """Coalesce writes: starting 100 processes rewrites the file a few times, not 100. A
+        process spawned in the gap is still found by the reaper through its environment marker."""
+        if self._pending is None:
+            self._pending = asyncio.get_running_loop().call_later(WRITE_DELAY_SECONDS, self._flush)
+
+    def _flush(self) -> None:
+        self._pending = None
+        self._write()
 
     def _write(self) -> None:
         _write_atomic(
@@ -130,6 +144,9 @@ class RunRecorder:
         """Clean shutdown: kill any process of this run that escaped its process group (a
         double-forked daemon), tell the reaper all is well, remove the run file. Returns what
         had to be killed."""
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
         escaped = kill_marked(self.run_id, MARKER)
         if self._reaper is not None and self._reaper.stdin is not None:
             try:
