@@ -77,10 +77,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
 '''
 
-DEPENDENT = '''\
+DEPENDENT = """\
 import time; print(f"started {time.time()!r}", flush=True)
 time.sleep(3600)
-'''
+"""
 
 
 @dataclass
@@ -184,9 +184,7 @@ def _reference_pair(folder: Path, out: list[Sample], errors: list[str]) -> None:
 def run_reference(folder: Path, pairs: int) -> list[Sample]:
     samples: list[Sample] = []
     errors: list[str] = []
-    threads = [
-        threading.Thread(target=_reference_pair, args=(folder, samples, errors)) for _ in range(pairs)
-    ]
+    threads = [threading.Thread(target=_reference_pair, args=(folder, samples, errors)) for _ in range(pairs)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -207,7 +205,9 @@ def describe(values: list[float]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=6, help="apps of each variant (default 6)")
     parser.add_argument("--pairs", type=int, default=5, help="dependency/dependent pairs per app (default 5)")
     options = parser.parse_args()
@@ -248,7 +248,9 @@ def main() -> int:
     print(f"\nreaction time, healthy → dependent running its first line ({len(reaction_p)} samples each):")
     print(f"  pyspire wait_for     {describe(reaction_p)}")
     print(f"  reference poller     {describe(reaction_r)}  (urllib every {UNHEALTHY_POLL} s, then Popen)")
-    print(f"  pyspire / reference: {statistics.median(reaction_p) / statistics.median(reaction_r):.2f}x (medians)")
+    print(
+        f"  pyspire / reference: {statistics.median(reaction_p) / statistics.median(reaction_r):.2f}x (medians)"
+    )
     if detected and handoff:
         print("  pyspire breakdown:")
         print(f"    healthy → first Healthy check done (checked_at)   {describe(detected)}")

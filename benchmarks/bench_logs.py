@@ -42,6 +42,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -51,6 +52,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from _common import clean_env, machine_note, median, pyspire_command, vm_hwm_kib
 
@@ -120,7 +122,7 @@ def _count_lines(path: Path) -> int:
 
 
 def _launch(
-    workdir: Path, lines: int, buffered: bool, extra: list[str], stdout: object
+    workdir: Path, lines: int, buffered: bool, extra: list[str], stdout: int | IO[bytes]
 ) -> subprocess.Popen[bytes]:
     env = clean_env(BENCH_LINES=str(lines), BENCH_BUFFERED="1" if buffered else "0")
     return subprocess.Popen(
@@ -335,14 +337,7 @@ def main() -> int:
     print(f"  testing.start check: {in_process}")
     if problems:
         print("\nproblems:\n  " + "\n  ".join(problems))
-    for leftover in workdir.iterdir():
-        if leftover.is_file():
-            leftover.unlink()
-    if (workdir / ".pyspire").is_dir():
-        import shutil
-
-        shutil.rmtree(workdir / ".pyspire")
-    workdir.rmdir()
+    shutil.rmtree(workdir, ignore_errors=True)
     return 1 if problems else 0
 
 

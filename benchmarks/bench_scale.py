@@ -47,7 +47,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import cProfile
 import http.client
 import io
 import os
@@ -69,7 +68,7 @@ from _common import clean_env, free_port, machine_note, median, pyspire_command,
 
 DEADLINE_SECONDS = 60.0
 RSS_TARGET_MB = 150.0
-SUMMARY_TITLE = re.compile(r"app started in ([0-9.]+)s")
+SUMMARY_TITLE = re.compile(r"(?:app started in|after) ([0-9.]+)s")
 SUMMARY_ROW = re.compile(r"^(\S+)\s+│\s+(\S+)\s+│\s+(\S+)(?: ×(\d+))?\s+│\s*(\S*)")
 STATE_LINE = re.compile(r"^pyspire (\S+) (\S+)")
 
@@ -289,7 +288,9 @@ def run_pyspire_cli(folder: Path, count: int, measure_idle: bool, profile: Path 
     result.stop = time.monotonic() - stop
     code = proc.wait()
     if left:
-        result.notes.append(f"{len(left)} processes still alive {DEADLINE_SECONDS} s after SIGINT: {left[:5]}")
+        result.notes.append(
+            f"{len(left)} processes still alive {DEADLINE_SECONDS} s after SIGINT: {left[:5]}"
+        )
         for pid in left:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
@@ -387,7 +388,9 @@ def run_honcho(folder: Path, count: int) -> Result:
     result.stop = time.monotonic() - stop
     proc.wait()
     if left:
-        result.notes.append(f"{len(left)} processes still alive {DEADLINE_SECONDS} s after SIGINT: {left[:5]}")
+        result.notes.append(
+            f"{len(left)} processes still alive {DEADLINE_SECONDS} s after SIGINT: {left[:5]}"
+        )
     return result
 
 
@@ -426,12 +429,23 @@ def prepare(folder: Path, count: int, health: bool) -> Path:
     return folder
 
 
+def tcp_table_size() -> int:
+    """Sockets listed in /proc/net/tcp{,6} (TIME_WAIT included): what a /proc/net scan reads."""
+    total = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            total += len(Path(table).read_text().splitlines()) - 1
+    return total
+
+
 def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if b > 0 else "n/a"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=100, help="executables (default 100)")
     parser.add_argument("--runs", type=int, default=5, help="measured runs of each variant (default 5)")
     parser.add_argument("--profile", action="store_true", help="also profile one `pyspire run` with cProfile")
@@ -440,6 +454,7 @@ def main() -> int:
 
     print(f"bench_scale: {machine_note()}")
     print(f"{count} executables, each `python server.py` (stdlib ThreadingHTTPServer on $PORT)")
+    print(f"TCP sockets on the machine now (/proc/net/tcp + tcp6 rows): {tcp_table_size()}")
     with tempfile.TemporaryDirectory(prefix="pyspire-scale-") as tmp:
         cli_dir = prepare(Path(tmp) / "cli", count, health=False)
         inproc_dir = prepare(Path(tmp) / "inproc", count, health=True)
@@ -469,8 +484,12 @@ def main() -> int:
         start_b, stop_b = [r.start for r in b], [r.stop for r in b]
         start_c, stop_c = [r.start for r in c], [r.stop for r in c]
         print(f"\nstart, {count} executables (median of {options.runs}):")
-        print(f"  (a) pyspire run, launch → summary read, all Running   {spread([r.summary or 0 for r in a])}")
-        print(f"      pyspire's own 'app started in' figure             {median([r.reported or 0 for r in a]):.2f} s")
+        print(
+            f"  (a) pyspire run, launch → summary read, all Running   {spread([r.summary or 0 for r in a])}"
+        )
+        print(
+            f"      pyspire's own 'app started in' figure             {median([r.reported or 0 for r in a]):.2f} s"
+        )
         print(f"  (a) pyspire run, launch → every proxy URL answering    {spread(start_a)}")
         print(f"  (b) pyspire in-process, start() → all Healthy          {spread(start_b)}")
         print("      (excludes interpreter start-up and imports: (a) and (c) include them)")
@@ -491,7 +510,9 @@ def main() -> int:
         idle = next((r.idle_cpu for r in a if r.idle_cpu is not None), None)
         print(f"\napp-host memory with {count} resources (the `pyspire run` process, all answering):")
         print(f"  VmRSS {rss:.1f} MB (median), VmHWM {hwm:.1f} MB (max over runs)")
-        print(f"  honcho's main process for comparison: VmRSS {honcho_rss:.1f} MB (plus one helper process per command)")
+        print(
+            f"  honcho's main process for comparison: VmRSS {honcho_rss:.1f} MB (plus one helper process per command)"
+        )
         if idle is not None:
             print(f"  pyspire app-host CPU while idle: {idle * 100:.1f}% of one core")
 

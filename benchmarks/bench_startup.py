@@ -57,7 +57,7 @@ from _common import (
 TARGET_SECONDS = 1.5
 DEADLINE_SECONDS = 20.0
 EXPECTED_RESOURCES = ("greeting", "catalog", "orders", "frontend", "worker")
-SUMMARY_TITLE = re.compile(r"app started in ([0-9.]+)s")
+SUMMARY_TITLE = re.compile(r"(?:app started in|after) ([0-9.]+)s")
 SUMMARY_ROW = re.compile(r"^(\S+)\s+│\s+(\S+)\s+│\s+(\S+)(?: ×(\d+))?\s+│\s*(\S*)")
 STATE_LINE = re.compile(r"^pyspire (\S+) (\S+)")
 
@@ -139,7 +139,10 @@ def run_pyspire() -> Run:
     output: list[str] = []
 
     def next_line() -> str:
-        line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
+        try:
+            line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            raise TimeoutError("pyspire is not ready after its deadline:\n" + "\n".join(output)) from None
         if line is None:
             raise RuntimeError("pyspire exited before its summary:\n" + "\n".join(output))
         output.append(line)

@@ -23,7 +23,7 @@ PRODUCTS = [
     {"id": 2, "name": "mug", "price": 8.00},
     {"id": 3, "name": "kettle", "price": 39.90},
 ]
-ROUTES = {"/health": {"status": "ok"}, "/products": {"products": PRODUCTS}}
+ROUTES: dict[str, dict] = {"/health": {"status": "ok"}, "/products": {"products": PRODUCTS}}
 ROUTES.update({f"/products/{p['id']}": p for p in PRODUCTS})
 
 

@@ -83,7 +83,7 @@ class ConsoleReporter:
             )
         self.console.print(table)
 
-    async def report(self, settle_timeout: float = 3.0) -> None:
+    async def report(self, settle_timeout: float = 10.0) -> None:
         """Print the startup summary once resources settle, then every state change. Runs until cancelled."""
         last: dict[str, str] = {}
         shown_version: dict[str, int] = {}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 
 import pytest
 
-from pyspire.proxy.loop import new_proxy_loop
+from pyspire.proxy.loop import ProxyEventLoop, new_proxy_loop
 
 
 @pytest.fixture
@@ -48,6 +49,35 @@ def test_threadsafe_callbacks_run_before_later_io(loop_thread: asyncio.AbstractE
         loop_thread.call_soon_threadsafe(loop_thread.remove_reader, b.fileno())
         a.close()
         b.close()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the tuned loop needs epoll")
+def test_linux_gets_the_tuned_loop(loop_thread: asyncio.AbstractEventLoop) -> None:
+    assert isinstance(loop_thread, ProxyEventLoop)
+
+
+def test_callback_errors_reach_the_exception_handler(loop_thread: asyncio.AbstractEventLoop) -> None:
+    a, b = socket.socketpair()
+    caught: list[BaseException] = []
+    seen = threading.Event()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+        exc = context.get("exception")
+        assert isinstance(exc, BaseException)
+        caught.append(exc)
+        loop.remove_reader(b.fileno())
+        seen.set()
+
+    def broken() -> None:
+        raise ValueError("boom")
+
+    loop_thread.call_soon_threadsafe(loop_thread.set_exception_handler, handler)
+    loop_thread.call_soon_threadsafe(loop_thread.add_reader, b.fileno(), broken)
+    a.send(b"x")
+    assert seen.wait(5)
+    assert isinstance(caught[0], ValueError)
+    a.close()
+    b.close()
 
 
 def test_timers_executor_and_tasks_work(loop_thread: asyncio.AbstractEventLoop) -> None:
