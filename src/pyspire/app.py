@@ -169,8 +169,7 @@ class DistributedApplication:
                     await stop.wait()
                 finally:
                     report.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await report
+                    await asyncio.wait({report}, timeout=1.0)
             if reporter is not None:
                 reporter.close()
                 reporter.summary("app stopped")

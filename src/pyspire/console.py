@@ -32,6 +32,15 @@ _STATE_STYLES = {
 _SETTLED = {"Running", "Finished", "Exited", "FailedToStart", "ValueMissing"}
 
 
+class _QuietOnBrokenPipe(Console):
+    """Rich's default reaction to a closed stdout (``pyspire run | head``) is ``SystemExit``
+    raised inside whatever task printed — which would tear the app host down mid-flight. Here
+    the console just falls silent and the app keeps running until stopped."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+
+
 class ConsoleReporter:
     def __init__(
         self,
@@ -46,7 +55,7 @@ class ConsoleReporter:
         self.show_output = show_output
         self.stream = stream or sys.stdout
         self.color = self.stream.isatty() if color is None else color
-        self.console = Console(
+        self.console = _QuietOnBrokenPipe(
             file=self.stream,
             force_terminal=self.color,
             no_color=not self.color,
@@ -97,7 +106,9 @@ class ConsoleReporter:
         while True:
             timeout = max(0.0, deadline - time.monotonic()) if not summary_printed else None
             try:
-                snap = await asyncio.wait_for(watcher.__anext__(), timeout)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
+                async with asyncio.timeout(timeout):
+                    snap = await watcher.__anext__()
             except TimeoutError:
                 snap = None
             if snap is not None and summary_printed:
@@ -149,6 +160,7 @@ class ConsoleReporter:
             self.stream.write(text)
             self.stream.flush()
         except (BrokenPipeError, ValueError):
+            self.console.quiet = True
             self.close()
 
     def close(self) -> None:

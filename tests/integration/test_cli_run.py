@@ -137,3 +137,57 @@ async def test_python_apphost_py_runs_the_app_too(tmp_path):
     code, output = await run_to_end(sys.executable, "apphost.py", cwd=tmp_path, sigint_after=r"hi from hello")
     assert code == 0, output
     assert "app stopped" in output
+
+
+@pytest.mark.parametrize("delay", [0.15, 0.25, 0.35, 0.5])
+async def test_ctrl_c_during_startup_always_stops_everything(delay):
+    marker = str(uuid.uuid4())
+    proc = await asyncio.create_subprocess_exec(
+        PYSPIRE,
+        "run",
+        str(ROOT / "examples" / "shop"),
+        "--no-resource-output",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+        env=dict(os.environ, PYSPIRE_TEST_MARKER=marker),
+    )
+    await asyncio.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    try:
+        await asyncio.wait_for(proc.wait(), 15)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+    for _ in range(100):
+        if not processes_with_marker(f"PYSPIRE_TEST_MARKER={marker}"):
+            break
+        await asyncio.sleep(0.05)
+    assert processes_with_marker(f"PYSPIRE_TEST_MARKER={marker}") == []
+
+
+async def test_closed_stdout_does_not_take_the_app_host_down():
+    marker = str(uuid.uuid4())
+    read_end, write_end = os.pipe()
+    proc = await asyncio.create_subprocess_exec(
+        PYSPIRE,
+        "run",
+        str(ROOT / "examples" / "shop"),
+        "--no-color",
+        stdout=write_end,
+        stderr=asyncio.subprocess.DEVNULL,
+        env=dict(os.environ, PYSPIRE_TEST_MARKER=marker, COLUMNS="160"),
+    )
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:  # like `| head -3`: read a little, then hang up
+        for _ in range(3):
+            await asyncio.to_thread(reader.readline)
+    try:
+        await asyncio.sleep(1.5)  # the worker keeps printing into the closed pipe
+        assert proc.returncode is None, "the app host died with its stdout"
+        assert len(processes_with_marker(f"PYSPIRE_TEST_MARKER={marker}")) >= 5
+        proc.send_signal(signal.SIGINT)
+        await asyncio.wait_for(proc.wait(), 15)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+    assert processes_with_marker(f"PYSPIRE_TEST_MARKER={marker}") == []

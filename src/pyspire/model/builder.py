@@ -381,8 +381,9 @@ class AppModelBuilder:
         return builder
 
     def add_parameter(self, name: str, value: str | None = None, secret: bool = False) -> ParameterBuilder:
-        """A value supplied at run time: ``value`` here, else ``Parameters__<name>`` in the
-        environment, else ``.pyspire/settings.json``. Secret values are masked everywhere."""
+        """A value supplied at run time: ``Parameters__<name>`` in the environment, else
+        ``.pyspire/settings.json``, else ``value`` given here as the default. Secret values are
+        masked everywhere."""
         resource = ParameterResource(name, value, secret)
         self.resources.append(resource)
         return ParameterBuilder(self, resource)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import dataclasses
 import os
 import time
 from collections import deque
@@ -49,8 +50,31 @@ BatchCallback = Callable[[LogBatch], None]
 
 @dataclass
 class _ResourceLog:
-    lines: deque[LogLine]
+    """A ring buffer of batches holding at most ``max_lines`` lines in all. Lines stay in the
+    batches they arrived in; :class:`LogLine` objects are built only when someone reads."""
+
+    max_lines: int
+    batches: deque[LogBatch] = field(default_factory=deque)
+    count: int = 0
     subscribers: list[BatchCallback] = field(default_factory=list)
+
+    def keep(self, batch: LogBatch) -> None:
+        if len(batch.lines) > self.max_lines:
+            batch = dataclasses.replace(batch, lines=batch.lines[-self.max_lines :])
+        self.batches.append(batch)
+        self.count += len(batch.lines)
+        self.trim()
+
+    def trim(self) -> None:
+        while self.count > self.max_lines:
+            first = self.batches[0]
+            excess = self.count - self.max_lines
+            if len(first.lines) <= excess:
+                self.batches.popleft()
+                self.count -= len(first.lines)
+            else:
+                self.batches[0] = dataclasses.replace(first, lines=first.lines[excess:])
+                self.count -= excess
 
 
 class LogStore:
@@ -65,15 +89,14 @@ class LogStore:
     def _log(self, resource: str) -> _ResourceLog:
         log = self._logs.get(resource)
         if log is None:
-            log = self._logs[resource] = _ResourceLog(deque(maxlen=self.default_lines))
+            log = self._logs[resource] = _ResourceLog(self.default_lines)
         return log
 
     def configure(self, resource: str, max_lines: int | None = None) -> None:
         """Set a resource's buffer size."""
         log = self._log(resource)
-        size = max_lines or self.default_lines
-        if log.lines.maxlen != size:
-            log.lines = deque(log.lines, maxlen=size)
+        log.max_lines = max_lines or self.default_lines
+        log.trim()
 
     def redact(self, secrets: Iterable[str]) -> None:
         """Mask these values in every resource's output from now on: a secret one resource
@@ -99,9 +122,7 @@ class LogStore:
         batch = LogBatch(
             resource, replica, stream, timestamp if timestamp is not None else time.time(), lines
         )
-        keep = lines if len(lines) <= (log.lines.maxlen or 0) else lines[-(log.lines.maxlen or 0) :]
-        ts = batch.timestamp
-        log.lines.extend([LogLine(ts, replica, stream, text) for text in keep])
+        log.keep(batch)
         for callback in log.subscribers:
             callback(batch)
         for callback in self._global_subscribers:
@@ -115,7 +136,12 @@ class LogStore:
         log = self._logs.get(resource)
         if log is None:
             return []
-        found = [line for line in log.lines if replica is None or line.replica == replica]
+        found = [
+            line
+            for batch in log.batches
+            if replica is None or batch.replica == replica
+            for line in batch.log_lines()
+        ]
         return found[-tail:] if tail else found
 
     def subscribe(self, callback: BatchCallback, resource: str | None = None) -> Callable[[], None]:

@@ -28,11 +28,12 @@ class Orchestrator:
         self.proxies = ProxyHub()
         self.executables = ExecutableController(self.store, self.logs, observer)
         self.services = ServiceController(self.store, self.proxies, self.ports)
+        self._tasks: list[asyncio.Task[None]] = []
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Orchestrator]:
         self.proxies.start()
-        tasks = [
+        tasks = self._tasks = [
             asyncio.create_task(self.executables.run(), name="executable-controller"),
             asyncio.create_task(self.services.run(), name="service-controller"),
         ]
@@ -42,7 +43,12 @@ class Orchestrator:
             await asyncio.shield(self._teardown(tasks))
 
     async def stop_all(self) -> None:
-        """Stop every replica (in parallel, each with its grace period), then every service."""
+        """Stop every replica (in parallel, each with its grace period), then every service.
+        Without running controllers (they crashed or were cancelled) nothing would ever finish
+        the deletions: then kill every process group at once instead of waiting forever."""
+        if any(task.done() for task in self._tasks):
+            self.kill_now()
+            return
         await self.delete_all(EXECUTABLE)
         await self.delete_all(SERVICE)
 
