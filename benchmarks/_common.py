@@ -7,12 +7,15 @@ pyspire is installed in (``.venv/bin/python benchmarks/bench_startup.py``).
 from __future__ import annotations
 
 import os
+import queue
 import re
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -96,3 +99,31 @@ def processes_in(folder: Path) -> list[int]:
         except OSError:
             continue
     return pids
+
+
+class ProcessLines:
+    """The stdout lines of a running ``pyspire run``, read on a thread so the caller can wait
+    for each with a deadline; ``output`` keeps what was read, for error messages."""
+
+    def __init__(self, proc: subprocess.Popen[str], deadline: float) -> None:
+        self.deadline = deadline
+        self.output: list[str] = []
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, args=(proc.stdout,), daemon=True).start()
+
+    def _read(self, stream: object) -> None:
+        for line in stream:  # type: ignore[attr-defined]
+            self._lines.put(line.rstrip("\n"))
+        self._lines.put(None)
+
+    def next_line(self) -> str:
+        try:
+            line = self._lines.get(timeout=max(0.01, self.deadline - time.monotonic()))
+        except queue.Empty:
+            raise TimeoutError(
+                "pyspire is not ready after its deadline:\n" + "\n".join(self.output[-30:])
+            ) from None
+        if line is None:
+            raise RuntimeError("pyspire exited before it was ready:\n" + "\n".join(self.output[-30:]))
+        self.output.append(line)
+        return line

@@ -51,7 +51,6 @@ import http.client
 import io
 import os
 import pstats
-import queue
 import re
 import select
 import shutil
@@ -59,12 +58,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _common import clean_env, free_port, machine_note, median, pyspire_command, spread
+from _common import ProcessLines, clean_env, free_port, machine_note, median, pyspire_command, spread
 
 DEADLINE_SECONDS = 60.0
 RSS_TARGET_MB = 150.0
@@ -184,12 +182,6 @@ class Watch:
         return sorted(pending.values())
 
 
-def _lines(stream: object, into: queue.Queue[str | None]) -> None:
-    for line in stream:  # type: ignore[attr-defined]
-        into.put(line.rstrip("\n"))
-    into.put(None)
-
-
 # -- HTTP -------------------------------------------------------------------------------------------
 
 
@@ -234,16 +226,8 @@ def run_pyspire_cli(folder: Path, count: int, measure_idle: bool, profile: Path 
     proc = subprocess.Popen(
         command, cwd=folder, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    lines: queue.Queue[str | None] = queue.Queue()
-    threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
-    output: list[str] = []
-
-    def next_line() -> str:
-        line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
-        if line is None:
-            raise RuntimeError("pyspire exited before it was ready:\n" + "\n".join(output[-30:]))
-        output.append(line)
-        return line
+    reader = ProcessLines(proc, deadline)
+    next_line = reader.next_line
 
     try:
         reported = None

@@ -29,14 +29,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import queue
 import re
 import select
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -45,6 +43,7 @@ from dataclasses import dataclass, field
 from _common import (
     REPO,
     SHOP,
+    ProcessLines,
     clean_env,
     free_port,
     machine_note,
@@ -121,12 +120,6 @@ def wait_until_answering(url: str, replicas: int, deadline: float) -> int:
 # -- pyspire ----------------------------------------------------------------------------------------
 
 
-def _lines(stream: object, into: queue.Queue[str | None]) -> None:
-    for line in stream:  # type: ignore[attr-defined]
-        into.put(line.rstrip("\n"))
-    into.put(None)
-
-
 def run_pyspire() -> Run:
     command = [*pyspire_command(), "run", str(SHOP), "--no-resource-output", "--no-color"]
     start = time.monotonic()
@@ -134,19 +127,8 @@ def run_pyspire() -> Run:
     proc = subprocess.Popen(
         command, cwd=REPO, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    lines: queue.Queue[str | None] = queue.Queue()
-    threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
-    output: list[str] = []
-
-    def next_line() -> str:
-        try:
-            line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
-        except queue.Empty:
-            raise TimeoutError("pyspire is not ready after its deadline:\n" + "\n".join(output)) from None
-        if line is None:
-            raise RuntimeError("pyspire exited before its summary:\n" + "\n".join(output))
-        output.append(line)
-        return line
+    reader = ProcessLines(proc, deadline)
+    next_line = reader.next_line
 
     try:
         reported = None
