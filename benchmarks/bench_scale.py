@@ -216,6 +216,25 @@ def _host_port(url: str) -> tuple[str, int]:
 # -- (a) pyspire run --------------------------------------------------------------------------------
 
 
+def stop_with_sigint(proc: subprocess.Popen[str], result: Result) -> list[int]:
+    """SIGINT ``proc`` and time until it and every descendant are gone (into ``result.stop``);
+    returns the descendants it watched."""
+    family = descendants(proc.pid)
+    watch = Watch([proc.pid, *family])
+    stop = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    left = watch.wait_all(DEADLINE_SECONDS)
+    result.stop = time.monotonic() - stop
+    if left:
+        result.notes.append(
+            f"{len(left)} processes still alive {DEADLINE_SECONDS} s after SIGINT: {left[:5]}"
+        )
+        for pid in left:  # a benchmark must not leave them behind either
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+    return family
+
+
 def run_pyspire_cli(folder: Path, count: int, measure_idle: bool, profile: Path | None = None) -> Result:
     apphost = folder / "apphost.py"
     command = [*pyspire_command(), "run", str(apphost), "--no-resource-output", "--no-color"]
@@ -264,20 +283,8 @@ def run_pyspire_cli(folder: Path, count: int, measure_idle: bool, profile: Path 
         time.sleep(2.0)
         result.idle_cpu = (_cpu_seconds(proc.pid) - before) / (time.monotonic() - t0)
         result.hwm_kib = _proc_status(proc.pid, "VmHWM")
-    family = descendants(proc.pid)
-    watch = Watch([proc.pid, *family])
-    stop = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    left = watch.wait_all(DEADLINE_SECONDS)
-    result.stop = time.monotonic() - stop
+    family = stop_with_sigint(proc, result)
     code = proc.wait()
-    if left:
-        result.notes.append(
-            f"{len(left)} processes still alive {DEADLINE_SECONDS} s after SIGINT: {left[:5]}"
-        )
-        for pid in left:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
     if code != 0:
         result.notes.append(f"pyspire exited with code {code}")
     if len(family) < count:
@@ -364,17 +371,8 @@ def run_honcho(folder: Path, count: int) -> Result:
     result = Result(start=ready, stop=0.0)
     result.rss_kib = _proc_status(proc.pid, "VmRSS")
     result.hwm_kib = _proc_status(proc.pid, "VmHWM")
-    family = descendants(proc.pid)
-    watch = Watch([proc.pid, *family])
-    stop = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    left = watch.wait_all(DEADLINE_SECONDS)
-    result.stop = time.monotonic() - stop
+    stop_with_sigint(proc, result)
     proc.wait()
-    if left:
-        result.notes.append(
-            f"{len(left)} processes still alive {DEADLINE_SECONDS} s after SIGINT: {left[:5]}"
-        )
     return result
 
 

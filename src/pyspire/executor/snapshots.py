@@ -126,30 +126,19 @@ class SnapshotHub:
 
     def publish(self, name: str, **changes: Any) -> ResourceSnapshot:
         """Publish ``name``'s snapshot with ``changes`` applied; a no-op change publishes nothing."""
-        current = self._current[name]
-        candidate = dataclasses.replace(current, **changes)
-        if candidate == current:
-            return current
-        self._version += 1
-        snapshot = dataclasses.replace(candidate, version=self._version)
-        self._current[name] = snapshot
-        for queue in self._watchers:
-            queue.put_nowait(snapshot)
-        return snapshot
+        return self.publish_snapshot(dataclasses.replace(self._current[name], **changes))
 
     def publish_snapshot(self, snapshot: ResourceSnapshot) -> ResourceSnapshot:
         """Publish ``snapshot`` whole (its version is assigned here); a no-op change publishes nothing."""
         current = self._current[snapshot.name]
         if dataclasses.replace(snapshot, version=current.version) == current:
             return current
-        return self.publish(
-            snapshot.name,
-            **{
-                f.name: getattr(snapshot, f.name)
-                for f in dataclasses.fields(snapshot)
-                if f.name not in ("name", "version")
-            },
-        )
+        self._version += 1
+        published = dataclasses.replace(snapshot, version=self._version)
+        self._current[snapshot.name] = published
+        for queue in self._watchers:
+            queue.put_nowait(published)
+        return published
 
     def add(self, snapshot: ResourceSnapshot) -> None:
         self._version += 1
