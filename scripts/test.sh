@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
 bash scripts/system-packages.sh
+bash scripts/containers.sh
 
 echo "== static checks"
 .venv/bin/ruff check src tests benchmarks examples

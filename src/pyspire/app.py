@@ -24,6 +24,7 @@ from pyspire.model.builder import AppModel, AppModelBuilder, caller_directory
 from pyspire.model.resources import DEFAULT_LOG_BUFFER_LINES
 from pyspire.model.validation import validate
 from pyspire.orchestrator import Orchestrator
+from pyspire.orchestrator.engine import EngineProvider
 from pyspire.runtime.records import RunRecorder, SweepReport, sweep_stale_runs
 
 
@@ -97,9 +98,10 @@ class DistributedApplication:
         sweeps = sweep_stale_runs(folder)
         recorder = RunRecorder(folder)
         recorder.start()
-        orchestrator = Orchestrator(self.model.log_buffer_lines, recorder)
+        engines = EngineProvider(on_detected=lambda runtime: recorder.container_engine(runtime.binary))
+        orchestrator = Orchestrator(self.model.log_buffer_lines, recorder, engines)
         try:
-            async with self._running(configuration, orchestrator, telemetry, sweeps) as running:
+            async with self._running(configuration, orchestrator, telemetry, sweeps, recorder.run_id) as running:
                 yield running
         finally:
             escaped = recorder.close()
@@ -117,9 +119,10 @@ class DistributedApplication:
         orchestrator: Orchestrator,
         telemetry: TelemetryEnv,
         sweeps: list[SweepReport],
+        run_id: str,
     ) -> AsyncIterator[RunningApp]:
         async with orchestrator.running():
-            executor = Executor(self.model, orchestrator, configuration, telemetry)
+            executor = Executor(self.model, orchestrator, configuration, telemetry, run_id)
             async with executor.running():
                 try:
                     yield RunningApp(self, executor, orchestrator, tuple(sweeps))

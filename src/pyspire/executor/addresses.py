@@ -24,13 +24,23 @@ class EndpointAllocation:
     resource: Resource
     endpoint: EndpointAnnotation
     service_name: str
+    #: Where the proxy (or a proxyless client) connects on the host: each process replica's own
+    #: port, or the host port a container's port is published on.
     target_ports: list[int]
     port: asyncio.Future[int] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     #: Resolves when the Service is serving (its proxy bound), or fails with EndpointFailed.
     bound: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    #: For a container: the port the server listens on inside it (the endpoint's target_port).
+    container_port: int | None = None
+
+    def listen_port(self, replica: int) -> int:
+        """The port the replica's server must listen on (inside the container for a container)."""
+        return self.container_port if self.container_port is not None else self.target_ports[replica]
 
     @property
     def single_target_port(self) -> int | None:
+        if self.container_port is not None:
+            return self.container_port
         return self.target_ports[0] if len(self.target_ports) == 1 else None
 
 

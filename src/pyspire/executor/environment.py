@@ -35,7 +35,7 @@ from pyspire.model.annotations import (
 )
 from pyspire.model.endpoints import EndpointReference
 from pyspire.model.names import env_name_part
-from pyspire.model.resources import ConnectionStringResource, ExecutableResource, Resource
+from pyspire.model.resources import ConnectionStringResource, ExecutableResource, Resource, RunnableResource
 from pyspire.model.values import ValueProvider, as_value
 
 #: Extra variables for a replica (resource, replica suffix) → env; the dashboard's OTLP exporter
@@ -110,25 +110,29 @@ async def _add_reference(env: _EnvBuilder, ref: ReferenceAnnotation, addresses: 
 
 
 async def resolve_launch(
-    resource: ExecutableResource,
+    resource: RunnableResource,
     ctx: ResolutionContext,
     addresses: EndpointAddresses,
     replica_index: int,
     suffix: str,
     telemetry: TelemetryEnv = no_telemetry,
+    inherit: bool = True,
 ) -> Launch:
-    """Resolve every value the replica needs, waiting (and saying so) for what is not known yet."""
+    """Resolve every value the replica needs, waiting (and saying so) for what is not known yet.
+
+    ``inherit``: start from the app host's own environment (processes do; containers get only
+    what pyspire sets, since the host's PATH or HOME mean nothing inside an image)."""
     env = _EnvBuilder(ctx)
     env.set("OTEL_SERVICE_NAME", resource.name)
     env.set("OTEL_RESOURCE_ATTRIBUTES", f"service.instance.id={suffix}")
     for name, value in telemetry(resource, suffix).items():
         env.set(name, value)
-    if Path(resource.command).name.startswith("python"):
+    if isinstance(resource, ExecutableResource) and Path(resource.command).name.startswith("python"):
         # A Python child whose stdout is a pipe buffers 8 KiB before writing: its log would lag.
         env.set("PYTHONUNBUFFERED", "1")
     for allocation in addresses.for_resource(resource.name):
         if allocation.endpoint.env:
-            env.set(allocation.endpoint.env, str(allocation.target_ports[replica_index]))
+            env.set(allocation.endpoint.env, str(allocation.listen_port(replica_index)))
     for ref in resource.annotations_of(ReferenceAnnotation):
         await _add_reference(env, ref, addresses)
 
@@ -159,7 +163,7 @@ async def resolve_launch(
         EnvVar(name, MASK if name in env.secret_names else value, name in env.secret_names)
         for name, value in env.values.items()
     )
-    full_env = inherited_environment()
+    full_env = inherited_environment() if inherit else {}
     full_env.update(env.values)
     return Launch(args, full_env, shown, ctx.secrets)
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hashlib
 import logging
-from collections.abc import AsyncIterator, Coroutine
+import shutil
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from typing import Any
 
 from pyspire.executor.addresses import EndpointAddresses, EndpointAllocation
@@ -23,9 +25,12 @@ from pyspire.executor.commands import (
     command_snapshots,
     run_custom,
 )
-from pyspire.executor.configuration import Configuration
+from pyspire.executor.configuration import Configuration, state_dir
+from pyspire.executor.container_launch import ContainerSetup, ContainerUnavailable
+from pyspire.executor.container_runner import ContainerRunner
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
 from pyspire.executor.health import HealthMonitor, Replica, SharedHttpClient
+from pyspire.executor.persistent_ports import PersistentPorts
 from pyspire.executor.resolution import ConfiguredValues
 from pyspire.executor.runner import MIN_REDACTED_LENGTH, ResourceRunner
 from pyspire.executor.snapshots import MASK, HealthReport, Relationship, ResourceSnapshot, SnapshotHub, Url
@@ -33,9 +38,21 @@ from pyspire.executor.states import aggregate_exit_code
 from pyspire.model.annotations import ReferenceAnnotation
 from pyspire.model.builder import AppModel
 from pyspire.model.lifecycle import CommandAnnotation, HealthCheckAnnotation, WaitAnnotation
-from pyspire.model.resources import ConfiguredValueResource, ExecutableResource
-from pyspire.orchestrator.objects import EXECUTABLE, LABEL_RESOURCE, SERVICE, new_service
+from pyspire.model.names import random_suffix
+from pyspire.model.resources import ConfiguredValueResource, ContainerResource, RunnableResource
+from pyspire.orchestrator.objects import (
+    CONTAINER,
+    CONTAINER_NETWORK,
+    EXECUTABLE,
+    LABEL_RESOURCE,
+    SERVICE,
+    new_network,
+    new_service,
+    new_volume,
+)
 from pyspire.orchestrator.orchestrator import Orchestrator
+from pyspire.runtime.containers import NoContainerEngine
+from pyspire.runtime.reaper import RUN_LABEL
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +64,15 @@ class Executor:
         orchestrator: Orchestrator,
         configuration: Configuration,
         telemetry: TelemetryEnv = no_telemetry,
+        run_id: str | None = None,
     ) -> None:
         self.model = model
+        self.run_id = run_id or random_suffix()
+        #: Identifies the app host across runs (persistent containers and their network).
+        self.app_key = hashlib.sha256(str(model.app_dir).encode()).hexdigest()[:10]
+        self.secrets_dir = state_dir(model.app_dir) / "secrets" / self.run_id
+        self.persistent_ports = PersistentPorts(state_dir(model.app_dir))
+        self.container_network: str | None = None
         self.orchestrator = orchestrator
         self.configuration = configuration
         self.telemetry = telemetry
@@ -63,6 +87,7 @@ class Executor:
         self._tasks: set[asyncio.Task[None]] = set()
         self._tg: asyncio.TaskGroup | None = None
         self._http = SharedHttpClient()
+        self._container_setup: dict[bool, asyncio.Task[ContainerSetup]] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -74,7 +99,8 @@ class Executor:
         self._create_services()
         async with asyncio.TaskGroup() as tg:
             self._tg = tg
-            self.spawn(self._watch_executables(), "executor-watch-executables")
+            self.spawn(self._watch_replicas(EXECUTABLE), "executor-watch-executables")
+            self.spawn(self._watch_replicas(CONTAINER), "executor-watch-containers")
             self.spawn(self._watch_services(), "executor-watch-services")
             for runner in self.runners.values():
                 runner.begin()
@@ -86,6 +112,7 @@ class Executor:
                     task.cancel()
         self._tg = None
         await self._http.aclose()
+        shutil.rmtree(self.secrets_dir, ignore_errors=True)
 
     def begin_shutdown(self) -> None:
         """From now on nothing restarts: the app host is stopping."""
@@ -112,8 +139,12 @@ class Executor:
             if isinstance(resource, ConfiguredValueResource):
                 snapshot = self._configured_snapshot(resource, snapshot)
             self.snapshots.add(snapshot)
-            if isinstance(resource, ExecutableResource):
-                self.runners[resource.name] = ResourceRunner(resource, self)
+            if isinstance(resource, RunnableResource):
+                self.runners[resource.name] = (
+                    ContainerRunner(resource, self)
+                    if isinstance(resource, ContainerResource)
+                    else ResourceRunner(resource, self)
+                )
                 self.orchestrator.logs.configure(
                     resource.name, resource.log_buffer_lines or self.model.log_buffer_lines
                 )
@@ -187,12 +218,13 @@ class Executor:
             health_status=self._health_status(runner.resource, state),
             health_reports=self._reports.get(name, ()) if state == "Running" else (),
             restart_count=runner.restart_count,
+            properties=runner.properties() or current.properties,
         )
         custom = runner.resource.annotations_of(CommandAnnotation)
         commands = command_snapshots(provisional, custom, with_built_ins=True)
         self.snapshots.publish_snapshot(dataclasses.replace(provisional, commands=commands))
 
-    def _health_status(self, resource: ExecutableResource, state: str) -> str | None:
+    def _health_status(self, resource: RunnableResource, state: str) -> str | None:
         if state != "Running":
             return None
         if not resource.annotations_of(HealthCheckAnnotation):
@@ -218,7 +250,13 @@ class Executor:
                 self.publish(name)
 
             monitor = HealthMonitor(
-                runner.resource, self.addresses, self.orchestrator.logs, replicas, on_reports, self._http
+                runner.resource,
+                self.addresses,
+                self.orchestrator.logs,
+                replicas,
+                on_reports,
+                self._http,
+                self._exec_in,
             )
             self._health[name] = self.spawn(monitor.run(), f"health-{name}")
         elif state != "Running" and task is not None:
@@ -226,14 +264,82 @@ class Executor:
             del self._health[name]
             self._reports.pop(name, None)
 
+    # -- containers ----------------------------------------------------------------------------
+
+    def _create_container_objects(self) -> None:
+        """One network for the run's containers (a persistent one when any container is
+        persistent, so they keep their network when the app host stops) and each named volume."""
+        containers = [r for r in self.model.resources if isinstance(r, ContainerResource)]
+        if not containers:
+            return
+        persistent = any(c.persistent for c in containers)
+        network_name = f"pyspire-{self.app_key}" if persistent else f"pyspire-{self.run_id.lower()}"
+        labels = {"pyspire.dev/app": self.app_key} if persistent else {RUN_LABEL: self.run_id}
+        self.container_network = "network"
+        store = self.orchestrator.store
+        store.create(new_network("network", network_name=network_name, persistent=persistent, labels=labels))
+        volumes = {m.source for c in containers for m in c.mounts if m.kind == "volume" and m.source}
+        for volume in sorted(volumes):
+            store.create(new_volume(f"volume-{volume}", volume_name=volume, labels={"pyspire.dev/app": self.app_key}))
+
+    async def container_setup(self, persistent: bool) -> ContainerSetup:
+        """The engine and the network, once both answer; raises :class:`ContainerUnavailable`."""
+        task = self._container_setup.get(persistent)
+        if task is None:
+            task = self._container_setup[persistent] = asyncio.ensure_future(self._setup(persistent))
+        return await asyncio.shield(task)
+
+    async def _setup(self, persistent: bool) -> ContainerSetup:
+        try:
+            runtime = await self.orchestrator.engines.get()
+        except NoContainerEngine as exc:
+            raise ContainerUnavailable(str(exc)) from None
+        network = self.container_network
+        assert network is not None
+        status: dict[str, Any] = {}
+        async for event in self.orchestrator.store.watch(CONTAINER_NETWORK):
+            status = event.object.get("status", {})
+            if event.name == network and status.get("state") in ("Ready", "Failed"):
+                break
+        if status.get("state") == "Failed":
+            raise ContainerUnavailable(f"the container network failed: {status.get('message')}")
+        obj = self.orchestrator.store.get(CONTAINER_NETWORK, network)
+        gateways = [g for g in status.get("gateways", []) if ":" not in g]
+        labels = {"pyspire.dev/app": self.app_key} if persistent else {RUN_LABEL: self.run_id}
+        return ContainerSetup(
+            runtime.name, runtime.host_alias, obj["spec"]["networkName"], gateways[0] if gateways else None, labels
+        )
+
+    async def _exec_in(self, replica: str, argv: Sequence[str], timeout: float) -> tuple[int, str]:
+        """Run ``argv`` inside a container replica (exec health checks)."""
+        obj = self.orchestrator.store.find(CONTAINER, replica)
+        runtime = self.orchestrator.engines.runtime
+        container_id = obj["status"].get("containerId") if obj else None
+        if not container_id or runtime is None:
+            raise RuntimeError("the container is not running")
+        return await runtime.exec(container_id, argv, timeout)
+
     # -- services ------------------------------------------------------------------------------
 
+    def _host_port(self, resource: RunnableResource, endpoint_name: str, protocol: str) -> int:
+        """A host port for a container's proxied endpoint; the same on every run if persistent."""
+        ports = self.orchestrator.ports
+        if isinstance(resource, ContainerResource) and resource.persistent:
+            port = self.persistent_ports.port_for(
+                f"{resource.name}/{endpoint_name}", lambda: ports.allocate("127.0.0.1", protocol)
+            )
+            ports.claim(port)
+            return port
+        return ports.allocate("127.0.0.1", protocol)
+
     def _create_services(self) -> None:
+        self._create_container_objects()
         store = self.orchestrator.store
         ports = self.orchestrator.ports
         taken: set[str] = set()
         for runner in self.runners.values():
             resource = runner.resource
+            is_container = isinstance(resource, ContainerResource)
             for endpoint in resource.endpoints:
                 service = f"{resource.name}-{endpoint.name}"
                 base, n = service, 1
@@ -241,7 +347,10 @@ class Executor:
                     n += 1
                     service = f"{base}-{n}"
                 taken.add(service)
-                if endpoint.proxied:
+                if is_container and endpoint.proxied:
+                    targets = [self._host_port(resource, endpoint.name, endpoint.protocol)]
+                    service_port = endpoint.port or 0
+                elif endpoint.proxied:
                     targets = [
                         endpoint.target_port or ports.allocate(endpoint.bind_host, endpoint.protocol)
                         for _ in range(resource.replicas)
@@ -255,7 +364,9 @@ class Executor:
                     )
                     targets = [port]
                     service_port = port
-                allocation = EndpointAllocation(resource, endpoint, service, targets)
+                allocation = EndpointAllocation(
+                    resource, endpoint, service, targets, container_port=endpoint.target_port if is_container else None
+                )
                 if service_port:
                     allocation.port.set_result(service_port)
                 self.addresses.add(allocation)
@@ -268,6 +379,8 @@ class Executor:
                         address="localhost",
                         port=service_port,
                         proxied=endpoint.proxied,
+                        # Containers reach host services through the proxy on the network gateway.
+                        container_network=None if is_container else self.container_network,
                     )
                 )
             self._publish_urls(resource.name)
@@ -293,11 +406,11 @@ class Executor:
             if owner in self.runners:
                 self._publish_urls(owner)
 
-    async def _watch_executables(self) -> None:
-        async for event in self.orchestrator.store.watch(EXECUTABLE):
+    async def _watch_replicas(self, kind: str) -> None:
+        async for event in self.orchestrator.store.watch(kind):
             runner = self.runners.get(event.object["metadata"]["labels"].get(LABEL_RESOURCE))
             if runner is not None:
-                runner.on_executable(event.object)
+                runner.on_replica(event.object)
 
     # -- commands ------------------------------------------------------------------------------
 

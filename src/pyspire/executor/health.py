@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     import httpx
 
 CHECK_TIMEOUT = 2.0
+
+#: Runs ``argv`` inside a replica (a container): (replica name, argv, timeout) → (exit code, output).
+ExecInReplica = Callable[[str, Sequence[str], float], Awaitable[tuple[int, str]]]
 
 
 class SharedHttpClient:
@@ -69,6 +72,7 @@ class HealthMonitor:
         replicas: Callable[[], Sequence[Replica]],
         publish: Callable[[tuple[HealthReport, ...]], None],
         http: SharedHttpClient,
+        exec_in: ExecInReplica | None = None,
     ) -> None:
         self.resource = resource
         self.checks = resource.annotations_of(HealthCheckAnnotation)
@@ -79,6 +83,7 @@ class HealthMonitor:
         self._replicas = replicas
         self._publish = publish
         self._http = http
+        self._exec_in = exec_in
         self._log_matched: set[str] = set()
 
     async def run(self) -> None:
@@ -136,6 +141,8 @@ class HealthMonitor:
                 )
             if check.kind == "custom":
                 return await self._custom(check)
+            if check.kind == "exec":
+                return await self._exec(check)
             return await self._per_replica(check)
         except Exception as exc:  # a check that breaks reports Unhealthy; it never stops the monitor
             return HealthReport(
@@ -151,6 +158,26 @@ class HealthMonitor:
         if result is None or result is True:
             return HealthReport(check.name, "Healthy", None, None, _now())
         return HealthReport(check.name, "Unhealthy", None if result is False else str(result), None, _now())
+
+    async def _exec(self, check: HealthCheckAnnotation) -> HealthReport:
+        """Run the command inside each running replica; healthy when every one exits 0."""
+        replicas = self._replicas()
+        if not replicas or self._exec_in is None:
+            return HealthReport(check.name, "Unhealthy", "no replica is running", None, _now())
+        exec_in = self._exec_in
+        results = await asyncio.gather(
+            *(exec_in(r.name, check.command, CHECK_TIMEOUT) for r in replicas), return_exceptions=True
+        )
+        failures = []
+        for replica, result in zip(replicas, results, strict=True):
+            if isinstance(result, BaseException):
+                failures.append(f"{replica.name}: {result}")
+            elif result[0] != 0:
+                output = result[1].strip().splitlines()
+                failures.append(f"{replica.name}: exit {result[0]}" + (f": {output[-1]}" if output else ""))
+        if not failures:
+            return HealthReport(check.name, "Healthy", None, None, _now())
+        return HealthReport(check.name, "Unhealthy", "; ".join(failures)[:500], None, _now())
 
     def _endpoint(self, check: HealthCheckAnnotation) -> tuple[str, str]:
         allocations = self._addresses.for_resource(self.resource.name)

@@ -45,10 +45,14 @@ class ConfiguredValues:
 
 
 class ResolutionContext:
-    """Implements :class:`pyspire.model.values.ValueContext` for a host-process consumer.
+    """Implements :class:`pyspire.model.values.ValueContext` for one consumer.
 
-    ``replica`` selects whose own target ports are used when the consumer references itself.
-    Secret values resolved through this context are collected in ``secrets``.
+    Where an endpoint is depends on who asks: a host process reaches everything at
+    ``localhost:<proxy port>``; a container (``host_alias`` given: the engine's name for the host)
+    reaches another container at ``<resource name>:<target port>`` on the shared network and a
+    host service at ``<host_alias>:<proxy port>``. ``replica`` selects whose own target ports
+    are used when the consumer references itself. Secret values resolved through this context
+    are collected in ``secrets``.
     """
 
     def __init__(
@@ -58,8 +62,10 @@ class ResolutionContext:
         values: ConfiguredValues,
         on_wait: WaitReporter,
         replica: int = 0,
+        host_alias: str | None = None,
     ) -> None:
         self._consumer = consumer
+        self._host_alias = host_alias
         self._addresses = addresses
         self._values = values
         self._on_wait = on_wait
@@ -78,6 +84,9 @@ class ResolutionContext:
 
     async def endpoint(self, ref: EndpointReference) -> AllocatedEndpoint:
         allocation = self._addresses.get(ref.resource.name, ref.endpoint_name)
+        if self._host_alias is not None and allocation.container_port is not None:
+            port_inside = allocation.container_port
+            return AllocatedEndpoint(allocation.endpoint.scheme, ref.resource.name, port_inside, port_inside)
         port = await self._await(
             asyncio.shield(allocation.port) if not allocation.port.done() else allocation.port,
             f"waiting for {ref.describe()} to get its port",
@@ -86,7 +95,8 @@ class ResolutionContext:
             target: int | None = allocation.target_ports[self._replica]
         else:
             target = allocation.single_target_port
-        return AllocatedEndpoint(allocation.endpoint.scheme, "localhost", port, target)
+        host = self._host_alias if self._host_alias is not None else "localhost"
+        return AllocatedEndpoint(allocation.endpoint.scheme, host, port, target)
 
     async def configured_value(self, resource: Resource) -> str:
         assert isinstance(resource, ConfiguredValueResource)

@@ -1,6 +1,7 @@
-"""One executable resource's lifecycle: wait, start, stop, restart, and restart on crash.
+"""One runnable resource's lifecycle: wait, start, stop, restart, and restart on crash.
 
-The runner owns the resource's replicas (one Executable object each). Starting means: wait for
+The runner owns the resource's replicas (one Executable object each; a container resource's
+runner, in :mod:`pyspire.executor.container_runner`, owns one Container object instead). Starting means: wait for
 dependencies (unless started by command), resolve values, create the Executables. Stopping patches
 ``spec.stop`` and waits for every replica to end. Start after stop deletes the old objects and
 creates new ones (new pids) on the same target ports, behind the same proxy port, so clients keep
@@ -17,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pyspire.executor.addresses import EndpointAddresses, EndpointFailed
-from pyspire.executor.environment import TelemetryEnv, mask_secrets, resolve_launch
+from pyspire.executor.environment import Launch, TelemetryEnv, mask_secrets, resolve_launch
 from pyspire.executor.resolution import ConfiguredValues, ResolutionContext
 from pyspire.executor.snapshots import ReplicaSnapshot, SnapshotHub
 from pyspire.executor.states import aggregate_state, replica_state
@@ -25,7 +26,7 @@ from pyspire.executor.waits import DependencyFailed, wait_for_dependencies
 from pyspire.model.errors import ResolutionError
 from pyspire.model.lifecycle import ExplicitStartAnnotation, RestartPolicyAnnotation, WaitAnnotation
 from pyspire.model.names import random_suffix
-from pyspire.model.resources import ExecutableResource
+from pyspire.model.resources import ExecutableResource, RunnableResource
 from pyspire.orchestrator.objects import EXECUTABLE, LABEL_REPLICA_INDEX, ServedPort, new_executable
 from pyspire.orchestrator.store import Obj
 
@@ -55,7 +56,18 @@ class RunnerHost(Protocol):
 
 
 class ResourceRunner:
-    def __init__(self, resource: ExecutableResource, host: RunnerHost) -> None:
+    #: The orchestrator kind of this runner's replica objects.
+    kind = EXECUTABLE
+    #: Errors that mean "this resource cannot start", reported as FailedToStart.
+    start_errors: tuple[type[Exception], ...] = (
+        DependencyFailed,
+        ResolutionError,
+        EndpointFailed,
+        TypeError,
+        ValueError,
+    )
+
+    def __init__(self, resource: RunnableResource, host: RunnerHost) -> None:
         self.resource = resource
         self.name = resource.name
         self.host = host
@@ -116,7 +128,7 @@ class ResourceRunner:
                 await allocation.bound
             for index in range(self.resource.replicas):
                 secrets |= await self._create_replica(index)
-        except (DependencyFailed, ResolutionError, EndpointFailed, TypeError, ValueError) as exc:
+        except self.start_errors as exc:
             message = mask_secrets(f"cannot start: {exc}", secrets)
             self._log(message)
             self._set_phase("FailedToStart", message)
@@ -125,16 +137,23 @@ class ResourceRunner:
         self._log(what)
         self._set_phase("Waiting", what)
 
-    async def _create_replica(self, index: int) -> set[str]:
-        suffix = random_suffix()
-        ctx = ResolutionContext(self.resource, self.host.addresses, self.host.values, self._on_wait, index)
-        launch = await resolve_launch(
-            self.resource, ctx, self.host.addresses, index, suffix, self.host.telemetry
-        )
-        self.host.orchestrator.logs.redact(s for s in launch.secrets if len(s) >= MIN_REDACTED_LENGTH)
-        if self.phase == "Waiting":
-            self._set_phase("Starting")
-        name = f"{self.name}-{suffix}"
+    def _suffix(self, index: int) -> str:
+        """The replica's name suffix (also its ``service.instance.id``)."""
+        return random_suffix()
+
+    async def _context_for(self, index: int) -> ResolutionContext:
+        """How values resolve for this replica (a container runner first learns its network)."""
+        return ResolutionContext(self.resource, self.host.addresses, self.host.values, self._on_wait, index)
+
+    def properties(self) -> tuple[tuple[str, str], ...]:
+        """Extra facts for the resource's snapshot."""
+        return ()
+
+    async def _render(self, index: int, suffix: str, ctx: ResolutionContext) -> tuple[Obj, Launch]:
+        """The replica's object, with every value resolved."""
+        resource = self.resource
+        assert isinstance(resource, ExecutableResource)
+        launch = await resolve_launch(resource, ctx, self.host.addresses, index, suffix, self.host.telemetry)
         ports = [
             ServedPort(
                 service=a.service_name,
@@ -148,15 +167,29 @@ class ResourceRunner:
             for a in self.host.addresses.for_resource(self.name)
         ]
         obj = new_executable(
-            name,
+            f"{self.name}-{suffix}",
             resource=self.name,
-            command=self.resource.command,
+            command=resource.command,
             args=launch.args,
             env=launch.env,
-            working_directory=str(self.resource.working_dir),
-            grace_period_seconds=self.resource.stop_grace_period,
+            working_directory=str(resource.working_dir),
+            grace_period_seconds=resource.stop_grace_period,
             ports=ports,
         )
+        return obj, launch
+
+    async def _create_replica(self, index: int) -> set[str]:
+        suffix = self._suffix(index)
+        ctx = await self._context_for(index)
+        try:
+            obj, launch = await self._render(index, suffix, ctx)
+        except BaseException:
+            self.host.orchestrator.logs.redact(s for s in ctx.secrets if len(s) >= MIN_REDACTED_LENGTH)
+            raise
+        self.host.orchestrator.logs.redact(s for s in launch.secrets if len(s) >= MIN_REDACTED_LENGTH)
+        if self.phase == "Waiting":
+            self._set_phase("Starting")
+        name = obj["metadata"]["name"]
         obj["metadata"]["labels"][LABEL_REPLICA_INDEX] = str(index)
         self._index[name] = index
         self.replicas[name] = ReplicaSnapshot(name, suffix, "Starting")
@@ -167,8 +200,8 @@ class ResourceRunner:
 
     # -- replica events ------------------------------------------------------------------------
 
-    def on_executable(self, obj: Obj) -> None:
-        """An Executable of ours changed (from the executor's watch)."""
+    def on_replica(self, obj: Obj) -> None:
+        """An Executable or Container of ours changed (from the executor's watch)."""
         name = obj["metadata"]["name"]
         if name not in self._index:
             return  # a replica already replaced
@@ -183,6 +216,7 @@ class ResourceRunner:
             started_at=status.get("startupTimestamp"),
             stopped_at=status.get("finishTimestamp"),
             message=status.get("message"),
+            container_id=status.get("containerId"),
         )
         if status.get("state") == "Finished":
             self._maybe_restart(name, exit_code)
@@ -221,7 +255,7 @@ class ResourceRunner:
                 self.restart_count += 1
                 self.message = None
                 await self._create_replica(index)
-        except (ResolutionError, EndpointFailed, TypeError, ValueError) as exc:
+        except self.start_errors as exc:
             self._log(f"cannot restart: {exc}")
         finally:
             self._restart_tasks.pop(index, None)
@@ -230,8 +264,8 @@ class ResourceRunner:
         """Delete replica objects, wait until they are gone, and drop them from the snapshot."""
         store = self.host.orchestrator.store
         for name in names:
-            store.delete(EXECUTABLE, name)
-        await self.host.orchestrator.wait_deleted(EXECUTABLE, names)
+            store.delete(self.kind, name)
+        await self.host.orchestrator.wait_deleted(self.kind, names)
         for name in names:
             self.replicas.pop(name, None)
             self._index.pop(name, None)
@@ -257,7 +291,7 @@ class ResourceRunner:
             store = self.host.orchestrator.store
             live = [n for n, r in self.replicas.items() if r.state not in _ENDED]
             for name in live:
-                store.patch(EXECUTABLE, name, {"spec": {"stop": True}})
+                store.patch(self.kind, name, {"spec": {"stop": True}})
             if not self.replicas:
                 self._set_phase("NotStarted", "stopped before it started")
             while any(self.replicas[n].state not in _ENDED for n in live if n in self.replicas):

@@ -34,7 +34,7 @@ class Url:
 
 @dataclass(frozen=True)
 class ReplicaSnapshot:
-    """One replica (Executable) of a resource."""
+    """One replica (an Executable, or the Container) of a resource."""
 
     name: str
     suffix: str
@@ -44,6 +44,7 @@ class ReplicaSnapshot:
     started_at: str | None = None
     stopped_at: str | None = None
     message: str | None = None
+    container_id: str | None = None
 
 
 @dataclass(frozen=True)

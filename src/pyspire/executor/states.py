@@ -8,7 +8,7 @@ from pyspire.executor.snapshots import ReplicaSnapshot
 
 
 def replica_state(executable_state: str | None, exit_code: int | None) -> str:
-    """Executable status → user-facing state. A process that ended by itself with code 0 is
+    """Executable or Container status → user-facing state. A process that ended by itself with code 0 is
     Finished; one that failed or was stopped is Exited."""
     if executable_state is None:
         return "Starting"
@@ -27,6 +27,8 @@ def aggregate_state(replicas: Sequence[ReplicaSnapshot], expected: int, phase: s
         return "Running"
     if len(replicas) < expected:
         return phase
+    if "Building" in states:
+        return "Building"
     if "Starting" in states:
         return "Starting"
     if "Stopping" in states:

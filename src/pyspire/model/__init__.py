@@ -8,6 +8,7 @@ from pyspire.model.builder import (
     AppModel,
     AppModelBuilder,
     ConnectionStringBuilder,
+    ContainerBuilder,
     ExecutableBuilder,
     ParameterBuilder,
     ResourceBuilder,
@@ -17,9 +18,11 @@ from pyspire.model.errors import ModelError, ModelProblem, ResolutionError
 from pyspire.model.resources import (
     ConfiguredValueResource,
     ConnectionStringResource,
+    ContainerResource,
     ExecutableResource,
     ParameterResource,
     Resource,
+    RunnableResource,
 )
 from pyspire.model.values import ReferenceExpression, Value, ValueContext, ValueProvider, expr
 
@@ -31,6 +34,8 @@ __all__ = [
     "ConfiguredValueResource",
     "ConnectionStringBuilder",
     "ConnectionStringResource",
+    "ContainerBuilder",
+    "ContainerResource",
     "EndpointAnnotation",
     "EndpointPart",
     "EndpointReference",
@@ -45,6 +50,7 @@ __all__ = [
     "ResolutionError",
     "Resource",
     "ResourceBuilder",
+    "RunnableResource",
     "Value",
     "ValueContext",
     "ValueProvider",

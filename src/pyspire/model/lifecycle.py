@@ -38,15 +38,17 @@ class ExplicitStartAnnotation(Annotation):
 @dataclass(frozen=True)
 class HealthCheckAnnotation(Annotation):
     """One health check. ``kind`` is ``http`` (GET ``path`` expecting ``status_code``), ``tcp`` (a
-    connection opens), ``log`` (a line matching ``pattern`` appeared) or ``custom`` (``check``)."""
+    connection opens), ``log`` (a line matching ``pattern`` appeared), ``exec`` (``command`` run
+    inside the container exits 0) or ``custom`` (``check``)."""
 
     name: str
-    kind: Literal["http", "tcp", "log", "custom"]
+    kind: Literal["http", "tcp", "log", "exec", "custom"]
     endpoint_name: str | None = None
     path: str = "/"
     status_code: int = 200
     pattern: str | None = None
     check: Callable[[], Awaitable[Any]] | None = None
+    command: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ with a letter or digit, at most 63 characters.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 
@@ -35,6 +36,13 @@ def name_problem(name: str) -> str | None:
 def random_suffix() -> str:
     """Eight random lowercase letters: a replica's name suffix and its ``service.instance.id``."""
     return "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(SUFFIX_LENGTH))
+
+
+def stable_suffix(seed: str) -> str:
+    """Eight lowercase letters derived from ``seed``: the same on every run, for persistent
+    resources (their name and instance id must not change, or they could not be re-adopted)."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    return "".join(_SUFFIX_ALPHABET[b % len(_SUFFIX_ALPHABET)] for b in digest[:SUFFIX_LENGTH])
 
 
 def env_name_part(text: str) -> str:

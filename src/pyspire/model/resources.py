@@ -12,6 +12,18 @@ from pyspire.model.annotations import (
     StopGracePeriodAnnotation,
     WorkingDirectoryAnnotation,
 )
+from pyspire.model.containers import (
+    ContainerImageAnnotation,
+    ContainerMountAnnotation,
+    ContainerNameAnnotation,
+    ContainerRuntimeArgsAnnotation,
+    DockerfileBuildAnnotation,
+    EntrypointAnnotation,
+    ImagePullPolicyAnnotation,
+    Lifetime,
+    LifetimeAnnotation,
+    PullPolicy,
+)
 from pyspire.model.endpoints import EndpointAnnotation
 from pyspire.model.values import ValueContext
 
@@ -50,21 +62,9 @@ class Resource:
         return f"{type(self).__name__}({self.name!r})"
 
 
-class ExecutableResource(Resource):
-    """A process the app host starts: ``command`` with arguments, in ``working_dir``."""
-
-    resource_type: ClassVar[str] = "Executable"
-
-    def __init__(self, name: str, command: str, working_dir: Path) -> None:
-        super().__init__(name)
-        self.command = command
-        self.annotations.append(WorkingDirectoryAnnotation(working_dir))
-
-    @property
-    def working_dir(self) -> Path:
-        found = self.last_annotation(WorkingDirectoryAnnotation)
-        assert found is not None  # recorded by the constructor
-        return found.path
+class RunnableResource(Resource):
+    """A resource the app host runs: a process or a container. Both share endpoints, references,
+    environment, arguments, waits, health, commands, logs and the stop grace period."""
 
     @property
     def replicas(self) -> int:
@@ -80,6 +80,75 @@ class ExecutableResource(Resource):
     def log_buffer_lines(self) -> int | None:
         found = self.last_annotation(LogBufferAnnotation)
         return found.lines if found else None
+
+
+class ExecutableResource(RunnableResource):
+    """A process the app host starts: ``command`` with arguments, in ``working_dir``."""
+
+    resource_type: ClassVar[str] = "Executable"
+
+    def __init__(self, name: str, command: str, working_dir: Path) -> None:
+        super().__init__(name)
+        self.command = command
+        self.annotations.append(WorkingDirectoryAnnotation(working_dir))
+
+    @property
+    def working_dir(self) -> Path:
+        found = self.last_annotation(WorkingDirectoryAnnotation)
+        assert found is not None  # recorded by the constructor
+        return found.path
+
+
+class ContainerResource(RunnableResource):
+    """A container the app host runs on podman or docker, from an image or a Dockerfile build."""
+
+    resource_type: ClassVar[str] = "Container"
+
+    def __init__(self, name: str, image: ContainerImageAnnotation) -> None:
+        super().__init__(name)
+        self.annotations.append(image)
+
+    @property
+    def image(self) -> ContainerImageAnnotation:
+        found = self.last_annotation(ContainerImageAnnotation)
+        assert found is not None  # recorded by the constructor
+        return found
+
+    @property
+    def build(self) -> DockerfileBuildAnnotation | None:
+        return self.last_annotation(DockerfileBuildAnnotation)
+
+    @property
+    def pull_policy(self) -> PullPolicy:
+        found = self.last_annotation(ImagePullPolicyAnnotation)
+        return found.policy if found else "missing"
+
+    @property
+    def lifetime(self) -> Lifetime:
+        found = self.last_annotation(LifetimeAnnotation)
+        return found.lifetime if found else "session"
+
+    @property
+    def persistent(self) -> bool:
+        return self.lifetime == "persistent"
+
+    @property
+    def entrypoint(self) -> str | None:
+        found = self.last_annotation(EntrypointAnnotation)
+        return found.entrypoint if found else None
+
+    @property
+    def container_name(self) -> str | None:
+        found = self.last_annotation(ContainerNameAnnotation)
+        return found.name if found else None
+
+    @property
+    def mounts(self) -> list[ContainerMountAnnotation]:
+        return self.annotations_of(ContainerMountAnnotation)
+
+    @property
+    def runtime_args(self) -> tuple[str, ...]:
+        return tuple(a for ann in self.annotations_of(ContainerRuntimeArgsAnnotation) for a in ann.args)
 
 
 class ConfiguredValueResource(Resource):

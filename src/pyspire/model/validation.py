@@ -11,11 +11,22 @@ from collections.abc import Iterator
 
 from pyspire.model.annotations import ArgsAnnotation, EnvironmentAnnotation, ReferenceAnnotation
 from pyspire.model.builder import AppModel
+from pyspire.model.container_validation import (
+    container_problems,
+    exec_check_problems,
+    unreachable_reference_problems,
+)
 from pyspire.model.endpoints import EndpointPart, EndpointReference
 from pyspire.model.errors import ModelError, ModelProblem
 from pyspire.model.lifecycle_validation import lifecycle_problems, wait_cycles
 from pyspire.model.names import name_problem
-from pyspire.model.resources import ConfiguredValueResource, ExecutableResource, Resource
+from pyspire.model.resources import (
+    ConfiguredValueResource,
+    ContainerResource,
+    ExecutableResource,
+    Resource,
+    RunnableResource,
+)
 from pyspire.model.values import ReferenceExpression, ValueProvider
 
 
@@ -33,8 +44,14 @@ def find_problems(model: AppModel) -> Iterator[ModelProblem]:
         yield from _endpoint_problems(resource)
         yield from _reference_problems(resource, members)
         yield from lifecycle_problems(resource, members)
-        if isinstance(resource, ExecutableResource):
-            yield from _executable_problems(resource)
+        yield from exec_check_problems(resource)
+        yield from unreachable_reference_problems(resource)
+        if isinstance(resource, RunnableResource):
+            yield from _runnable_problems(resource)
+        if isinstance(resource, ExecutableResource) and not resource.command:
+            yield ModelProblem(resource.name, "command", "the command is empty")
+        if isinstance(resource, ContainerResource):
+            yield from container_problems(resource)
     yield from wait_cycles(model)
 
 
@@ -57,7 +74,7 @@ def _endpoint_problems(resource: Resource) -> Iterator[ModelProblem]:
             yield ModelProblem(
                 resource.name, f"endpoint '{name}'", f"declared {count} times; endpoint names must be unique"
             )
-    replicas = resource.replicas if isinstance(resource, ExecutableResource) else 1
+    replicas = resource.replicas if isinstance(resource, RunnableResource) else 1
     for ep in endpoints:
         field = f"endpoint '{ep.name}'"
         problem = name_problem(ep.name)
@@ -164,13 +181,11 @@ def _reference_problems(resource: Resource, members: set[int]) -> Iterator[Model
                 )
 
 
-def _executable_problems(resource: ExecutableResource) -> Iterator[ModelProblem]:
+def _runnable_problems(resource: RunnableResource) -> Iterator[ModelProblem]:
     if resource.replicas < 1:
         yield ModelProblem(
             resource.name, "replicas", f"{resource.replicas} is not a replica count; use 1 or more"
         )
-    if not resource.command:
-        yield ModelProblem(resource.name, "command", "the command is empty")
     if resource.stop_grace_period < 0:
         yield ModelProblem(resource.name, "stop_grace_period", "must be 0 seconds or more")
     lines = resource.log_buffer_lines

@@ -1,7 +1,9 @@
 """Constructors for the orchestrator's kinds, so every producer writes the same shape.
 
-Kinds now: Executable (one per replica), Service (one per endpoint), Endpoint (one per replica
-serving a Service, created by the Executable controller while the replica runs).
+Kinds: Executable (one per process replica), Container (one per container resource), Service (one
+per endpoint), Endpoint (one per replica serving a Service, created by the Executable or Container
+controller while the replica runs), ContainerNetwork (one per app-host run, or one persistent one)
+and ContainerVolume (one per named volume).
 """
 
 from __future__ import annotations
@@ -14,9 +16,19 @@ from pyspire.orchestrator.store import API_VERSION, Obj
 EXECUTABLE = "Executable"
 SERVICE = "Service"
 ENDPOINT = "Endpoint"
+CONTAINER = "Container"
+CONTAINER_NETWORK = "ContainerNetwork"
+CONTAINER_VOLUME = "ContainerVolume"
 
 #: kind → plural, as the HTTP API names collections.
-KINDS: dict[str, str] = {EXECUTABLE: "executables", SERVICE: "services", ENDPOINT: "endpoints"}
+KINDS: dict[str, str] = {
+    EXECUTABLE: "executables",
+    SERVICE: "services",
+    ENDPOINT: "endpoints",
+    CONTAINER: "containers",
+    CONTAINER_NETWORK: "containernetworks",
+    CONTAINER_VOLUME: "containervolumes",
+}
 
 LABEL_RESOURCE = "pyspire.dev/resource"
 LABEL_SERVICE = "pyspire.dev/service"
@@ -74,9 +86,113 @@ def new_executable(
     }
 
 
-def new_service(
-    name: str, *, resource: str, endpoint: str, protocol: str, address: str, port: int, proxied: bool
+class PublishedPort(TypedDict):
+    """A container port published on the host (``hostPort``), serving a Service."""
+
+    service: str
+    hostIP: str
+    hostPort: int
+    containerPort: int
+    protocol: str
+
+
+class ContainerMount(TypedDict):
+    kind: str  # "bind" | "volume"
+    source: str | None
+    target: str
+    readOnly: bool
+
+
+class ContainerBuild(TypedDict):
+    context: str
+    dockerfile: str | None
+    stage: str | None
+    args: dict[str, str]
+    #: secret id → path of a file holding it (written 0600 by the executor)
+    secrets: dict[str, str]
+
+
+def new_container(
+    name: str,
+    *,
+    resource: str,
+    container_name: str,
+    image: str,
+    pull_policy: str,
+    build: ContainerBuild | None,
+    entrypoint: str | None,
+    args: Sequence[str],
+    env: Mapping[str, str],
+    ports: Sequence[PublishedPort],
+    mounts: Sequence[ContainerMount],
+    network: str | None,
+    aliases: Sequence[str],
+    extra_hosts: Mapping[str, str],
+    runtime_args: Sequence[str],
+    persistent: bool,
+    labels: Mapping[str, str],
+    grace_period_seconds: float,
 ) -> Obj:
+    return {
+        "apiVersion": API_VERSION,
+        "kind": CONTAINER,
+        "metadata": _meta(name, {LABEL_RESOURCE: resource}, finalizer=True),
+        "spec": {
+            "containerName": container_name,
+            "image": image,
+            "imagePullPolicy": pull_policy,
+            "build": dict(build) if build else None,
+            "entrypoint": entrypoint,
+            "args": list(args),
+            "env": [{"name": k, "value": v} for k, v in env.items()],
+            "ports": [dict(p) for p in ports],
+            "mounts": [dict(m) for m in mounts],
+            "network": network,
+            "aliases": list(aliases),
+            "extraHosts": dict(extra_hosts),
+            "runtimeArgs": list(runtime_args),
+            "persistent": persistent,
+            "labels": dict(labels),
+            "gracePeriodSeconds": grace_period_seconds,
+            "stop": False,
+        },
+        "status": {},
+    }
+
+
+def new_network(name: str, *, network_name: str, persistent: bool, labels: Mapping[str, str]) -> Obj:
+    return {
+        "apiVersion": API_VERSION,
+        "kind": CONTAINER_NETWORK,
+        "metadata": _meta(name, {}, finalizer=True),
+        "spec": {"networkName": network_name, "persistent": persistent, "labels": dict(labels)},
+        "status": {},
+    }
+
+
+def new_volume(name: str, *, volume_name: str, labels: Mapping[str, str]) -> Obj:
+    return {
+        "apiVersion": API_VERSION,
+        "kind": CONTAINER_VOLUME,
+        "metadata": _meta(name, {}, finalizer=False),
+        "spec": {"volumeName": volume_name, "labels": dict(labels)},
+        "status": {},
+    }
+
+
+def new_service(
+    name: str,
+    *,
+    resource: str,
+    endpoint: str,
+    protocol: str,
+    address: str,
+    port: int,
+    proxied: bool,
+    container_network: str | None = None,
+) -> Obj:
+    """``container_network``: the ContainerNetwork whose containers must reach this host service;
+    its proxy then also listens on that network's gateway address."""
     return {
         "apiVersion": API_VERSION,
         "kind": SERVICE,
@@ -86,6 +202,7 @@ def new_service(
             "address": address,
             "port": port,
             "addressAllocationMode": "Proxy" if proxied else "Proxyless",
+            "containerNetwork": container_network,
         },
         "status": {"state": "NotReady"},
     }
@@ -101,5 +218,6 @@ def new_endpoint(name: str, *, service: str, owner: str, address: str, port: int
     }
 
 
-def env_of(executable: Obj) -> dict[str, str]:
-    return {item["name"]: item["value"] for item in executable["spec"].get("env", [])}
+def env_of(obj: Obj) -> dict[str, str]:
+    """The environment of an Executable or Container spec, as a dict."""
+    return {item["name"]: item["value"] for item in obj["spec"].get("env", [])}

@@ -1,8 +1,9 @@
 """The control plane of one app host: object store, log store, ports, proxies and controllers.
 
 ``async with Orchestrator().running():`` starts the proxy hub and the controllers; leaving the
-block tears everything down in order — replicas first (each with its grace period, all in
-parallel), then services and their proxies — shielded, so a cancellation cannot leave it half done.
+block tears everything down in order — processes and containers first (each with its grace
+period, all in parallel), then services and their proxies, then container networks — shielded, so
+a cancellation cannot leave it half done.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterable
 
+from pyspire.orchestrator.containers import ContainerController
+from pyspire.orchestrator.engine import EngineProvider
 from pyspire.orchestrator.executables import ExecutableController, ProcessObserver
 from pyspire.orchestrator.logs import LogStore
-from pyspire.orchestrator.objects import EXECUTABLE, SERVICE
+from pyspire.orchestrator.networks import ContainerNetworkController, ContainerVolumeController
+from pyspire.orchestrator.objects import CONTAINER, CONTAINER_NETWORK, CONTAINER_VOLUME, EXECUTABLE, SERVICE
 from pyspire.orchestrator.ports import PortAllocator
 from pyspire.orchestrator.services import ServiceController
 from pyspire.orchestrator.store import ObjectStore
@@ -21,14 +25,24 @@ from pyspire.proxy import ProxyHub
 
 
 class Orchestrator:
-    def __init__(self, log_lines: int = 10_000, observer: ProcessObserver | None = None) -> None:
+    def __init__(
+        self,
+        log_lines: int = 10_000,
+        observer: ProcessObserver | None = None,
+        engines: EngineProvider | None = None,
+    ) -> None:
         self.store = ObjectStore()
         self.logs = LogStore(log_lines)
         self.ports = PortAllocator()
         self.proxies = ProxyHub()
+        self.engines = engines or EngineProvider()
         self.executables = ExecutableController(self.store, self.logs, observer)
+        self.containers = ContainerController(self.store, self.logs, self.engines)
+        self.networks = ContainerNetworkController(self.store, self.engines)
+        self.volumes = ContainerVolumeController(self.store, self.engines)
         self.services = ServiceController(self.store, self.proxies, self.ports)
         self._tasks: list[asyncio.Task[None]] = []
+        self._background: set[asyncio.Task[None]] = set()
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Orchestrator]:
@@ -36,6 +50,9 @@ class Orchestrator:
         tasks = self._tasks = [
             asyncio.create_task(self.executables.run(), name="executable-controller"),
             asyncio.create_task(self.services.run(), name="service-controller"),
+            asyncio.create_task(self.containers.run(), name="container-controller"),
+            asyncio.create_task(self.networks.run(), name="container-network-controller"),
+            asyncio.create_task(self.volumes.run(), name="container-volume-controller"),
         ]
         try:
             yield self
@@ -48,9 +65,11 @@ class Orchestrator:
         the deletions: then kill every process group at once instead of waiting forever."""
         if any(task.done() for task in self._tasks):
             self.kill_now()
+            await asyncio.gather(*self._background, return_exceptions=True)
             return
-        await self.delete_all(EXECUTABLE)
+        await asyncio.gather(self.delete_all(EXECUTABLE), self.delete_all(CONTAINER))
         await self.delete_all(SERVICE)
+        await asyncio.gather(self.delete_all(CONTAINER_NETWORK), self.delete_all(CONTAINER_VOLUME))
 
     async def _teardown(self, tasks: list[asyncio.Task[None]]) -> None:
         try:
@@ -79,5 +98,8 @@ class Orchestrator:
                     return
 
     def kill_now(self) -> None:
-        """SIGKILL every process group immediately (second Ctrl+C)."""
+        """SIGKILL every process group and remove every session container now (second Ctrl+C)."""
         self.executables.kill_all_now()
+        task = asyncio.get_running_loop().create_task(self.containers.kill_all_now())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)

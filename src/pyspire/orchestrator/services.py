@@ -5,6 +5,10 @@ Endpoints of the Service come or go (replicas start and stop), the proxy's backe
 Proxyless Services have no listener: the replica binds the port itself, so the Service only
 reports it. A fixed port that is taken fails the Service (status ``Failed`` naming the holder);
 the rest of the app keeps running.
+
+A Service that containers must reach (``spec.containerNetwork``) waits for that network and then
+also listens on its gateway address — what ``host.containers.internal`` resolves to inside — so
+host services are reachable from containers without listening on every interface.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from pyspire.orchestrator.controller import Controller
-from pyspire.orchestrator.objects import ENDPOINT, FINALIZER, LABEL_SERVICE, SERVICE
+from pyspire.orchestrator.objects import CONTAINER_NETWORK, ENDPOINT, FINALIZER, LABEL_SERVICE, SERVICE
 from pyspire.orchestrator.ports import PortAllocator
 from pyspire.orchestrator.store import ObjectStore, WatchEvent
 from pyspire.proxy import Backend, ProxyBindError, ProxyHub
@@ -23,7 +27,7 @@ _ALLOCATION_ATTEMPTS = 5
 
 
 class ServiceController(Controller):
-    kinds = (SERVICE, ENDPOINT)
+    kinds = (SERVICE, ENDPOINT, CONTAINER_NETWORK)
 
     def __init__(self, store: ObjectStore, hub: ProxyHub, ports: PortAllocator) -> None:
         super().__init__(store)
@@ -34,6 +38,12 @@ class ServiceController(Controller):
     def keys_for(self, event: WatchEvent) -> Iterable[str]:
         if event.kind == SERVICE:
             return (event.name,)
+        if event.kind == CONTAINER_NETWORK:
+            return [
+                s["metadata"]["name"]
+                for s in self.store.list(SERVICE)
+                if s["spec"].get("containerNetwork") == event.name and s["metadata"]["name"] not in self._open
+            ]
         return (str(event.object["spec"]["serviceName"]),)
 
     async def reconcile(self, name: str) -> None:
@@ -55,20 +65,37 @@ class ServiceController(Controller):
         if name not in self._open:
             if service["status"].get("state") == "Failed":
                 return
-            if not await self._open_proxy(name, spec):
+            gateways = self._gateways(spec)
+            if gateways is None:
+                return  # the container network is not there yet; its event brings us back
+            if not await self._open_proxy(name, spec, gateways):
                 return
         endpoints = self.store.list(ENDPOINT, {LABEL_SERVICE: name})
         self.hub.set_backends(
             name, [Backend(e["spec"]["address"], int(e["spec"]["port"])) for e in endpoints]
         )
 
-    async def _open_proxy(self, name: str, spec: dict[str, object]) -> bool:
+    def _gateways(self, spec: dict[str, object]) -> list[str] | None:
+        """Extra addresses for a Service containers reach: None while its network is pending; no
+        addresses when the network failed (no engine), so host processes still get their proxy."""
+        network_name = spec.get("containerNetwork")
+        if not network_name:
+            return []
+        network = self.store.find(CONTAINER_NETWORK, str(network_name))
+        if network is None:
+            return None
+        state = network["status"].get("state")
+        if state == "Ready":
+            return [str(g) for g in network["status"].get("gateways", []) if ":" not in str(g)]
+        return [] if state == "Failed" else None
+
+    async def _open_proxy(self, name: str, spec: dict[str, object], also_on: list[str]) -> bool:
         protocol: Literal["tcp", "udp"] = "udp" if spec["protocol"] == "UDP" else "tcp"
         fixed = int(spec["port"] or 0)  # type: ignore[call-overload]
         for _ in range(1 if fixed else _ALLOCATION_ATTEMPTS):
             port = fixed or self.ports.allocate("127.0.0.1", protocol)
             try:
-                bound = await self.hub.open(name, protocol, str(spec["address"]), port)
+                bound = await self.hub.open(name, protocol, str(spec["address"]), port, also_on)
             except ProxyBindError as exc:
                 if not fixed:
                     continue  # someone took the allocated port in between: allocate another

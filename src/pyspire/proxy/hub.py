@@ -168,10 +168,17 @@ class ProxyHub:
     # -- proxies --------------------------------------------------------------------------------
 
     async def open(
-        self, name: str, protocol: Literal["tcp", "udp"], host: str = "localhost", port: int = 0
+        self,
+        name: str,
+        protocol: Literal["tcp", "udp"],
+        host: str = "localhost",
+        port: int = 0,
+        also_on: Sequence[str] = (),
     ) -> int:
         """Bind and start serving; returns the bound port (port=0 -> a free port chosen by the OS,
-        the same on IPv4 and IPv6). Raises :class:`ProxyBindError` if the port is taken and
+        the same on IPv4 and IPv6). ``also_on``: extra IPv4 literals to listen on with the same
+        port, bound even before the address exists (a container bridge's gateway appears only when
+        its first container starts). Raises :class:`ProxyBindError` if the port is taken and
         :class:`ValueError` if ``name`` is already open. Callable from any event loop."""
         if protocol not in ("tcp", "udp"):
             raise ValueError(f"protocol must be 'tcp' or 'udp', not {protocol!r}")
@@ -183,16 +190,17 @@ class ProxyHub:
                 raise ValueError(f"a proxy named {name!r} is already open")
             self._entries[name] = _Entry()
         try:
-            return await self._call(self._open(name, protocol, host, port))
+            return await self._call(self._open(name, protocol, host, port, tuple(also_on)))
         except BaseException:
             self._discard(name)
             raise
 
-    async def _open(self, name: str, protocol: str, host: str, port: int) -> int:
+    async def _open(self, name: str, protocol: str, host: str, port: int, also_on: tuple[str, ...]) -> int:
         loop = asyncio.get_running_loop()
         addrs = await listen_addresses(host)
+        extra: list[tuple[int, str]] = [(int(socket.AF_INET), a) for a in also_on if (socket.AF_INET, a) not in addrs]
         socktype = socket.SOCK_STREAM if protocol == "tcp" else socket.SOCK_DGRAM
-        listeners = bind_listeners(host, addrs, socktype, port)
+        listeners = bind_listeners(host, addrs + extra, socktype, port, freebind={a for _, a in extra})
         proxy: _Proxy
         if protocol == "tcp":
             proxy = TcpProxy(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+from collections.abc import Set
 from functools import cache
 
 from .errors import ProxyBindError
@@ -20,6 +21,8 @@ _ALL_INTERFACES = frozenset({"*", "+", "0.0.0.0", ""})
 # Binding a port chosen by the OS on IPv4 can collide with a different program on IPv6; retry
 # with a new port a few times before giving up.
 _PORT_ZERO_ATTEMPTS = 20
+#: Linux's IP_FREEBIND (the socket module does not name it): bind an address not configured yet.
+_IP_FREEBIND = 15
 
 
 @cache
@@ -72,8 +75,15 @@ async def listen_addresses(host: str) -> list[tuple[int, str]]:
     return addrs
 
 
-def bind_listeners(host: str, addrs: list[tuple[int, str]], socktype: int, port: int) -> list[socket.socket]:
+def bind_listeners(
+    host: str,
+    addrs: list[tuple[int, str]],
+    socktype: int,
+    port: int,
+    freebind: Set[str] = frozenset(),
+) -> list[socket.socket]:
     """Bind a non-blocking socket per address, all on one port; returns them (TCP ones listening).
+    Addresses in ``freebind`` may not exist yet (``IP_FREEBIND``).
 
     With ``port=0`` the OS picks the port for the first address and the others reuse it; if another
     program holds that port on a later address, everything is released and a new port is tried.
@@ -86,7 +96,7 @@ def bind_listeners(host: str, addrs: list[tuple[int, str]], socktype: int, port:
         chosen = port
         try:
             for family, address in addrs:
-                bound.append(_bind_one(family, address, socktype, chosen))
+                bound.append(_bind_one(family, address, socktype, chosen, address in freebind))
                 if chosen == 0:
                     chosen = bound[0].getsockname()[1]
             return bound
@@ -100,9 +110,11 @@ def bind_listeners(host: str, addrs: list[tuple[int, str]], socktype: int, port:
     raise ProxyBindError(host, port, last) from last
 
 
-def _bind_one(family: int, address: str, socktype: int, port: int) -> socket.socket:
+def _bind_one(family: int, address: str, socktype: int, port: int, freebind: bool = False) -> socket.socket:
     sock = socket.socket(family, socktype)
     try:
+        if freebind:
+            sock.setsockopt(socket.SOL_IP, _IP_FREEBIND, 1)
         if family == socket.AF_INET6:
             # Keep IPv6 sockets from also claiming the IPv4 port, so "::" and "0.0.0.0" can coexist.
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)

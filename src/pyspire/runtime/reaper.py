@@ -7,7 +7,9 @@ its own session) with a pipe on its stdin. A clean shutdown writes ``bye`` and c
 pipe closes without ``bye`` the app host died, and the reaper kills every process of that run:
 each recorded process group whose leader is still the recorded process (pid + start time, so a
 reused pid is never hit) and every process carrying the run's ``PYSPIRE_RUN_ID`` in its
-environment. It leaves a note so the next run can say what was cleaned.
+environment. Session containers of the run (labelled ``pyspire.dev/run=<run id>``) and its
+network are removed through the engine recorded in the run file. It leaves a note so the next run
+can say what was cleaned.
 
 The same sweep runs at the next app-host start for runs whose app host and reaper both died.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,6 +27,8 @@ from typing import Any
 
 MARKER = "PYSPIRE_RUN_ID"
 REPLICA_MARKER = "PYSPIRE_REPLICA"
+#: The label on every session container and network of a run (value: the run id).
+RUN_LABEL = "pyspire.dev/run"
 
 
 def start_ticks(pid: int) -> int | None:
@@ -94,7 +99,31 @@ def sweep(run: dict[str, Any]) -> list[str]:
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
-    return killed + kill_marked(str(run["runId"]), MARKER)
+    killed += kill_marked(str(run["runId"]), MARKER)
+    engine = run.get("containerEngine")
+    if engine:
+        killed += remove_run_containers(str(engine), str(run["runId"]))
+    return killed
+
+
+def _engine(argv: list[str]) -> list[str]:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return done.stdout.split() if done.returncode == 0 else []
+
+
+def remove_run_containers(engine: str, run_id: str) -> list[str]:
+    """Remove the run's session containers (and their anonymous volumes) and its networks."""
+    label = f"label={RUN_LABEL}={run_id}"
+    names = _engine([engine, "ps", "-a", "--filter", label, "--format", "{{.Names}}"])
+    if names:
+        _engine([engine, "rm", "-f", "-v", *names])
+    networks = _engine([engine, "network", "ls", "--filter", label, "--format", "{{.Name}}"])
+    if networks:
+        _engine([engine, "network", "rm", *networks])
+    return [f"container {name}" for name in names]
 
 
 def sweep_run_file(run_file: Path, by: str) -> list[str]:

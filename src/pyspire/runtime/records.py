@@ -47,7 +47,7 @@ class SweepReport:
         listed = ", ".join(self.killed[:5]) + (
             f" and {len(self.killed) - 5} more" if len(self.killed) > 5 else ""
         )
-        return f"an earlier run ({self.run_id}) did not shut down cleanly; {who} {len(self.killed)} leftover process(es): {listed}"
+        return f"an earlier run ({self.run_id}) did not shut down cleanly; {who} {len(self.killed)} leftover(s): {listed}"
 
 
 def sweep_stale_runs(state_dir: Path) -> list[SweepReport]:
@@ -91,6 +91,7 @@ class RunRecorder:
         self.dir = state_dir / "runs"
         self.path = self.dir / f"{self.run_id}.json"
         self._processes: dict[int, dict[str, Any]] = {}
+        self._engine: str | None = None
         self._reaper: subprocess.Popen[bytes] | None = None
         self._pending: asyncio.TimerHandle | None = None
 
@@ -110,6 +111,11 @@ class RunRecorder:
             start_new_session=True,
             close_fds=True,
         )
+
+    def container_engine(self, binary: str) -> None:
+        """The run uses this engine: a sweep removes the run's session containers through it."""
+        self._engine = binary
+        self._write()
 
     def spawned(self, pid: int, command: str) -> None:
         self._processes[pid] = {"start": start_ticks(pid), "command": command[:120]}
@@ -137,6 +143,7 @@ class RunRecorder:
                 "appHostPid": os.getpid(),
                 "appHostStart": start_ticks(os.getpid()),
                 "processes": {str(pid): info for pid, info in self._processes.items()},
+                "containerEngine": self._engine,
             },
         )
 

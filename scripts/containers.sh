@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Make podman work on this sandbox and build, offline, the images the container tests use.
+# Facts behind every setting: ../shared/reference/containers-here.md. Idempotent and quick on a
+# ready machine: the config is written only when missing, each image is built only when absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+conf=/etc/containers/containers.conf
+if ! grep -q "pyspire" "$conf" 2>/dev/null; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "podman is not configured for this machine; run scripts/containers.sh as root" >&2
+        exit 1
+    fi
+    # Podman's default rlimits exceed what the sandbox grants; stay at the current hard limits.
+    nofile=$(ulimit -Hn); [ "$nofile" = unlimited ] && nofile=1048576
+    nproc=$(ulimit -Hu); [ "$nproc" = unlimited ] && nproc=4096
+    [ "$nproc" -gt 4096 ] && nproc=4096
+    mkdir -p /etc/containers
+    cat > "$conf" <<CONF
+# written by pyspire scripts/containers.sh (crun fails on hybrid cgroups here; runc works)
+[containers]
+default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${nproc}:${nproc}"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+CONF
+fi
+
+have_image() { podman image exists "$1"; }
+
+# A tiny image for fast tests: static busybox and its applets.
+if ! have_image localhost/pyspire-test/busybox:latest; then
+    root=$(mktemp -d)
+    trap 'rm -rf "$root"' EXIT
+    mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/www" "$root/data"
+    cp /bin/busybox "$root/bin/busybox"
+    for applet in $("$root/bin/busybox" --list); do
+        [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+    done
+    echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
+    echo "root:x:0:" > "$root/etc/group"
+    tar -C "$root" -c . | podman import -q --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/bin' \
+        - localhost/pyspire-test/busybox:latest >/dev/null
+    rm -rf "$root"; trap - EXIT
+    echo "built localhost/pyspire-test/busybox:latest"
+fi
+
+# A Debian base (debootstrap, ~30 s) and a real Redis server built on it.
+if ! have_image localhost/debian:bookworm; then
+    root=$(mktemp -d)
+    trap 'rm -rf "$root"' EXIT
+    debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null
+    tar -C "$root" -c . | podman import -q --change 'CMD ["/bin/bash"]' - localhost/debian:bookworm >/dev/null
+    rm -rf "$root"; trap - EXIT
+    echo "built localhost/debian:bookworm"
+fi
+if ! have_image localhost/pyspire-test/redis:latest; then
+    podman build -q -t localhost/pyspire-test/redis:latest scripts/images/redis >/dev/null
+    echo "built localhost/pyspire-test/redis:latest"
+fi

@@ -1,0 +1,39 @@
+"""Host ports of persistent containers, kept in ``.pyspire/persistent-ports.json``.
+
+A persistent container publishes its ports on the host; if those changed on every run, its
+configuration would change on every run and it could never be re-adopted. So the first run
+allocates them and later runs reuse them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+FILE_NAME = "persistent-ports.json"
+
+
+class PersistentPorts:
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / FILE_NAME
+        try:
+            loaded = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            loaded = {}
+        self._ports: dict[str, int] = {k: int(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+
+    def port_for(self, key: str, allocate: Callable[[], int]) -> int:
+        """The recorded port for ``key`` (``resource/endpoint``), else a new one, recorded."""
+        port = self._ports.get(key)
+        if port is None:
+            port = self._ports[key] = allocate()
+            self._save()
+        return port
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(self._ports, indent=1, sort_keys=True))
+        os.replace(tmp, self.path)
