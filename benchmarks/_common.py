@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -127,3 +127,13 @@ class ProcessLines:
             raise RuntimeError("pyspire exited before it was ready:\n" + "\n".join(self.output[-30:]))
         self.output.append(line)
         return line
+
+
+SUMMARY_TITLE = re.compile(r"(?:app started in|after) ([0-9.]+)s")
+
+
+def reported_start_seconds(next_line: Callable[[], str]) -> float:
+    """Read ``pyspire run`` output up to its startup summary; returns the time it reports."""
+    while True:
+        if match := SUMMARY_TITLE.search(next_line()):
+            return float(match.group(1))

@@ -62,11 +62,19 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _common import ProcessLines, clean_env, free_port, machine_note, median, pyspire_command, spread
+from _common import (
+    ProcessLines,
+    clean_env,
+    free_port,
+    machine_note,
+    median,
+    pyspire_command,
+    reported_start_seconds,
+    spread,
+)
 
 DEADLINE_SECONDS = 60.0
 RSS_TARGET_MB = 150.0
-SUMMARY_TITLE = re.compile(r"(?:app started in|after) ([0-9.]+)s")
 SUMMARY_ROW = re.compile(r"^(\S+)\s+│\s+(\S+)\s+│\s+(\S+)(?: ×(\d+))?\s+│\s*(\S*)")
 STATE_LINE = re.compile(r"^pyspire (\S+) (\S+)")
 
@@ -249,10 +257,7 @@ def run_pyspire_cli(folder: Path, count: int, measure_idle: bool, profile: Path 
     next_line = reader.next_line
 
     try:
-        reported = None
-        while reported is None:
-            if match := SUMMARY_TITLE.search(next_line()):
-                reported = float(match.group(1))
+        reported = reported_start_seconds(next_line)
         states: dict[str, str] = {}
         urls: dict[str, str] = {}
         while len(states) < count:

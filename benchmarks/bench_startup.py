@@ -50,13 +50,13 @@ from _common import (
     median,
     processes_in,
     pyspire_command,
+    reported_start_seconds,
     spread,
 )
 
 TARGET_SECONDS = 1.5
 DEADLINE_SECONDS = 20.0
 EXPECTED_RESOURCES = ("greeting", "catalog", "orders", "frontend", "worker")
-SUMMARY_TITLE = re.compile(r"(?:app started in|after) ([0-9.]+)s")
 SUMMARY_ROW = re.compile(r"^(\S+)\s+│\s+(\S+)\s+│\s+(\S+)(?: ×(\d+))?\s+│\s*(\S*)")
 STATE_LINE = re.compile(r"^pyspire (\S+) (\S+)")
 
@@ -131,10 +131,7 @@ def run_pyspire() -> Run:
     next_line = reader.next_line
 
     try:
-        reported = None
-        while reported is None:
-            if match := SUMMARY_TITLE.search(next_line()):
-                reported = float(match.group(1))
+        reported = reported_start_seconds(next_line)
         rows: dict[str, Row] = {}
         while len(rows) < len(EXPECTED_RESOURCES):
             if match := SUMMARY_ROW.match(next_line()):

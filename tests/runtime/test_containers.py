@@ -483,5 +483,5 @@ async def test_build_of_a_missing_context_fails_clearly(podman, made, tmp_path: 
 
 async def test_a_missing_binary_is_an_engine_error(made):
     runtime = ContainerRuntime("podman", f"/nonexistent/podman-{made.tag}")
-    with pytest.raises(ContainerEngineError, match=r"^podman info failed \(exit 127\): cannot run"):
+    with pytest.raises(ContainerEngineError, match=r"^podman version failed \(exit 127\): cannot run"):
         await runtime.info()

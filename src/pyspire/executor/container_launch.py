@@ -39,7 +39,6 @@ class ContainerSetup:
     engine: str
     host_alias: str
     network: str | None
-    gateway: str | None
     labels: Mapping[str, str]
 
 
@@ -68,8 +67,6 @@ async def render_container(
         for m in resource.mounts
     ]
     build = await _build(resource, ctx, secrets_dir, suffix) if resource.build else None
-    # Docker on Linux has no host alias by itself; podman maps its own to the network gateway.
-    extra_hosts = {setup.host_alias: setup.gateway} if setup.engine == "docker" and setup.gateway else {}
     obj = new_container(
         f"{resource.name}-{suffix}",
         resource=resource.name,
@@ -84,7 +81,7 @@ async def render_container(
         mounts=mounts,
         network=setup.network,
         aliases=[resource.name],
-        extra_hosts=extra_hosts,
+        extra_hosts={},
         runtime_args=resource.runtime_args,
         persistent=resource.persistent,
         labels={**setup.labels, LABEL_RESOURCE: resource.name},

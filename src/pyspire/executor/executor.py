@@ -283,7 +283,8 @@ class Executor:
             store.create(new_volume(f"volume-{volume}", volume_name=volume, labels={"pyspire.dev/app": self.app_key}))
 
     async def container_setup(self, persistent: bool) -> ContainerSetup:
-        """The engine and the network, once both answer; raises :class:`ContainerUnavailable`."""
+        """The engine (once it answers) and the network's name; raises :class:`ContainerUnavailable`.
+        The Container controller waits for the network itself, while it gets the image."""
         task = self._container_setup.get(persistent)
         if task is None:
             task = self._container_setup[persistent] = asyncio.ensure_future(self._setup(persistent))
@@ -294,20 +295,10 @@ class Executor:
             runtime = await self.orchestrator.engines.get()
         except NoContainerEngine as exc:
             raise ContainerUnavailable(str(exc)) from None
-        network = self.container_network
-        assert network is not None
-        status: dict[str, Any] = {}
-        async for event in self.orchestrator.store.watch(CONTAINER_NETWORK):
-            status = event.object.get("status", {})
-            if event.name == network and status.get("state") in ("Ready", "Failed"):
-                break
-        if status.get("state") == "Failed":
-            raise ContainerUnavailable(f"the container network failed: {status.get('message')}")
-        obj = self.orchestrator.store.get(CONTAINER_NETWORK, network)
-        gateways = [g for g in status.get("gateways", []) if ":" not in g]
+        network = self.orchestrator.store.find(CONTAINER_NETWORK, self.container_network or "")
         labels = {"pyspire.dev/app": self.app_key} if persistent else {RUN_LABEL: self.run_id}
         return ContainerSetup(
-            runtime.name, runtime.host_alias, obj["spec"]["networkName"], gateways[0] if gateways else None, labels
+            runtime.name, runtime.host_alias, network["spec"]["networkName"] if network else None, labels
         )
 
     async def _exec_in(self, replica: str, argv: Sequence[str], timeout: float) -> tuple[int, str]:

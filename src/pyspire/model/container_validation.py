@@ -7,7 +7,7 @@ surfaces as an engine error minutes later, after a pull or a build.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from pyspire.model.annotations import ReferenceAnnotation
@@ -16,23 +16,38 @@ from pyspire.model.containers import (
     PULL_POLICIES,
     BuildArgAnnotation,
     BuildSecretAnnotation,
+    split_image,
 )
+from pyspire.model.endpoints import EndpointReference
 from pyspire.model.errors import ModelProblem
 from pyspire.model.lifecycle import HealthCheckAnnotation
 from pyspire.model.resources import ContainerResource, Resource
 
 _ENGINE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
-_IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/:@-]*$")
+#: Repository paths are lowercase (a registry host may carry a port); tags may use uppercase.
+_IMAGE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/[a-z0-9._/-]+$|^[a-z0-9][a-z0-9._/-]*$")
+_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
 def container_problems(resource: ContainerResource) -> Iterator[ModelProblem]:
     name = resource.name
     image = resource.image
-    if not _IMAGE.match(image.reference):
+    repository = (
+        split_image(image.reference.split("@", 1)[0])[0]
+        if "@" in image.reference
+        else f"{image.registry.rstrip('/')}/{image.image}"
+        if image.registry
+        else image.image
+    )
+    if not _IMAGE_NAME.match(repository):
         yield ModelProblem(
             name,
             "image",
-            f"{image.reference!r} is not an image reference; use lowercase [registry/]name[:tag]",
+            f"{image.reference!r} is not an image reference; use [registry/]name[:tag] with a lowercase name",
+        )
+    if "@" not in image.reference and image.tag is not None and not _IMAGE_TAG.match(image.tag):
+        yield ModelProblem(
+            name, "image tag", f"{image.tag!r} is not a tag; use letters, digits, '_', '.', '-' (at most 128)"
         )
     if resource.pull_policy not in PULL_POLICIES:
         yield ModelProblem(
@@ -121,22 +136,29 @@ def exec_check_problems(resource: Resource) -> Iterator[ModelProblem]:
             yield ModelProblem(resource.name, field, "the command is empty")
 
 
-def unreachable_reference_problems(resource: Resource) -> Iterator[ModelProblem]:
+def unreachable_reference_problems(
+    resource: Resource, used_endpoints: Iterable[tuple[str, EndpointReference]]
+) -> Iterator[ModelProblem]:
     """A container reaches a host process through the proxy; a proxyless endpoint bound to
-    loopback has no proxy, so the container could never connect."""
+    loopback has no proxy, so the container could never connect. ``used_endpoints``: the
+    endpoints its env and args use, with the field each is in."""
     if not isinstance(resource, ContainerResource):
         return
-    for ref in resource.annotations_of(ReferenceAnnotation):
-        target = ref.target
+    uses: list[tuple[str, Resource, str | None]] = [
+        (f"with_reference({ref.target.name!r})", ref.target, ref.endpoint_name)
+        for ref in resource.annotations_of(ReferenceAnnotation)
+    ]
+    uses += [(field, ref.resource, ref.endpoint_name) for field, ref in used_endpoints]
+    for field, target, endpoint_name in uses:
         if isinstance(target, ContainerResource):
             continue
         for endpoint in target.endpoints:
-            if ref.endpoint_name and endpoint.name != ref.endpoint_name:
+            if endpoint_name and endpoint.name != endpoint_name:
                 continue
-            if not endpoint.proxied and endpoint.bind_host not in ("0.0.0.0",):
+            if not endpoint.proxied and endpoint.bind_host != "0.0.0.0":
                 yield ModelProblem(
                     resource.name,
-                    f"with_reference({target.name!r})",
+                    field,
                     f"endpoint '{target.name}/{endpoint.name}' is proxyless on {endpoint.bind_host}, which "
                     "a container cannot reach; keep it proxied or set target_host='*'",
                 )

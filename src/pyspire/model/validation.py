@@ -45,7 +45,7 @@ def find_problems(model: AppModel) -> Iterator[ModelProblem]:
         yield from _reference_problems(resource, members)
         yield from lifecycle_problems(resource, members)
         yield from exec_check_problems(resource)
-        yield from unreachable_reference_problems(resource)
+        yield from unreachable_reference_problems(resource, _endpoints_used(resource))
         if isinstance(resource, RunnableResource):
             yield from _runnable_problems(resource)
         if isinstance(resource, ExecutableResource) and not resource.command:
@@ -137,6 +137,14 @@ def _flatten(value: ValueProvider) -> Iterator[ValueProvider]:
             yield from _flatten(part)
     else:
         yield value
+
+
+def _endpoints_used(resource: Resource) -> Iterator[tuple[str, EndpointReference]]:
+    for field, value in _values_in(resource):
+        for provider in _flatten(value):
+            endpoint = provider.endpoint if isinstance(provider, EndpointPart) else provider
+            if isinstance(endpoint, EndpointReference):
+                yield field, endpoint
 
 
 def _reference_problems(resource: Resource, members: set[int]) -> Iterator[ModelProblem]:

@@ -101,15 +101,19 @@ class ContainerController(Controller):
         spec = obj["spec"]
         try:
             runtime = await self.engines.get()
-            image_id = await self._image(runtime, name, spec, held)
-            await self._wait_ready(
-                CONTAINER_NETWORK, "networkName", [spec["network"]] if spec.get("network") else []
+            # The image and the network / volumes do not depend on each other: prepare at once.
+            image_id, gateway, _ = await asyncio.gather(
+                self._image(runtime, name, spec, held),
+                self._wait_ready(CONTAINER_NETWORK, "networkName", [spec["network"]] if spec.get("network") else []),
+                self._wait_ready(
+                    CONTAINER_VOLUME,
+                    "volumeName",
+                    [m["source"] for m in spec["mounts"] if m["kind"] == "volume" and m["source"]],
+                ),
             )
-            await self._wait_ready(
-                CONTAINER_VOLUME,
-                "volumeName",
-                [m["source"] for m in spec["mounts"] if m["kind"] == "volume" and m["source"]],
-            )
+            if runtime.name == "docker" and gateway:
+                # Docker on Linux has no host alias by itself; podman maps its own to the gateway.
+                spec = {**spec, "extraHosts": {runtime.host_alias: gateway, **spec.get("extraHosts", {})}}
             key = lifecycle_key(spec, image_id)
             container_id, adopted = await self._run_or_adopt(runtime, spec, key, held)
         except (NoContainerEngine, ContainerEngineError, ContainerStartError) as exc:
@@ -169,25 +173,28 @@ class ContainerController(Controller):
             self.store.patch_status(CONTAINER, name, {"state": "Starting", "message": None})
         else:
             policy = spec.get("imagePullPolicy", "missing")
-            present = policy != "always" and await runtime.image_exists(image)
-            if not present:
-                if policy == "never":
-                    raise ContainerStartError(
-                        f"image {image} is not present locally and the pull policy is 'never'; build or "
-                        "pull it first, or use with_image_pull_policy('missing')"
-                    )
-                self.store.patch_status(CONTAINER, name, {"message": f"pulling {image}"})
-                self._log(held, f"pulling {image}")
-                await runtime.pull(image, line)
-                self.store.patch_status(CONTAINER, name, {"message": None})
+            image_id = None if policy == "always" else await runtime.image_id(image)
+            if image_id is not None:
+                return image_id
+            if policy == "never":
+                raise ContainerStartError(
+                    f"image {image} is not present locally and the pull policy is 'never'; build or "
+                    "pull it first, or use with_image_pull_policy('missing')"
+                )
+            self.store.patch_status(CONTAINER, name, {"message": f"pulling {image}"})
+            self._log(held, f"pulling {image}")
+            await runtime.pull(image, line)
+            self.store.patch_status(CONTAINER, name, {"message": None})
         return await runtime.image_id(image) or image
 
-    async def _wait_ready(self, kind: str, name_field: str, names: list[str]) -> None:
+    async def _wait_ready(self, kind: str, name_field: str, names: list[str]) -> str | None:
         """Wait for the networks / volumes (by engine name) the container needs, as far as they
-        are orchestrator objects; a failed one fails the container."""
+        are orchestrator objects; a failed one fails the container. Returns the (last) network's
+        IPv4 gateway."""
         pending = {n for n in names if any(o["spec"][name_field] == n for o in self.store.list(kind))}
+        gateway: str | None = None
         if not pending:
-            return
+            return gateway
         async for event in self.store.watch(kind):
             name = event.object["spec"][name_field]
             if name not in pending:
@@ -199,13 +206,22 @@ class ContainerController(Controller):
                 raise ContainerStartError(str(event.object["status"].get("message")))
             if state == "Ready":
                 pending.discard(name)
+                gateway = next((g for g in event.object["status"].get("gateways", []) if ":" not in g), gateway)
                 if not pending:
-                    return
+                    return gateway
+        return gateway
 
     async def _run_or_adopt(
         self, runtime: ContainerRuntime, spec: Obj, key: str, held: _Running
     ) -> tuple[str, bool]:
         container_name = spec["containerName"]
+        if not spec["persistent"]:
+            # A session container's name is new on every run: no need to look for it first.
+            try:
+                return await runtime.run(run_spec(spec, {LABEL_LIFECYCLE_KEY: key})), False
+            except ContainerEngineError as exc:
+                if not exc.exists:
+                    raise
         existing = await runtime.inspect(container_name)
         if existing is not None:
             if spec["persistent"] and existing.labels.get(LABEL_LIFECYCLE_KEY) == key:
@@ -301,9 +317,8 @@ class ContainerController(Controller):
         runtime = await self.engines.get()
         if not held.persistent:
             try:
-                if not held.exited.is_set():
-                    await runtime.stop(held.container_id, float(obj["spec"].get("gracePeriodSeconds", 10.0)))
-                await runtime.remove(held.container_id)
+                grace = 0.0 if held.exited.is_set() else float(obj["spec"].get("gracePeriodSeconds", 10.0))
+                await runtime.remove(held.container_id, grace)
             except ContainerEngineError as exc:
                 self._log(held, f"could not remove the container: {exc}")
         await self._drain_logs(held)

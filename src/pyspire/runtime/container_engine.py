@@ -23,7 +23,7 @@ from dataclasses import dataclass
 ENV_VAR = "PYSPIRE_CONTAINER_RUNTIME"
 ENGINES = ("podman", "docker")
 DETECT_TIMEOUT = 30.0
-"""Seconds an engine gets to answer ``info`` (podman's first run migrates its storage: be patient)."""
+"""Seconds an engine gets to answer ``version`` (podman's first run migrates its storage: be patient)."""
 STOP_GRACE = 1.0
 """Seconds a cancelled CLI call gets after SIGTERM (podman cleans up a build) before SIGKILL."""
 
@@ -226,9 +226,11 @@ async def stream(
 
 
 async def server_version(name: str, binary: str) -> str:
-    """The engine server's version; raises :class:`ContainerEngineError` when the engine does not answer."""
-    template = "{{.Version.Version}}" if name == "podman" else "{{.ServerVersion}}"
-    args = ["info", "--format", template]
+    """The engine server's version; raises :class:`ContainerEngineError` when the engine does not answer.
+
+    ``version`` rather than ``info``: it answers in ~30 ms where podman's ``info`` takes ~300 ms
+    (it inventories storage), and docker's still fails without a daemon."""
+    args = ["version", "--format", "{{.Server.Version}}"]
     result = await call(binary, args)
     version = result.stdout.strip()
     if result.returncode != 0 or not version:
@@ -251,10 +253,10 @@ async def _probe(name: str) -> tuple[str, str]:
     try:
         await asyncio.wait_for(server_version(name, binary), DETECT_TIMEOUT)
     except TimeoutError:
-        return "", f"`{name} info` did not answer within {DETECT_TIMEOUT:.0f} s ({binary})"
+        return "", f"`{name} version` did not answer within {DETECT_TIMEOUT:.0f} s ({binary})"
     except ContainerEngineError as exc:
         first = exc.stderr.split(" | ")[0] or f"exit {exc.returncode}"
-        return "", f"`{name} info` failed ({binary}): {first}"
+        return "", f"`{name} version` failed ({binary}): {first}"
     return binary, ""
 
 

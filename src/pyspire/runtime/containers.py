@@ -393,12 +393,18 @@ class ContainerRuntime:
             if not exc.missing:
                 raise
 
-    async def remove(self, ref: str) -> None:
-        """Kill and remove the container with its anonymous volumes; a missing one is not an error."""
-        # podman's `rm -f` would first wait the container's stop timeout; docker's kills at once.
-        no_wait = ("-t", "0") if self.name == "podman" else ()
+    async def remove(self, ref: str, timeout_seconds: float = 0) -> None:
+        """Stop (stop signal, then kill after ``timeout_seconds``) and remove the container with its
+        anonymous volumes, in one call with podman; a missing one is not an error."""
+        seconds = max(0, math.ceil(timeout_seconds))
+        if self.name == "podman":
+            wait: tuple[str, ...] = ("-t", str(seconds))
+        else:  # docker's `rm -f` kills at once: give it its grace period with a stop first
+            wait = ()
+            if seconds:
+                await self.stop(ref, seconds)
         try:
-            await self._call("rm", "-f", "-v", *no_wait, ref)
+            await self._call("rm", "-f", "-v", *wait, ref)
         except ContainerEngineError as exc:
             if not exc.missing:
                 raise

@@ -119,7 +119,8 @@ def remove_run_containers(engine: str, run_id: str) -> list[str]:
     label = f"label={RUN_LABEL}={run_id}"
     names = _engine([engine, "ps", "-a", "--filter", label, "--format", "{{.Names}}"])
     if names:
-        _engine([engine, "rm", "-f", "-v", *names])
+        no_wait = ["-t", "0"] if "podman" in os.path.basename(engine) else []
+        _engine([engine, "rm", "-f", "-v", *no_wait, *names])
     networks = _engine([engine, "network", "ls", "--filter", label, "--format", "{{.Name}}"])
     if networks:
         _engine([engine, "network", "rm", *networks])

@@ -22,6 +22,8 @@ from pyspire.runtime import reaper
 from pyspire.runtime.reaper import MARKER, kill_marked, start_ticks, sweep_run_file
 
 WRITE_DELAY_SECONDS = 0.05
+#: How long a new run waits for a dead run's reaper that is still cleaning up.
+REAPER_WAIT_SECONDS = 20.0
 
 
 def _write_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -64,6 +66,8 @@ def sweep_stale_runs(state_dir: Path) -> list[SweepReport]:
             continue
         if start_ticks(int(run.get("appHostPid", 0))) == run.get("appHostStart"):
             continue  # that app host is still running
+        if _reaper_finishes(run, run_file):
+            continue  # its reaper was mid-sweep: its note is read below
         killed = sweep_run_file(run_file, by="startup")
         reports.append(SweepReport(str(run.get("runId")), killed, "startup"))
         run_file.with_suffix(".swept").unlink(missing_ok=True)
@@ -81,6 +85,20 @@ def sweep_stale_runs(state_dir: Path) -> list[SweepReport]:
         )
         note_file.unlink(missing_ok=True)
     return reports
+
+
+def _reaper_finishes(run: dict[str, Any], run_file: Path, timeout: float = REAPER_WAIT_SECONDS) -> bool:
+    """Whether the dead app host's reaper is still at work and finishes within ``timeout``
+    (removing containers takes a moment): sweeping alongside it would report nothing left."""
+    pid = int(run.get("reaperPid") or 0)
+    if not pid or start_ticks(pid) != run.get("reaperStart"):
+        return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not run_file.exists():
+            return True
+        time.sleep(0.05)
+    return not run_file.exists()
 
 
 class RunRecorder:
@@ -111,6 +129,7 @@ class RunRecorder:
             start_new_session=True,
             close_fds=True,
         )
+        self._write()  # now with the reaper's pid: a new run waits for it rather than racing it
 
     def container_engine(self, binary: str) -> None:
         """The run uses this engine: a sweep removes the run's session containers through it."""
@@ -144,6 +163,8 @@ class RunRecorder:
                 "appHostStart": start_ticks(os.getpid()),
                 "processes": {str(pid): info for pid, info in self._processes.items()},
                 "containerEngine": self._engine,
+                "reaperPid": self._reaper.pid if self._reaper else None,
+                "reaperStart": start_ticks(self._reaper.pid) if self._reaper else None,
             },
         )
 
