@@ -577,3 +577,12 @@ def test_pyspire_reexports_container_types():
     assert pyspire.ContainerResource is ContainerResource
     assert "ContainerBuilder" in pyspire.__all__
     assert "ContainerResource" in pyspire.__all__
+
+
+def test_container_ports_are_not_held_to_the_process_port_rules(tmp_path):
+    b = new_builder(tmp_path)
+    # the target port is inside the container: it may equal the proxy port, and a proxyless
+    # endpoint publishes a host port that differs from it
+    b.add_container("a", "redis").with_endpoint("tcp", port=6379, target_port=6379)
+    b.add_container("b", "redis").with_endpoint("tcp", port=16379, target_port=6379, proxied=False)
+    b.build()

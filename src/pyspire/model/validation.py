@@ -85,7 +85,9 @@ def _endpoint_problems(resource: Resource) -> Iterator[ModelProblem]:
                 yield ModelProblem(resource.name, f"{field} {label}", f"{port} is not a port (1-65535)")
         if ep.protocol not in ("tcp", "udp"):
             yield ModelProblem(resource.name, f"{field} protocol", f"{ep.protocol!r}: use 'tcp' or 'udp'")
-        if ep.proxied and ep.port is not None and ep.port == ep.target_port:
+        # A container's target port is inside the container, so it never clashes with a host port.
+        container = isinstance(resource, ContainerResource)
+        if not container and ep.proxied and ep.port is not None and ep.port == ep.target_port:
             yield ModelProblem(
                 resource.name,
                 field,
@@ -93,7 +95,8 @@ def _endpoint_problems(resource: Resource) -> Iterator[ModelProblem]:
                 "drop target_port, or pass proxied=False to have the process listen on the port itself",
             )
         if (
-            not ep.proxied
+            not container
+            and not ep.proxied
             and ep.port is not None
             and ep.target_port is not None
             and ep.port != ep.target_port
