@@ -107,7 +107,7 @@ class DistributedApplication:
             escaped = recorder.close()
             if escaped:
                 logging.getLogger("pyspire").warning(
-                    "killed %d process(es) that escaped their process group: %s",
+                    "cleaned up %d leftover(s) the controllers did not stop: %s",
                     len(escaped),
                     ", ".join(escaped),
                 )

@@ -117,3 +117,16 @@ async def test_no_engine_fails_only_the_container_resources(tmp_path, monkeypatc
         failed = await app.wait_for_resource("box", "FailedToStart", timeout=60)
         assert "docker" in failed.state_message and "PYSPIRE_CONTAINER_RUNTIME" in failed.state_message
         assert (await app.wait_for_resource("api")).state == "Running"
+
+
+async def test_a_container_of_the_run_the_controllers_never_tracked_is_removed_at_shutdown(tmp_path):
+    """As when Ctrl+C lands while `podman run` is creating it."""
+    b = DistributedApplication.create_builder(app_dir=tmp_path)
+    b.add_container("box", "localhost/pyspire-test/busybox:latest").with_args("sleep", "600").with_stop_grace_period(0)
+    async with testing.start(b) as app:
+        await app.wait_for_resource("box")
+        label = f"pyspire.dev/run={app.executor.run_id}"
+        untracked = f"untracked-{app.executor.run_id.lower()}"
+        podman("run", "-d", "--name", untracked, "--label", label, "localhost/pyspire-test/busybox:latest", "sleep", "600")
+        assert untracked in containers_labelled(label)
+    assert containers_labelled(label) == []

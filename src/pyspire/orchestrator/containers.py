@@ -116,7 +116,9 @@ class ContainerController(Controller):
                 spec = {**spec, "extraHosts": {runtime.host_alias: gateway, **spec.get("extraHosts", {})}}
             key = lifecycle_key(spec, image_id)
             container_id, adopted = await self._run_or_adopt(runtime, spec, key, held)
-        except (NoContainerEngine, ContainerEngineError, ContainerStartError) as exc:
+        except (NoContainerEngine, ContainerEngineError, ContainerStartError, ValueError, OSError) as exc:
+            # ValueError / OSError: a spec the engine CLI cannot express, a CLI that cannot run.
+            # Anything else escaping would take the whole controller (its task group) down.
             self._log(held, f"{name} failed to start: {exc}")
             self.store.patch_status(
                 CONTAINER,
@@ -127,7 +129,7 @@ class ContainerController(Controller):
             held.exited.set()
             return
         held.container_id = container_id
-        self._follow_logs(runtime, name, held, adopted)
+        self._follow_logs(runtime, name, held)
         self.store.patch_status(
             CONTAINER,
             name,
@@ -235,7 +237,7 @@ class ContainerController(Controller):
         container_id = await runtime.run(run_spec(spec, {LABEL_LIFECYCLE_KEY: key}))
         return container_id, False
 
-    def _follow_logs(self, runtime: ContainerRuntime, name: str, held: _Running, adopted: bool) -> None:
+    def _follow_logs(self, runtime: ContainerRuntime, name: str, held: _Running) -> None:
         try:
             follower = spawn(runtime.logs_argv(held.container_id, follow=True), dict(os.environ), "/")
         except SpawnError as exc:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pyspire.runtime import reaper
-from pyspire.runtime.reaper import MARKER, kill_marked, start_ticks, sweep_run_file
+from pyspire.runtime.reaper import MARKER, kill_marked, remove_run_containers, start_ticks, sweep_run_file
 
 WRITE_DELAY_SECONDS = 0.05
 #: How long a new run waits for a dead run's reaper that is still cleaning up.
@@ -170,12 +170,15 @@ class RunRecorder:
 
     def close(self) -> list[str]:
         """Clean shutdown: kill any process of this run that escaped its process group (a
-        double-forked daemon), tell the reaper all is well, remove the run file. Returns what
-        had to be killed."""
+        double-forked daemon) and remove any container of the run still there, tell the reaper
+        all is well, remove the run file. Returns what had to be cleaned up."""
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
         escaped = kill_marked(self.run_id, MARKER)
+        if self._engine:
+            # A container whose start was interrupted (Ctrl+C during `run`) was never tracked.
+            escaped += remove_run_containers(self._engine, self.run_id)
         if self._reaper is not None and self._reaper.stdin is not None:
             try:
                 self._reaper.stdin.write(b"bye")
