@@ -130,6 +130,8 @@ class ProcessLines:
 
 
 SUMMARY_TITLE = re.compile(r"(?:app started in|after) ([0-9.]+)s")
+#: A row of the startup summary table: name, type, state, replica count, URL.
+SUMMARY_ROW = re.compile(r"^(\S+)\s+│\s+(\S+)\s+│\s+(\S+)(?: ×(\d+))?\s+│\s*(\S*)")
 
 
 def reported_start_seconds(next_line: Callable[[], str]) -> float:

@@ -52,6 +52,7 @@ from pathlib import Path
 
 from _common import (
     REPO,
+    SUMMARY_ROW,
     ProcessLines,
     clean_env,
     free_port,
@@ -61,7 +62,7 @@ from _common import (
     reported_start_seconds,
     spread,
 )
-from bench_startup import SUMMARY_ROW, wait_exit
+from bench_startup import wait_exit
 
 IMAGE = "localhost/pyspire-test/busybox:latest"
 RESOURCE = "benchweb"  # pyspire names its container benchweb-<suffix>: the bench finds it by that

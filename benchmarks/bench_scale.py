@@ -63,6 +63,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from _common import (
+    SUMMARY_ROW,
     ProcessLines,
     clean_env,
     free_port,
@@ -75,7 +76,6 @@ from _common import (
 
 DEADLINE_SECONDS = 60.0
 RSS_TARGET_MB = 150.0
-SUMMARY_ROW = re.compile(r"^(\S+)\s+│\s+(\S+)\s+│\s+(\S+)(?: ×(\d+))?\s+│\s*(\S*)")
 STATE_LINE = re.compile(r"^pyspire (\S+) (\S+)")
 
 SERVER = '''\

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from _common import (
     REPO,
     SHOP,
+    SUMMARY_ROW,
     ProcessLines,
     clean_env,
     free_port,
@@ -57,7 +58,6 @@ from _common import (
 TARGET_SECONDS = 1.5
 DEADLINE_SECONDS = 20.0
 EXPECTED_RESOURCES = ("greeting", "catalog", "orders", "frontend", "worker")
-SUMMARY_ROW = re.compile(r"^(\S+)\s+│\s+(\S+)\s+│\s+(\S+)(?: ×(\d+))?\s+│\s*(\S*)")
 STATE_LINE = re.compile(r"^pyspire (\S+) (\S+)")
 
 

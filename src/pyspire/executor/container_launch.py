@@ -36,7 +36,6 @@ class ContainerUnavailable(RuntimeError):
 class ContainerSetup:
     """What every container of the run shares: the engine, its network and its labels."""
 
-    engine: str
     host_alias: str
     network: str | None
     labels: Mapping[str, str]

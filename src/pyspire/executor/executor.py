@@ -297,9 +297,7 @@ class Executor:
             raise ContainerUnavailable(str(exc)) from None
         network = self.orchestrator.store.find(CONTAINER_NETWORK, self.container_network or "")
         labels = {"pyspire.dev/app": self.app_key} if persistent else {RUN_LABEL: self.run_id}
-        return ContainerSetup(
-            runtime.name, runtime.host_alias, network["spec"]["networkName"] if network else None, labels
-        )
+        return ContainerSetup(runtime.host_alias, network["spec"]["networkName"] if network else None, labels)
 
     async def _exec_in(self, replica: str, argv: Sequence[str], timeout: float) -> tuple[int, str]:
         """Run ``argv`` inside a container replica (exec health checks)."""

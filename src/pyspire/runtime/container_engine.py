@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import functools
 import os
 import re
 import shutil
-import signal
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+
+from pyspire.runtime.process import die_with_parent
 
 ENV_VAR = "PYSPIRE_CONTAINER_RUNTIME"
 ENGINES = ("podman", "docker")
@@ -27,15 +26,10 @@ DETECT_TIMEOUT = 30.0
 STOP_GRACE = 1.0
 """Seconds a cancelled CLI call gets after SIGTERM (podman cleans up a build) before SIGKILL."""
 
-_PR_SET_PDEATHSIG = 1
 _MISSING = re.compile(r"no such|not found|not known|does not exist|no container with", re.IGNORECASE)
 _EXISTS = re.compile(r"already exists|already used|name .* is already in use", re.IGNORECASE)
 _MAX_DETAIL = 600
 
-try:
-    _libc: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True)
-except OSError:  # pragma: no cover - non-glibc platforms
-    _libc = None
 
 
 class ContainerEngineError(Exception):
@@ -81,14 +75,6 @@ class CliResult:
     returncode: int
     stdout: str
     stderr: str
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Runs in the child before exec: a CLI that blocks (wait, pull, build) must not outlive pyspire."""
-    if _libc is not None and sys.platform.startswith("linux"):
-        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent_pid:  # the parent died before prctl took effect
-            os._exit(137)
 
 
 def command_name(engine: str, args: Sequence[str]) -> str:
@@ -141,7 +127,7 @@ async def _spawn(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT if merge_stderr else asyncio.subprocess.PIPE,
             env=None if env is None else dict(env),
-            preexec_fn=functools.partial(_die_with_parent, os.getpid()) if long_lived else None,
+            preexec_fn=functools.partial(die_with_parent, os.getpid()) if long_lived else None,
         )
     except OSError as exc:
         raise ContainerEngineError(

@@ -33,8 +33,9 @@ except OSError:  # pragma: no cover - non-glibc platforms
     _libc = None
 
 
-def _child_setup(parent_pid: int) -> None:
-    """Runs in the child between fork and exec: die with the app host, even if it is SIGKILLed."""
+def die_with_parent(parent_pid: int) -> None:
+    """Runs in the child between fork and exec (``preexec_fn``): die with the app host, even if it
+    is SIGKILLed."""
     if _libc is not None and sys.platform.startswith("linux"):
         _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent_pid:  # the parent died before prctl took effect
@@ -117,7 +118,7 @@ def spawn(argv: Sequence[str], env: Mapping[str, str], cwd: str) -> SpawnedProce
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
-            preexec_fn=functools.partial(_child_setup, os.getpid()),
+            preexec_fn=functools.partial(die_with_parent, os.getpid()),
         )
     except FileNotFoundError as exc:
         raise SpawnError(
