@@ -10,6 +10,7 @@ Describe every process of an app in ``apphost.py`` and run it with ``pyspire run
     builder.build().run()
 """
 
+from pyspire._version import VERSION
 from pyspire.app import DistributedApplication, DistributedApplicationBuilder, RunningApp, RunOptions
 from pyspire.executor.snapshots import EnvVar, ReplicaSnapshot, ResourceSnapshot, Url
 from pyspire.model import (
@@ -37,7 +38,7 @@ from pyspire.model import (
 )
 from pyspire.orchestrator.logs import LogLine
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 __all__ = [
     "AllocatedEndpoint",

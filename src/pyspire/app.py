@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -17,6 +18,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyspire._version import VERSION
+from pyspire.api import ApiContext, ApiEndpoint, AppHostInfo, serve_api
+from pyspire.api.hosting import api_address
 from pyspire.console import ConsoleReporter
 from pyspire.executor import Configuration, Executor, state_dir
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
@@ -56,6 +60,10 @@ class RunningApp:
     app: DistributedApplication
     executor: Executor
     orchestrator: Orchestrator
+    #: Where the control API listens and the token it wants.
+    api: ApiEndpoint
+    #: Set when a client asked the app host to stop (``pyspire stop``, ``POST /v1/stop``).
+    stop_requested: asyncio.Event
     #: Leftovers of earlier runs in this folder that were cleaned up before this one started.
     sweeps: tuple[SweepReport, ...] = ()
 
@@ -94,14 +102,15 @@ class DistributedApplication:
         """Start every resource; yields once all are handed to the orchestrator (not necessarily
         running yet). Leaving stops everything and waits until every process is gone."""
         configuration = Configuration(self.model.app_dir)
+        api_address()  # a bad PYSPIRE_API_PORT fails here, before anything starts
         folder = state_dir(self.model.app_dir)
         sweeps = sweep_stale_runs(folder)
-        recorder = RunRecorder(folder)
+        recorder = RunRecorder(folder, app_host_file(self.model.app_dir))
         recorder.start()
         engines = EngineProvider(on_detected=lambda runtime: recorder.container_engine(runtime.binary))
         orchestrator = Orchestrator(self.model.log_buffer_lines, recorder, engines)
         try:
-            async with self._running(configuration, orchestrator, telemetry, sweeps, recorder.run_id) as running:
+            async with self._running(configuration, orchestrator, telemetry, sweeps, recorder) as running:
                 yield running
         finally:
             escaped = recorder.close()
@@ -119,18 +128,35 @@ class DistributedApplication:
         orchestrator: Orchestrator,
         telemetry: TelemetryEnv,
         sweeps: list[SweepReport],
-        run_id: str,
+        recorder: RunRecorder,
     ) -> AsyncIterator[RunningApp]:
+        stop_requested = asyncio.Event()
         async with orchestrator.running():
-            executor = Executor(self.model, orchestrator, configuration, telemetry, run_id)
-            async with executor.running():
-                try:
-                    yield RunningApp(self, executor, orchestrator, tuple(sweeps))
-                finally:
-                    # Stop the processes while the executor still watches, so the final
-                    # snapshots say how each resource ended; nothing restarts meanwhile.
-                    executor.begin_shutdown()
-                    await asyncio.shield(orchestrator.stop_all())
+            executor = Executor(self.model, orchestrator, configuration, telemetry, recorder.run_id)
+            info = AppHostInfo(
+                name=self.model.app_dir.name,
+                app_host=str(recorder.app_host),
+                app_dir=str(self.model.app_dir),
+                pid=os.getpid(),
+                run_id=recorder.run_id,
+                started_at=recorder.started_at,
+                version=VERSION,
+            )
+            context = ApiContext(executor, orchestrator, info, stop_requested.set)
+            socket_path = recorder.dir / f"{recorder.run_id}.sock"
+            # The API listens before the resources start, so the first thing they print is
+            # already followed; it closes after they are gone, so clients see how each ended.
+            async with serve_api(context, state_dir(self.model.app_dir), socket_path) as api:
+                recorder.api(api.url, api.token, api.socket, api.kubeconfig, api.kube_url)
+                async with executor.running():
+                    try:
+                        yield RunningApp(self, executor, orchestrator, api, stop_requested, tuple(sweeps))
+                    finally:
+                        # Stop the processes while the executor still watches, so the final
+                        # snapshots say how each resource ended; nothing restarts meanwhile.
+                        executor.begin_shutdown()
+                        await asyncio.shield(orchestrator.stop_all())
+            recorder.api_closed()
 
     async def run_async(self, options: RunOptions | None = None, stop: asyncio.Event | None = None) -> int:
         """Run until ``stop`` is set, or SIGINT / SIGTERM. Returns the process exit code."""
@@ -169,7 +195,7 @@ class DistributedApplication:
                     reporter.message(sweep.describe(), "bold yellow")
                 report = asyncio.create_task(reporter.report())
                 try:
-                    await stop.wait()
+                    await _first_of(stop, running.stop_requested)
                 finally:
                     report.cancel()
                     await asyncio.wait({report}, timeout=1.0)
@@ -196,3 +222,21 @@ class DistributedApplication:
         code = asyncio.run(self.run_async())
         if code:
             sys.exit(code)
+
+
+async def _first_of(*events: asyncio.Event) -> None:
+    waits = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+
+
+def app_host_file(app_dir: Path) -> Path:
+    """The ``apphost.py`` being run: the script that was started, when it lives in ``app_dir``
+    (``pyspire run``, ``python apphost.py``), else ``app_dir/apphost.py`` (the test harness)."""
+    script = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
+    if script is not None and script.is_file() and script.parent == app_dir.resolve():
+        return script
+    return app_dir / "apphost.py"

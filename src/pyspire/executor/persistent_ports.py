@@ -8,9 +8,10 @@ allocates them and later runs reuse them.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
+
+from pyspire.runtime.files import write_json_atomic
 
 FILE_NAME = "persistent-ports.json"
 
@@ -33,7 +34,4 @@ class PersistentPorts:
         return port
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(self._ports, indent=1, sort_keys=True))
-        os.replace(tmp, self.path)
+        write_json_atomic(self.path, self._ports, indent=1)

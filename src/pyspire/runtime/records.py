@@ -15,23 +15,17 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pyspire.runtime import reaper
+from pyspire.runtime import apphosts, reaper
+from pyspire.runtime.files import write_json_atomic
 from pyspire.runtime.reaper import MARKER, kill_marked, remove_run_containers, start_ticks, sweep_run_file
 
 WRITE_DELAY_SECONDS = 0.05
 #: How long a new run waits for a dead run's reaper that is still cleaning up.
 REAPER_WAIT_SECONDS = 20.0
-
-
-def _write_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f)
-    os.replace(tmp, path)
 
 
 @dataclass(frozen=True)
@@ -104,8 +98,11 @@ def _reaper_finishes(run: dict[str, Any], run_file: Path, timeout: float = REAPE
 class RunRecorder:
     """Keeps this app host's run file current and its reaper watching."""
 
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, app_host: Path | None = None) -> None:
         self.run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+        self.app_host = app_host
+        self.started_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        self._api: dict[str, Any] | None = None
         self.dir = state_dir / "runs"
         self.path = self.dir / f"{self.run_id}.json"
         self._processes: dict[int, dict[str, Any]] = {}
@@ -136,6 +133,27 @@ class RunRecorder:
         self._engine = binary
         self._write()
 
+    def api(
+        self, url: str, token: str, socket: str | None, kubeconfig: str | None, kube_url: str | None = None
+    ) -> None:
+        """The control API is up: record where and how to reach it, and make the app host
+        findable from any folder (``pyspire ps``)."""
+        self._api = {
+            "url": url,
+            "token": token,
+            "socket": socket,
+            "kubeconfig": kubeconfig,
+            "kubeUrl": kube_url,
+        }
+        self._write()
+        apphosts.register(self.run_id, self.path)
+
+    def api_closed(self) -> None:
+        """The control API stopped listening (the app host is on its way out)."""
+        self._api = None
+        self._write()
+        apphosts.unregister(self.run_id)
+
     def spawned(self, pid: int, command: str) -> None:
         self._processes[pid] = {"start": start_ticks(pid), "command": command[:120]}
         self._schedule_write()
@@ -155,10 +173,13 @@ class RunRecorder:
         self._write()
 
     def _write(self) -> None:
-        _write_atomic(
+        write_json_atomic(
             self.path,
             {
                 "runId": self.run_id,
+                "appHost": str(self.app_host) if self.app_host else None,
+                "startedAt": self.started_at,
+                "api": self._api,
                 "appHostPid": os.getpid(),
                 "appHostStart": start_ticks(os.getpid()),
                 "processes": {str(pid): info for pid, info in self._processes.items()},
@@ -189,5 +210,6 @@ class RunRecorder:
                 self._reaper.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self._reaper.kill()
+        apphosts.unregister(self.run_id)
         self.path.unlink(missing_ok=True)
         return escaped

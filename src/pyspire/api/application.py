@@ -1,0 +1,45 @@
+"""The control API as one ASGI app: the resource API (``/v1``), the object API with Kubernetes
+conventions (``/api``, ``/apis``), and the OpenAPI description — all behind the token check."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp
+
+from pyspire.api.auth import TokenAuth
+from pyspire.api.context import ApiContext
+from pyspire.api.kube import kube_routes
+from pyspire.api.openapi import openapi_routes
+from pyspire.api.resources import resource_routes
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Errors as Kubernetes ``Status`` objects: kubectl prints their message, other clients read
+    ``message`` like any JSON error."""
+    assert isinstance(exc, HTTPException)
+    reason = {404: "NotFound", 405: "MethodNotAllowed", 400: "BadRequest"}.get(exc.status_code, "Failure")
+    return JSONResponse(
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "reason": reason,
+            "code": exc.status_code,
+            "message": exc.detail if exc.status_code != 404 else f"no such path: {request.url.path}",
+        },
+        status_code=exc.status_code,
+    )
+
+
+def create_app(context: ApiContext, token: str) -> ASGIApp:
+    routes = [
+        *resource_routes(context),
+        *openapi_routes(),
+        *kube_routes(context.orchestrator.store, context.closing),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    return TokenAuth(app, token)

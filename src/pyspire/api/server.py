@@ -1,0 +1,131 @@
+"""The control API's HTTP server: uvicorn, inside the app host's own event loop.
+
+The sockets are bound here before serving, so the port (random unless configured) is known the
+moment :meth:`ApiServer.start` returns and can go straight into the run file. uvicorn normally
+takes over SIGINT/SIGTERM; the app host owns those (first Ctrl+C stops gracefully, the second
+kills), so :class:`_Embedded` leaves them alone. Streams (watches, followed logs) end on their own
+when the app host stops, so shutdown does not hang on a client that never disconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import uvicorn
+from starlette.types import ASGIApp
+
+#: Longest path a Unix socket address can hold on Linux (``sun_path`` is 108 bytes with the NUL).
+MAX_SOCKET_PATH = 107
+SHUTDOWN_GRACE_SECONDS = 2.0
+
+
+class ApiBindError(OSError):
+    """The configured host/port cannot be listened on."""
+
+
+class _Embedded(uvicorn.Server):
+    """uvicorn without its signal handlers: the app host decides what a signal means."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _tcp_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ApiBindError(
+            exc.errno, f"the control API cannot listen on {host}:{port} ({exc.strerror}); "
+            "choose another PYSPIRE_API_PORT or leave it unset for a random port"
+        ) from None
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def _unix_socket(path: Path) -> socket.socket | None:
+    """A socket at ``path`` readable only by the user, or None when the path is too long."""
+    if len(os.fsencode(path)) > MAX_SOCKET_PATH:
+        return None
+    path.unlink(missing_ok=True)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old_mask = os.umask(0o177)
+    try:
+        sock.bind(os.fspath(path))
+    finally:
+        os.umask(old_mask)
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+class ApiServer:
+    """Serves ``app`` on ``host:port`` (0 = random) and, optionally, a Unix socket."""
+
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, socket_path: Path | None = None) -> None:
+        self.host = host
+        self._app = app
+        self._requested_port = port
+        self._socket_path = socket_path
+        self._sockets: list[socket.socket] = []
+        self._server: _Embedded | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.port = 0
+        self.socket_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    async def start(self) -> None:
+        tcp = _tcp_socket(self.host, self._requested_port)
+        self.port = tcp.getsockname()[1]
+        self._sockets = [tcp]
+        if self._socket_path is not None:
+            unix = _unix_socket(self._socket_path)
+            if unix is not None:
+                self._sockets.append(unix)
+                self.socket_path = self._socket_path
+        config = uvicorn.Config(
+            self._app,
+            lifespan="off",
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=int(SHUTDOWN_GRACE_SECONDS),
+            ws="none",
+        )
+        self._server = _Embedded(config)
+        self._task = asyncio.create_task(self._server.serve(sockets=self._sockets), name="control-api")
+        while not self._server.started:
+            if self._task.done():
+                await self._task  # raises what stopped it
+                raise ApiBindError("the control API stopped while starting")
+            await asyncio.sleep(0.005)
+
+    async def close(self) -> None:
+        if self._server is None or self._task is None:
+            return
+        self._server.should_exit = True
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), SHUTDOWN_GRACE_SECONDS + 1)
+        except TimeoutError:
+            self._server.force_exit = True
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        for sock in self._sockets:
+            sock.close()
+        if self.socket_path is not None:
+            self.socket_path.unlink(missing_ok=True)
+        self._server = None
