@@ -28,7 +28,7 @@ def _presented(scope: Scope) -> bytes | None:
         if key == b"authorization":
             scheme, _, credentials = value.partition(b" ")
             if scheme.lower() == b"bearer":
-                return credentials.strip()
+                return bytes(credentials).strip()
     return None
 
 
