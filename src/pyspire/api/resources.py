@@ -1,10 +1,223 @@
-"""Placeholder (being written)."""
+"""The resource API (``/v1``): what the CLI and the dashboard read and do.
+
+- ``GET /v1/info``: who this app host is, where its API is, how many resources are in each state.
+- ``GET /v1/resources``: every resource snapshot; ``?watch=1`` streams them as Server-Sent Events
+  (the current ones, a ``synced`` event, then every change; ``&resource=x`` for one resource).
+- ``GET /v1/resources/{name}``: one snapshot.
+- ``GET /v1/resources/{name}/logs`` and ``GET /v1/logs`` (every resource, interleaved):
+  ``tail``, ``follow``, ``timestamps``, ``replica``; newline-delimited JSON when the client
+  accepts ``application/x-ndjson`` (or ``format=ndjson``), plain text otherwise.
+- ``POST /v1/resources/{name}/commands/{command}``: run start / stop / restart or a custom
+  command; answers its result (and the snapshot after it).
+- ``POST /v1/stop``: stop the app host.
+
+Snapshots are masked and logs redacted before they get here, so nothing served can carry a secret.
+"""
+
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import json
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
 
 from pyspire.api.context import ApiContext
+from pyspire.api.streams import IDLE, until_closed
+from pyspire.executor.snapshots import ResourceSnapshot
+from pyspire.orchestrator.logs import LogLine
+
+KEEPALIVE_SECONDS = 15.0
+NDJSON = "application/x-ndjson"
 
 
-def resource_routes(context: ApiContext) -> list[BaseRoute]:
-    return []
+def snapshot_json(snapshot: ResourceSnapshot) -> dict[str, Any]:
+    data = snapshot.to_dict()
+    data["properties"] = dict(snapshot.properties)
+    return data
+
+
+def _flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "").lower() in ("1", "true", "yes", "on")
+
+
+def _int(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise HTTPException(400, f"query parameter '{name}' must be a whole number, not {raw!r}") from None
+    if value < 0:
+        raise HTTPException(400, f"query parameter '{name}' must not be negative")
+    return value
+
+
+def _snapshot_or_404(context: ApiContext, name: str) -> ResourceSnapshot:
+    try:
+        return context.executor.snapshots.get(name)
+    except KeyError:
+        known = ", ".join(s.name for s in context.executor.snapshots.all())
+        raise HTTPException(404, f"no resource named '{name}' (resources: {known})") from None
+
+
+def routes(context: ApiContext) -> list[BaseRoute]:
+    hub = context.executor.snapshots
+    logs = context.orchestrator.logs
+
+    async def info(request: Request) -> Response:
+        snapshots = hub.all()
+        return JSONResponse(
+            {
+                **context.info.__dict__,
+                "urls": context.urls,
+                "resources": {
+                    "total": len(snapshots),
+                    "states": dict(Counter(s.state for s in snapshots)),
+                },
+            }
+        )
+
+    async def list_resources(request: Request) -> Response:
+        if _flag(request, "watch"):
+            only = request.query_params.get("resource")
+            if only:
+                _snapshot_or_404(context, only)
+            return StreamingResponse(_sse(only), media_type="text/event-stream", headers=_NO_BUFFERING)
+        snapshots = hub.all()
+        version = max((s.version for s in snapshots), default=0)
+        return JSONResponse({"version": version, "resources": [snapshot_json(s) for s in snapshots]})
+
+    async def _sse(only: str | None) -> AsyncIterator[bytes]:
+        subscription = hub.subscribe()  # registered now: no change falls between current and later
+        try:
+            current = [s for s in subscription.current if only is None or s.name == only]
+            for snapshot in current:
+                yield _event("snapshot", snapshot_json(snapshot), snapshot.version)
+            yield _event("synced", {"version": max((s.version for s in current), default=0)})
+            async for item in until_closed(subscription, context.closing, KEEPALIVE_SECONDS):
+                if item is IDLE:
+                    yield b": keep-alive\n\n"
+                elif isinstance(item, ResourceSnapshot) and (only is None or item.name == only):
+                    yield _event("snapshot", snapshot_json(item), item.version)
+            yield _event("closing", {"message": "the app host is stopping"})
+        finally:
+            await subscription.aclose()
+
+    async def get_resource(request: Request) -> Response:
+        return JSONResponse(snapshot_json(_snapshot_or_404(context, request.path_params["name"])))
+
+    async def resource_logs(request: Request) -> Response:
+        name = request.path_params["name"]
+        snapshot = _snapshot_or_404(context, name)
+        replica = request.query_params.get("replica") or None
+        if replica is not None:
+            replica = _replica_name(snapshot, replica)
+        return _logs_response(request, name, replica)
+
+    async def all_logs(request: Request) -> Response:
+        return _logs_response(request, None, None)
+
+    def _logs_response(request: Request, resource: str | None, replica: str | None) -> Response:
+        tail = _int(request, "tail")
+        follow = _flag(request, "follow")
+        stamps = _flag(request, "timestamps")
+        as_json = request.query_params.get("format") == "ndjson" or NDJSON in request.headers.get("accept", "")
+        render = _json_line if as_json else (lambda line: _text_line(line, stamps, resource is None))
+        media = NDJSON if as_json else "text/plain; charset=utf-8"
+        if not follow:
+            lines = logs.lines(resource, replica, tail) if resource else logs.all_lines(tail)
+            return Response(b"".join(render(line) for line in lines), media_type=media)
+
+        async def stream() -> AsyncIterator[bytes]:
+            backlog = -1 if tail is None else tail
+            follower = logs.follow(resource, replica, tail=backlog)
+            async for item in until_closed(follower, context.closing, KEEPALIVE_SECONDS):
+                if isinstance(item, LogLine):
+                    yield render(item)
+                elif as_json:
+                    yield b"\n"  # keep-alive: an empty line, skipped by NDJSON readers
+
+        return StreamingResponse(stream(), media_type=media, headers=_NO_BUFFERING)
+
+    async def command(request: Request) -> Response:
+        name, command_name = request.path_params["name"], request.path_params["command"]
+        snapshot = _snapshot_or_404(context, name)
+        if command_name not in {c.name for c in snapshot.commands}:
+            available = ", ".join(c.name for c in snapshot.commands) or "none"
+            raise HTTPException(
+                404, f"resource '{name}' has no command '{command_name}' (available: {available})"
+            )
+        result = await context.executor.execute_command(name, command_name)
+        return JSONResponse(
+            {
+                "resource": name,
+                "command": command_name,
+                "success": result.success,
+                "message": result.message,
+                "snapshot": snapshot_json(hub.get(name)),
+            }
+        )
+
+    async def stop(request: Request) -> Response:
+        context.request_stop()
+        return JSONResponse({"stopping": True, "pid": context.info.pid}, status_code=202)
+
+    return [
+        Route("/v1/info", info, methods=["GET"]),
+        Route("/v1/resources", list_resources, methods=["GET"]),
+        Route("/v1/resources/{name}", get_resource, methods=["GET"]),
+        Route("/v1/resources/{name}/logs", resource_logs, methods=["GET"]),
+        Route("/v1/logs", all_logs, methods=["GET"]),
+        Route("/v1/resources/{name}/commands/{command}", command, methods=["POST"]),
+        Route("/v1/stop", stop, methods=["POST"]),
+    ]
+
+
+resource_routes = routes
+
+_NO_BUFFERING = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def _event(kind: str, data: Any, event_id: int | None = None) -> bytes:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+def _replica_name(snapshot: ResourceSnapshot, wanted: str) -> str:
+    for replica in snapshot.replicas:
+        if wanted in (replica.name, replica.suffix):
+            return replica.name
+    known = ", ".join(r.name for r in snapshot.replicas) or "none right now"
+    raise HTTPException(404, f"resource '{snapshot.name}' has no replica '{wanted}' (replicas: {known})")
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _json_line(line: LogLine) -> bytes:
+    record = {
+        "resource": line.resource,
+        "replica": line.replica,
+        "stream": line.stream,
+        "timestamp": _iso(line.timestamp),
+        "text": line.text,
+    }
+    return json.dumps(record, separators=(",", ":")).encode() + b"\n"
+
+
+def _text_line(line: LogLine, timestamps: bool, prefixed: bool) -> bytes:
+    parts = []
+    if timestamps:
+        parts.append(_iso(line.timestamp))
+    if prefixed:
+        parts.append(f"{line.replica} |")
+    parts.append(line.text)
+    return (" ".join(parts) + "\n").encode()

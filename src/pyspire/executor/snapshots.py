@@ -154,15 +154,38 @@ class SnapshotHub:
     def all(self) -> list[ResourceSnapshot]:
         return list(self._current.values())
 
+    def subscribe(self) -> SnapshotSubscription:
+        """Register now for every later snapshot; ``current`` holds the ones published before."""
+        return SnapshotSubscription(self)
+
     async def watch(self, include_current: bool = True) -> AsyncIterator[ResourceSnapshot]:
         """Yield every published snapshot (first the current ones, when asked)."""
-        queue: asyncio.Queue[ResourceSnapshot] = asyncio.Queue()
-        if include_current:
-            for snapshot in self._current.values():
-                queue.put_nowait(snapshot)
-        self._watchers.add(queue)
+        subscription = self.subscribe()
         try:
-            while True:
-                yield await queue.get()
+            if include_current:
+                for snapshot in subscription.current:
+                    yield snapshot
+            async for snapshot in subscription:
+                yield snapshot
         finally:
-            self._watchers.discard(queue)
+            await subscription.aclose()
+
+
+class SnapshotSubscription:
+    """A registration with a :class:`SnapshotHub`, made synchronously so that a reader can send
+    ``current`` and then the changes with nothing lost or repeated between them."""
+
+    def __init__(self, hub: SnapshotHub) -> None:
+        self._hub = hub
+        self._queue: asyncio.Queue[ResourceSnapshot] = asyncio.Queue()
+        self.current = hub.all()
+        hub._watchers.add(self._queue)
+
+    def __aiter__(self) -> SnapshotSubscription:
+        return self
+
+    async def __anext__(self) -> ResourceSnapshot:
+        return await self._queue.get()
+
+    async def aclose(self) -> None:
+        self._hub._watchers.discard(self._queue)

@@ -29,6 +29,7 @@ class LogLine(NamedTuple):
     replica: str
     stream: Stream
     text: str
+    resource: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class LogBatch:
     lines: Sequence[str]
 
     def log_lines(self) -> list[LogLine]:
-        return [LogLine(self.timestamp, self.replica, self.stream, t) for t in self.lines]
+        return [LogLine(self.timestamp, self.replica, self.stream, t, self.resource) for t in self.lines]
 
 
 BatchCallback = Callable[[LogBatch], None]
@@ -144,6 +145,15 @@ class LogStore:
         ]
         return found[-tail:] if tail else found
 
+    def all_lines(self, tail: int | None = None) -> list[LogLine]:
+        """Every resource's lines (the last ``tail`` of each), interleaved by time."""
+        merged = [line for resource in self._logs for line in self.lines(resource, tail=tail)]
+        merged.sort(key=lambda line: line.timestamp)  # stable: a batch keeps its order
+        return merged
+
+    def resources(self) -> list[str]:
+        return list(self._logs)
+
     def subscribe(self, callback: BatchCallback, resource: str | None = None) -> Callable[[], None]:
         """Call ``callback`` with every new batch (of ``resource``, or of all); returns an unsubscribe."""
         target = self._log(resource).subscribers if resource else self._global_subscribers
@@ -156,10 +166,17 @@ class LogStore:
         return unsubscribe
 
     async def follow(
-        self, resource: str, replica: str | None = None, limit: int = 100_000
+        self,
+        resource: str | None,
+        replica: str | None = None,
+        limit: int = 100_000,
+        tail: int = 0,
     ) -> AsyncIterator[LogLine]:
-        """Yield new lines as they arrive. Past ``limit`` queued lines the oldest are dropped and a
-        system line says how many, so a slow follower never holds the app host back."""
+        """Yield new lines as they arrive (of ``resource``, or of every resource when None),
+        after the last ``tail`` lines already kept (-1: all of them). The backlog is read in the
+        same step that subscribes, so no line is missed or repeated between the two. Past
+        ``limit`` queued lines the oldest are dropped and a system line says how many, so a slow
+        follower never holds the app host back."""
         queue: deque[LogLine] = deque()
         wake = asyncio.Event()
         dropped = 0
@@ -177,13 +194,22 @@ class LogStore:
             wake.set()
 
         unsubscribe = self.subscribe(on_batch, resource)
+        if tail:
+            count = None if tail < 0 else tail
+            backlog = self.lines(resource, replica, count) if resource else self.all_lines(count)
+            queue.extendleft(reversed(backlog))
+            wake.set()
         try:
             while True:
                 await wake.wait()
                 wake.clear()
                 if dropped:
                     yield LogLine(
-                        time.time(), replica or resource, "system", f"... {dropped} lines dropped ..."
+                        time.time(),
+                        replica or resource or "",
+                        "system",
+                        f"... {dropped} lines dropped ...",
+                        resource or "",
                     )
                     dropped = 0
                 while queue:
