@@ -29,7 +29,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             "status": "Failure",
             "reason": reason,
             "code": exc.status_code,
-            "message": exc.detail if exc.status_code != 404 else f"no such path: {request.url.path}",
+            "message": f"no such path: {request.url.path}" if exc.detail == "Not Found" else exc.detail,
         },
         status_code=exc.status_code,
     )

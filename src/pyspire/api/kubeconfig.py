@@ -1,27 +1,38 @@
 """The kubeconfig that points kubectl (or any Kubernetes client) at the app host's object API.
 
 Written as JSON, which is YAML too, so no YAML library is needed; mode 0600 because it holds the
-run's token. The server is plain HTTP on loopback: the token, not TLS, keeps other users out, as
-with every other client of the control API.
+run's token. It names the HTTPS listener: client-go sends a bearer token only over TLS (over plain
+HTTP kubectl sends no credentials and gets "You must be logged in"), so the cluster entry carries
+the app host's own CA (``certificate-authority-data``) and the user entry the token.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from pyspire.api.tls import SAN_DNS, SAN_IPS
 from pyspire.runtime.files import write_json_atomic
 
 KUBECONFIG_FILE = "kubeconfig"
 
 
-def kubeconfig(server_url: str, token: str, name: str) -> dict[str, Any]:
+def kubeconfig(server_url: str, token: str, name: str, ca_pem: bytes | None = None) -> dict[str, Any]:
     context = f"pyspire-{name}"
+    cluster: dict[str, Any] = {"server": server_url}
+    if ca_pem is not None:
+        cluster["certificate-authority-data"] = base64.b64encode(ca_pem).decode("ascii")
+        host = urlsplit(server_url).hostname
+        if host not in (*SAN_IPS, *SAN_DNS):
+            # PYSPIRE_API_HOST names an address the certificate does not: verify it as localhost.
+            cluster["tls-server-name"] = SAN_DNS[0]
     return {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": context, "cluster": {"server": server_url}}],
+        "clusters": [{"name": context, "cluster": cluster}],
         "users": [{"name": context, "user": {"token": token}}],
         "contexts": [{"name": context, "context": {"cluster": context, "user": context}}],
         "current-context": context,
@@ -29,9 +40,9 @@ def kubeconfig(server_url: str, token: str, name: str) -> dict[str, Any]:
     }
 
 
-def write_kubeconfig(path: Path, server_url: str, token: str, name: str) -> Path:
+def write_kubeconfig(path: Path, server_url: str, token: str, name: str, ca_pem: bytes | None = None) -> Path:
     """Write atomically (temp file, then rename), readable only by the user."""
-    write_json_atomic(path, kubeconfig(server_url, token, name), indent=2)
+    write_json_atomic(path, kubeconfig(server_url, token, name, ca_pem), indent=2)
     return path
 
 

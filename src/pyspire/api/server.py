@@ -5,6 +5,10 @@ moment :meth:`ApiServer.start` returns and can go straight into the run file. uv
 takes over SIGINT/SIGTERM; the app host owns those (first Ctrl+C stops gracefully, the second
 kills), so :class:`_Embedded` leaves them alone. Streams (watches, followed logs) end on their own
 when the app host stops, so shutdown does not hang on a client that never disconnects.
+
+The same class serves HTTPS when given a certificate (the listener Kubernetes clients use, see
+:mod:`pyspire.api.tls`); :meth:`ApiServer.bind` can then run before the certificate exists, so
+its URL is known at once while the certificate is still being made.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from starlette.types import ASGIApp
 #: Longest path a Unix socket address can hold on Linux (``sun_path`` is 108 bytes with the NUL).
 MAX_SOCKET_PATH = 107
 SHUTDOWN_GRACE_SECONDS = 2.0
+#: TLS 1.2 suites with forward secrecy (TLS 1.3, which Go clients prefer, is not affected).
+TLS12_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
 
 
 class ApiBindError(OSError):
@@ -70,10 +76,19 @@ def _unix_socket(path: Path) -> socket.socket | None:
 
 
 class ApiServer:
-    """Serves ``app`` on ``host:port`` (0 = random) and, optionally, a Unix socket."""
+    """Serves ``app`` on ``host:port`` (0 = random) and, optionally, a Unix socket; over HTTPS
+    when :meth:`start` gets ``certificate`` (a PEM file with the key, the certificate and its chain)."""
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, socket_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        socket_path: Path | None = None,
+        tls: bool = False,
+    ) -> None:
         self.host = host
+        self.tls = tls
         self._app = app
         self._requested_port = port
         self._socket_path = socket_path
@@ -86,9 +101,13 @@ class ApiServer:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
-    async def start(self) -> None:
+    def bind(self) -> None:
+        """Bind the sockets (the port is known from here on); :meth:`start` serves them. Clients
+        connecting in between wait in the listen backlog."""
+        if self._sockets:
+            return
         tcp = _tcp_socket(self.host, self._requested_port)
         self.port = tcp.getsockname()[1]
         self._sockets = [tcp]
@@ -97,6 +116,11 @@ class ApiServer:
             if unix is not None:
                 self._sockets.append(unix)
                 self.socket_path = self._socket_path
+
+    async def start(self, certificate: Path | None = None) -> None:
+        if self.tls and certificate is None:
+            raise ValueError("an HTTPS listener needs its certificate")
+        self.bind()
         config = uvicorn.Config(
             self._app,
             lifespan="off",
@@ -105,9 +129,13 @@ class ApiServer:
             access_log=False,
             timeout_graceful_shutdown=int(SHUTDOWN_GRACE_SECONDS),
             ws="none",
+            ssl_certfile=certificate if self.tls else None,
+            ssl_ciphers=TLS12_CIPHERS,
         )
         self._server = _Embedded(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=self._sockets), name="control-api")
+        self._task = asyncio.create_task(
+            self._server.serve(sockets=self._sockets), name="control-api-tls" if self.tls else "control-api"
+        )
         while not self._server.started:
             if self._task.done():
                 await self._task  # raises what stopped it
@@ -116,6 +144,7 @@ class ApiServer:
 
     async def close(self) -> None:
         if self._server is None or self._task is None:
+            self._close_sockets()
             return
         self._server.should_exit = True
         try:
@@ -124,8 +153,12 @@ class ApiServer:
             self._server.force_exit = True
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        self._close_sockets()
+        self._server = None
+
+    def _close_sockets(self) -> None:
         for sock in self._sockets:
             sock.close()
+        self._sockets = []
         if self.socket_path is not None:
             self.socket_path.unlink(missing_ok=True)
-        self._server = None

@@ -1,7 +1,9 @@
-"""``pyspire``: run an app host.
+"""``pyspire``: run an app host, and inspect, follow and command running ones.
 
 ``pyspire run [path]`` executes ``apphost.py`` (default ``./apphost.py``) exactly as
-``python apphost.py`` would, with the console options given here.
+``python apphost.py`` would, with the console options given here; ``--detach`` (or ``pyspire
+start``) runs it in the background. The other commands are clients of a running app host's
+control API: ``ps``, ``describe``, ``logs``, ``resource``, ``wait``, ``stop``.
 """
 
 from __future__ import annotations
@@ -11,15 +13,20 @@ import sys
 import click
 from rich.console import Console
 
-from pyspire import __version__
+from pyspire._version import VERSION
 from pyspire.app import RunOptions, run_options
+from pyspire.cli.control import resource, stop, wait
+from pyspire.cli.detach import start_detached
+from pyspire.cli.inspection import describe, ps
+from pyspire.cli.logs import logs
+from pyspire.cli.output import FORMAT_OPTION
 from pyspire.executor.configuration import SettingsError
 from pyspire.loader import AppHostNotFound, execute_apphost, find_apphost
 from pyspire.model.errors import ModelError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="pyspire")
+@click.version_option(VERSION, prog_name="pyspire")
 def cli() -> None:
     """pyspire: describe your whole app in apphost.py, run it with one command."""
 
@@ -28,8 +35,16 @@ def cli() -> None:
 @click.argument("apphost", required=False, type=click.Path(path_type=str))
 @click.option("--no-resource-output", is_flag=True, help="Do not print the resources' own output.")
 @click.option("--color/--no-color", default=None, help="Force colours on or off (default: when a terminal).")
-def run(apphost: str | None, no_resource_output: bool, color: bool | None) -> None:
+@click.option("-d", "--detach", is_flag=True, help="Run in the background; return once the resources are up.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=120.0, show_default=True, help="With --detach: seconds to wait for the resources.")
+@FORMAT_OPTION
+def run(
+    apphost: str | None, no_resource_output: bool, color: bool | None, detach: bool, timeout: float, output_format: str
+) -> None:
     """Run APPHOST (a file, or a folder with apphost.py; default ./apphost.py) until Ctrl+C."""
+    if detach:
+        start_detached(apphost, timeout, output_format)
+        return
     err = Console(stderr=True, highlight=False)
     try:
         path = find_apphost(apphost)
@@ -47,6 +62,19 @@ def run(apphost: str | None, no_resource_output: bool, color: bool | None) -> No
     except SettingsError as exc:
         err.print(f"[bold red]error:[/] {exc}")
         sys.exit(2)
+
+
+@cli.command()
+@click.argument("apphost", required=False, type=click.Path(path_type=str))
+@click.option("--timeout", type=click.FloatRange(min=0), default=120.0, show_default=True, help="Seconds to wait for the resources.")
+@FORMAT_OPTION
+def start(apphost: str | None, timeout: float, output_format: str) -> None:
+    """Start APPHOST in the background and return once its resources are up (= run --detach)."""
+    start_detached(apphost, timeout, output_format)
+
+
+for command in (ps, describe, logs, resource, wait, stop):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -46,6 +46,8 @@ class RunningAppHost:
 
     run_id: str
     pid: int
+    #: The pid's start time (clock ticks since boot): tells this app host from a reused pid.
+    pid_start: int | None
     app_host: Path
     started_at: str
     api_url: str
@@ -57,6 +59,9 @@ class RunningAppHost:
     @property
     def app_dir(self) -> Path:
         return self.app_host.parent
+
+    def is_alive(self) -> bool:
+        return start_ticks(self.pid) == self.pid_start
 
 
 def _alive(run: dict[str, Any]) -> bool:
@@ -76,6 +81,7 @@ def read_run_file(path: Path) -> RunningAppHost | None:
     return RunningAppHost(
         run_id=str(run["runId"]),
         pid=int(run["appHostPid"]),
+        pid_start=run.get("appHostStart"),
         app_host=Path(run["appHost"]),
         started_at=str(run.get("startedAt", "")),
         api_url=str(api["url"]),

@@ -1,0 +1,160 @@
+"""Commands that act: ``pyspire resource`` (run a command), ``pyspire wait`` (until a resource
+is running / healthy / completed) and ``pyspire stop`` (stop app hosts and wait until they are gone)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
+import click
+from rich.markup import escape
+
+from pyspire.cli.client import ApiError, AppHostClient, AppHostUnreachable
+from pyspire.cli.output import APPHOST_OPTION, FORMAT_OPTION, err, fail, out, print_json, progress, styled
+from pyspire.cli.selection import SelectionError, candidates, describe_host, select_apphost
+from pyspire.cli.session import api_errors, connect
+from pyspire.runtime.apphosts import RunningAppHost
+
+_ENDED = {"Finished", "Exited", "FailedToStart"}
+
+
+@click.command()
+@click.argument("name")
+@click.argument("command")
+@APPHOST_OPTION
+@FORMAT_OPTION
+def resource(name: str, command: str, apphost: str | None, output_format: str) -> None:
+    """Run COMMAND (start, stop, restart, or a custom one) on resource NAME; exits 1 if it fails."""
+    with api_errors(), connect(apphost) as client:
+        with progress(f"{command} {name}…"):
+            result = client.command(name, command)
+    if output_format == "json":
+        print_json(result)
+    elif result["success"]:
+        state = result["snapshot"]["state"]
+        message = f": {escape(result['message'])}" if result.get("message") else ""
+        out().print(f"[green]✓[/] {escape(command)} {escape(name)}{message} (now {styled(state)})")
+    else:
+        err().print(f"[red]✗[/] {escape(command)} {escape(name)} failed: {escape(result.get('message') or 'no reason given')}")
+    if not result["success"]:
+        sys.exit(1)
+
+
+def _verdict(snapshot: dict[str, Any], condition: str) -> tuple[bool | None, str]:
+    """(True: met | False: cannot be met any more | None: keep waiting, what to say)."""
+    state = snapshot["state"]
+    name = snapshot["name"]
+    restarting = (snapshot.get("state_message") or "").startswith("restarting")
+    ended = state in _ENDED and not restarting
+    if condition == "completed":
+        if ended and state != "FailedToStart":
+            code = snapshot.get("exit_code")
+            if code == 0:
+                return True, f"{name} completed (exit code 0)"
+            return False, f"{name} ended with exit code {code}"
+        if state in ("FailedToStart", "ValueMissing"):
+            return False, f"{name} is {state}: {snapshot.get('state_message') or ''}".rstrip(": ")
+        return None, f"{name} is {state}"
+    if state == "Running" and (condition == "running" or snapshot.get("health_status") == "Healthy"):
+        return True, f"{name} is {'Running' if condition == 'running' else 'Running and Healthy'}"
+    if ended or state == "ValueMissing":
+        detail = snapshot.get("state_message") or (
+            f"exit code {snapshot['exit_code']}" if snapshot.get("exit_code") is not None else ""
+        )
+        return False, f"{name} is {state}" + (f" ({detail})" if detail else "")
+    health = f", {snapshot['health_status']}" if snapshot.get("health_status") else ""
+    return None, f"{name} is {state}{health}"
+
+
+def _watch_into(client: AppHostClient, name: str, events: queue.Queue[Any]) -> None:
+    try:
+        for kind, data in client.watch(name):
+            if kind in ("snapshot", "closing"):
+                events.put((kind, data))
+        events.put(("closing", {}))
+    except (ApiError, AppHostUnreachable) as exc:
+        events.put(("error", exc))
+
+
+@click.command()
+@click.argument("name")
+@click.option(
+    "--for", "condition", type=click.Choice(["running", "healthy", "completed"]), default="healthy", show_default=True
+)
+@click.option("--timeout", type=click.FloatRange(min=0), default=60.0, show_default=True, help="Seconds.")
+@APPHOST_OPTION
+def wait(name: str, condition: str, timeout: float, apphost: str | None) -> None:
+    """Wait until resource NAME is running, healthy or completed (exit code 0); exits 1 on
+    timeout or when that can no longer happen (it failed, or completed with another exit code)."""
+    with api_errors(), connect(apphost) as client:
+        client.resource(name)  # a clear 404 before waiting for nothing
+        events: queue.Queue[Any] = queue.Queue()
+        threading.Thread(target=_watch_into, args=(client, name, events), daemon=True).start()
+        deadline = time.monotonic() + timeout
+        said = f"{name}: waiting"
+        with progress(f"waiting for {name} to be {condition}…") as status:
+            while True:
+                remaining = deadline - time.monotonic()
+                try:
+                    kind, data = events.get(timeout=max(0.0, remaining))
+                except queue.Empty:
+                    fail(f"timed out after {timeout:g}s waiting for {name} to be {condition}; {said}")
+                if kind == "error":
+                    raise data
+                if kind == "closing":
+                    fail(f"the app host stopped while waiting for {name} to be {condition}")
+                met, said = _verdict(data, condition)
+                if status is not None:
+                    status.update(f"waiting for {name} to be {condition}… ({said})")
+                if met is True:
+                    out().print(f"[green]✓[/] {escape(said)}")
+                    return
+                if met is False:
+                    fail(f"{said}; it will not become {condition}")
+
+
+def _signal(host: RunningAppHost) -> None:
+    """Ask through the API; if it does not answer, SIGTERM (the app host stops the same way)."""
+    try:
+        with AppHostClient(host, timeout=5.0) as client:
+            client.stop()
+    except (ApiError, AppHostUnreachable):
+        if host.is_alive():
+            os.kill(host.pid, signal.SIGTERM)
+
+
+@click.command()
+@click.option("--all", "every", is_flag=True, help="Stop every app host running on this machine.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=60.0, show_default=True, help="Seconds to wait.")
+@APPHOST_OPTION
+def stop(every: bool, timeout: float, apphost: str | None) -> None:
+    """Stop the app host (the one in or above this folder, or --apphost) and wait until it and
+    everything it started are gone."""
+    if every:
+        hosts = candidates()
+        if not hosts:
+            out().print("no app host is running")
+            return
+    else:
+        try:
+            hosts = [select_apphost(apphost)]
+        except SelectionError as exc:
+            fail(str(exc), 2)
+    started = time.monotonic()
+    for host in hosts:
+        _signal(host)
+    pending = list(hosts)
+    with progress(f"stopping {len(hosts)} app host(s)…"):
+        while pending and time.monotonic() - started < timeout:
+            for host in [h for h in pending if not h.is_alive()]:
+                pending.remove(host)
+                out().print(f"[green]✓[/] stopped {escape(describe_host(host))} in {time.monotonic() - started:.1f}s")
+            time.sleep(0.05)
+    if pending:
+        listed = ", ".join(describe_host(h) for h in pending)
+        fail(f"still running after {timeout:g}s: {listed}; `kill -9 <pid>` ends it (its reaper then cleans up)")
