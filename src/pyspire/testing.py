@@ -19,6 +19,9 @@ import re
 from collections.abc import AsyncIterator, Callable, Collection
 from pathlib import Path
 
+import httpx
+
+from pyspire.api import ApiEndpoint
 from pyspire.app import (
     AppHandedOff,
     DistributedApplication,
@@ -45,6 +48,15 @@ class AppHandle:
         self.running = running
         self.executor = running.executor
         self.orchestrator = running.orchestrator
+
+    @property
+    def api(self) -> ApiEndpoint:
+        """Where the app host's control API listens, and its token."""
+        return self.running.api
+
+    def api_client(self) -> httpx.AsyncClient:
+        """An HTTP client for the control API, token included (close it, or use ``async with``)."""
+        return httpx.AsyncClient(base_url=self.api.url, headers={"Authorization": f"Bearer {self.api.token}"})
 
     def resource(self, name: str) -> ResourceSnapshot:
         """The latest snapshot of ``name`` (state, exit_code, replicas, urls, env)."""
