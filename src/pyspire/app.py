@@ -193,6 +193,11 @@ class DistributedApplication:
                 )
                 for sweep in running.sweeps:
                     reporter.message(sweep.describe(), "bold yellow")
+                reporter.message(
+                    f"control API on {running.api.url} — from another terminal: "
+                    "pyspire describe | logs -f | resource NAME restart | stop",
+                    "dim",
+                )
                 report = asyncio.create_task(reporter.report())
                 try:
                     await _first_of(stop, running.stop_requested)
