@@ -101,6 +101,8 @@ def test_start_then_drive_the_app_host_from_another_terminal(tmp_path, env):
     app = make_app(tmp_path / "shop", CONTAINER.format(image=BUSYBOX))
     started = ok("start", cwd=app, env=env, timeout=120)
     assert "started" in started and "http://127.0.0.1:" in started and ".pyspire/kubeconfig" in started
+    twice = cli("start", cwd=app, env=env)
+    assert twice.returncode == 2 and "already running" in twice.stderr
     [host] = json.loads(ok("ps", "--format", "json", cwd=tmp_path, env=env))
     assert host["app_host"] == str(app / "apphost.py") and pid_alive(host["pid"])
     assert host["resources"]["total"] == 4 and host["resources"]["states"]["Running"] == 3
