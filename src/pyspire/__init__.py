@@ -10,35 +10,90 @@ Describe every process of an app in ``apphost.py`` and run it with ``pyspire run
     builder.build().run()
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from pyspire._version import VERSION
-from pyspire.app import DistributedApplication, DistributedApplicationBuilder, RunningApp, RunOptions
-from pyspire.executor.snapshots import EnvVar, ReplicaSnapshot, ResourceSnapshot, Url
-from pyspire.model import (
-    AllocatedEndpoint,
-    ArgsCallbackContext,
-    ConnectionStringBuilder,
-    ConnectionStringResource,
-    ContainerBuilder,
-    ContainerResource,
-    EndpointPart,
-    EndpointReference,
-    EnvironmentCallbackContext,
-    ExecutableBuilder,
-    ExecutableResource,
-    ModelError,
-    ModelProblem,
-    ParameterBuilder,
-    ParameterResource,
-    ReferenceExpression,
-    Resource,
-    ResourceBuilder,
-    Value,
-    ValueProvider,
-    expr,
-)
-from pyspire.orchestrator.logs import LogLine
+
+if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
+    from pyspire.app import DistributedApplication, DistributedApplicationBuilder, RunningApp, RunOptions
+    from pyspire.executor.snapshots import EnvVar, ReplicaSnapshot, ResourceSnapshot, Url
+    from pyspire.model import (
+        AllocatedEndpoint,
+        ArgsCallbackContext,
+        ConnectionStringBuilder,
+        ConnectionStringResource,
+        ContainerBuilder,
+        ContainerResource,
+        EndpointPart,
+        EndpointReference,
+        EnvironmentCallbackContext,
+        ExecutableBuilder,
+        ExecutableResource,
+        ModelError,
+        ModelProblem,
+        ParameterBuilder,
+        ParameterResource,
+        ReferenceExpression,
+        Resource,
+        ResourceBuilder,
+        Value,
+        ValueProvider,
+        expr,
+    )
+    from pyspire.orchestrator.logs import LogLine
+
+#: Public name → the module that defines it. Loaded on first use, so that ``pyspire ps`` or
+#: ``pyspire describe`` (clients of a running app host) do not pay for importing the whole app
+#: host (asyncio, uvicorn, the orchestrator) just to print a table.
+_EXPORTS: dict[str, str] = {
+    "DistributedApplication": "pyspire.app",
+    "DistributedApplicationBuilder": "pyspire.app",
+    "RunningApp": "pyspire.app",
+    "RunOptions": "pyspire.app",
+    "EnvVar": "pyspire.executor.snapshots",
+    "ReplicaSnapshot": "pyspire.executor.snapshots",
+    "ResourceSnapshot": "pyspire.executor.snapshots",
+    "Url": "pyspire.executor.snapshots",
+    "AllocatedEndpoint": "pyspire.model",
+    "ArgsCallbackContext": "pyspire.model",
+    "ConnectionStringBuilder": "pyspire.model",
+    "ConnectionStringResource": "pyspire.model",
+    "ContainerBuilder": "pyspire.model",
+    "ContainerResource": "pyspire.model",
+    "EndpointPart": "pyspire.model",
+    "EndpointReference": "pyspire.model",
+    "EnvironmentCallbackContext": "pyspire.model",
+    "ExecutableBuilder": "pyspire.model",
+    "ExecutableResource": "pyspire.model",
+    "ModelError": "pyspire.model",
+    "ModelProblem": "pyspire.model",
+    "ParameterBuilder": "pyspire.model",
+    "ParameterResource": "pyspire.model",
+    "ReferenceExpression": "pyspire.model",
+    "Resource": "pyspire.model",
+    "ResourceBuilder": "pyspire.model",
+    "Value": "pyspire.model",
+    "ValueProvider": "pyspire.model",
+    "expr": "pyspire.model",
+    "LogLine": "pyspire.orchestrator.logs",
+}
 
 __version__ = VERSION
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pyspire' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "AllocatedEndpoint",

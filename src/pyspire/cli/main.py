@@ -14,15 +14,12 @@ import click
 from rich.console import Console
 
 from pyspire._version import VERSION
-from pyspire.app import RunOptions, run_options
 from pyspire.cli.control import resource, stop, wait
 from pyspire.cli.detach import start_detached
 from pyspire.cli.inspection import describe, ps
 from pyspire.cli.logs import logs
 from pyspire.cli.output import FORMAT_OPTION
-from pyspire.executor.configuration import SettingsError
 from pyspire.loader import AppHostNotFound, execute_apphost, find_apphost
-from pyspire.model.errors import ModelError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,6 +42,12 @@ def run(
     if detach:
         start_detached(apphost, timeout, output_format)
         return
+    # The app host's machinery is imported here, not at the top: the client commands (ps,
+    # describe, logs, …) never need it, and importing it costs them ~200 ms per call.
+    from pyspire.app import RunOptions, run_options
+    from pyspire.executor.configuration import SettingsError
+    from pyspire.model.errors import ModelError
+
     err = Console(stderr=True, highlight=False)
     try:
         path = find_apphost(apphost)
