@@ -38,10 +38,8 @@ class _Printer:
                 padded = f"\x1b[{code}m{padded}\x1b[0m"
             parts.append(f"{padded} |")
         text = line["text"]
-        if self.colour and line["stream"] == "system":
+        if self.colour and line["stream"] == "system":  # pyspire's own notes, dimmed
             text = f"\x1b[2m{text}\x1b[0m"
-        elif self.colour and line["stream"] == "stderr":
-            text = f"\x1b[31m{text}\x1b[0m"
         parts.append(text)
         sys.stdout.write(" ".join(parts) + "\n")
         sys.stdout.flush()
