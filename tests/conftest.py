@@ -17,6 +17,13 @@ def apps_dir() -> Path:
     return APPS
 
 
+@pytest.fixture(autouse=True)
+def private_apphost_registry(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's app hosts register in a registry of their own, so `pyspire ps` / `stop --all`
+    in one test (or on the developer's machine) never sees or stops another's."""
+    monkeypatch.setenv("PYSPIRE_STATE_HOME", str(tmp_path_factory.mktemp("pyspire-state")))
+
+
 def pid_alive(pid: int) -> bool:
     """True while ``pid`` exists and is not a zombie."""
     try:

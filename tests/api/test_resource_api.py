@@ -22,11 +22,6 @@ SLEEPER = "import time; print('up', flush=True); time.sleep(600)"
 SECRET = "s3cr3t-value-42"
 
 
-@pytest.fixture(autouse=True)
-def private_registry(tmp_path, monkeypatch):
-    monkeypatch.setenv("PYSPIRE_STATE_HOME", str(tmp_path / "state"))
-
-
 def app_builder(tmp_path: Path):
     builder = DistributedApplication.create_builder(app_dir=tmp_path)
     password = builder.add_parameter("password", value=SECRET, secret=True)
