@@ -6,6 +6,8 @@ missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# The control API tests drive a real kubectl; any kubectl on PATH will do, else Debian's.
+command -v kubectl >/dev/null || missing+=(kubernetes-client)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
         echo "missing Debian packages: ${missing[*]} (run as root or install them)" >&2
