@@ -1,14 +1,22 @@
 """Serving the control API for the lifetime of a running app host.
 
 :func:`serve_api` binds the server (127.0.0.1 and a random port unless ``PYSPIRE_API_HOST`` /
-``PYSPIRE_API_PORT`` say otherwise; a Unix socket beside the run file as well), writes the
-kubeconfig, and yields where clients reach it. The caller records that in the run file. Leaving
-ends every open stream, closes the server and removes the kubeconfig.
+``PYSPIRE_API_PORT`` say otherwise; a Unix socket beside the run file as well), and yields where
+clients reach it. The caller records that in the run file. Leaving ends every open stream, closes
+the servers and removes the kubeconfig.
+
+Kubernetes clients get a second listener serving the same app over HTTPS (client-go sends a
+token only over TLS). Its socket is bound at once, so its URL is in the yielded endpoint, but its
+certificate may have to be generated first (see :mod:`pyspire.api.tls`): that, starting it and
+writing the kubeconfig happen in the background, so the resources never wait for them. A client
+that connects meanwhile waits in the listen backlog; the kubeconfig appears once it can be used.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,8 +27,11 @@ from pyspire.api.auth import new_token
 from pyspire.api.context import ApiContext
 from pyspire.api.kubeconfig import KUBECONFIG_FILE, remove_kubeconfig, write_kubeconfig
 from pyspire.api.server import ApiServer
+from pyspire.api.tls import ensure_certificate
 
 OPENAPI_PATH = "/v1/openapi.json"
+
+log = logging.getLogger(__name__)
 
 
 class ApiSettingError(ValueError):
@@ -34,6 +45,7 @@ class ApiEndpoint:
     url: str
     token: str
     socket: str | None
+    #: Written once the HTTPS listener serves (a moment after start when the certificate is new).
     kubeconfig: str
     #: The HTTPS listener Kubernetes clients use (kubectl sends a token only over TLS).
     kube_url: str | None = None
@@ -58,21 +70,45 @@ def api_address(environ: dict[str, str] | None = None) -> tuple[str, int]:
 async def serve_api(context: ApiContext, state_dir: Path, socket_path: Path | None) -> AsyncIterator[ApiEndpoint]:
     host, port = api_address()
     token = new_token()
-    server = ApiServer(create_app(context, token), host, port, socket_path)
-    await server.start()
+    app = create_app(context, token)
+    server = ApiServer(app, host, port, socket_path)
+    kube = ApiServer(app, host, 0, tls=True)
     kubeconfig = state_dir / KUBECONFIG_FILE
+    bring_up: asyncio.Task[None] | None = None
     try:
-        write_kubeconfig(kubeconfig, server.url, token, context.info.name)
-        endpoint = ApiEndpoint(
-            server.url, token, str(server.socket_path) if server.socket_path else None, str(kubeconfig)
+        await server.start()
+        kube.bind()
+        bring_up = asyncio.create_task(
+            _serve_kube(kube, state_dir, kubeconfig, token, context.info.name), name="control-api-tls-start"
         )
+        socket = str(server.socket_path) if server.socket_path else None
+        endpoint = ApiEndpoint(server.url, token, socket, str(kubeconfig), kube.url)
         context.urls.update(
-            {"api": server.url, "openapi": server.url + OPENAPI_PATH, "kubeconfig": str(kubeconfig)}
+            {
+                "api": server.url,
+                "openapi": server.url + OPENAPI_PATH,
+                "kubeconfig": str(kubeconfig),
+                "kube": kube.url,
+            }
         )
         if endpoint.socket:
             context.urls["socket"] = endpoint.socket
         yield endpoint
     finally:
         context.closing.set()
-        await server.close()
-        remove_kubeconfig(kubeconfig, server.url)
+        if bring_up is not None:
+            bring_up.cancel()
+            await asyncio.gather(bring_up, return_exceptions=True)
+        await asyncio.gather(server.close(), kube.close())
+        remove_kubeconfig(kubeconfig, kube.url)
+
+
+async def _serve_kube(kube: ApiServer, state_dir: Path, kubeconfig: Path, token: str, name: str) -> None:
+    """Get the certificate (generated in a thread when there is no valid cached one), serve
+    HTTPS, then write the kubeconfig. A failure costs kubectl access, not the app host."""
+    try:
+        certificate = await ensure_certificate(state_dir)
+        await kube.start(certificate.bundle)
+        write_kubeconfig(kubeconfig, kube.url, token, name, certificate.ca_pem)
+    except Exception as exc:  # whatever it is, the rest of the API keeps serving
+        log.warning("the Kubernetes API (%s) is not available: %s", kube.url, exc, exc_info=exc)

@@ -1,13 +1,255 @@
-"""Placeholder: the object API with Kubernetes conventions (being written)."""
+"""The object store served with Kubernetes API conventions, so kubectl and other Kubernetes
+clients work against a running app host (as they do against Aspire's orchestrator, DCP).
+
+Routes: discovery (``/api``, ``/apis``, ``/apis/pyspire.dev``, ``/apis/pyspire.dev/v1``,
+``/version``, and ``/openapi/v3`` for ``kubectl edit`` / ``explain``), then per kind, cluster-scoped, ``/apis/pyspire.dev/v1/<plural>`` (list, or watch
+with ``?watch=true``) and ``/apis/pyspire.dev/v1/<plural>/<name>`` (get, patch, delete). Lists and
+gets answer a ``Table`` when the ``Accept`` header asks for one (``kubectl get``), metadata only
+when asked for that, and the objects otherwise (``-o yaml``). Errors are ``Status`` objects.
+
+Creating objects is not offered: Executables and Containers belong to the app host, which renders
+them from the app model. Deleting one is how a client restarts a replica (the app host replaces
+it); ``spec.stop`` (a merge patch) stops it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
-from pyspire.orchestrator.store import ObjectStore
+from pyspire._version import VERSION
+from pyspire.api.kube_discovery import (
+    RESOURCES,
+    KubeResource,
+    api_group,
+    api_group_list,
+    api_resource_list,
+    api_versions,
+    version_info,
+)
+from pyspire.api.kube_openapi import GROUP_VERSION_PATH, group_version_document, openapi_root
+from pyspire.api.kube_patch import desired_object, store_patch
+from pyspire.api.kube_query import Rendering, rendering, selector
+from pyspire.api.kube_status import KubeError, conflict, from_store, not_found
+from pyspire.api.kube_tables import partial_metadata, table
+from pyspire.api.kube_watch import Render, WatchResponse
+from pyspire.orchestrator.store import API_GROUP, API_VERSION, Obj, ObjectStore, StoreError, merge_patch
+
+PREFIX = f"/apis/{API_GROUP}/v1"
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _answers_errors(handler: Endpoint) -> Endpoint:
+    """Turn :class:`KubeError` into its Status response (the app's own handlers answer the rest)."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except KubeError as exc:
+            return exc.response()
+
+    return endpoint
+
+
+def _json(document: Any, status_code: int = 200) -> JSONResponse:
+    return JSONResponse(document, status_code=status_code)
+
+
+def _resource(request: Request) -> KubeResource:
+    resource = RESOURCES.get(request.path_params["plural"])
+    if resource is None:
+        raise KubeError(404, "the server could not find the requested resource", details={})
+    return resource
+
+
+def _flag(value: str | None) -> bool:
+    return value is not None and value.lower() in ("true", "1")
+
+
+def _render(resource: KubeResource, shape: Rendering, include_object: str) -> Render:
+    """How one object is answered: as itself, as a one-row Table, or as its metadata."""
+    if shape.as_ == "Table":
+        return lambda obj, first: table(
+            resource.kind,
+            [obj],
+            obj["metadata"].get("resourceVersion", ""),
+            shape.api_version,
+            include_object,
+            with_columns=first,
+        )
+    if shape.as_ == "PartialObjectMetadata":
+        return lambda obj, first: partial_metadata(obj, shape.api_version)
+    return lambda obj, first: obj
+
+
+class KubeApi:
+    """The handlers, over one store; ``closing`` ends every open watch."""
+
+    def __init__(self, store: ObjectStore, closing: asyncio.Event) -> None:
+        self.store = store
+        self.closing = closing
+
+    def routes(self) -> list[BaseRoute]:
+        def static(document: dict[str, Any]) -> Endpoint:
+            async def endpoint(request: Request) -> Response:
+                return _json(document)
+
+            return endpoint
+
+        return [
+            Route("/version", static(version_info(VERSION)), methods=["GET"]),
+            Route("/api", static(api_versions()), methods=["GET"]),
+            Route("/apis", static(api_group_list()), methods=["GET"]),
+            Route(f"/apis/{API_GROUP}", static(api_group()), methods=["GET"]),
+            Route(PREFIX, static(api_resource_list()), methods=["GET"]),
+            Route("/openapi/v3", static(openapi_root()), methods=["GET"]),
+            Route(f"/openapi/v3/{GROUP_VERSION_PATH}", static(group_version_document()), methods=["GET"]),
+            Route(PREFIX + "/{plural}", _answers_errors(self.collection), methods=["GET"]),
+            Route(
+                PREFIX + "/{plural}/{name}",
+                _answers_errors(self.item),
+                methods=["GET", "PATCH", "DELETE"],
+            ),
+        ]
+
+    # -- collections ---------------------------------------------------------------------------
+
+    async def collection(self, request: Request) -> Response:
+        resource = _resource(request)
+        params = request.query_params
+        matches = selector(params.get("labelSelector"), params.get("fieldSelector"))
+        shape = rendering(request.headers.get("accept"))
+        include_object = params.get("includeObject") or "Metadata"
+        if _flag(params.get("watch")):
+            timeout = params.get("timeoutSeconds")
+            try:
+                seconds = float(timeout) if timeout else None
+            except ValueError:
+                raise KubeError(400, f"timeoutSeconds={timeout!r} is not a number") from None
+            version = params.get("resourceVersion")
+            if version and not version.isdigit():
+                raise KubeError(400, f"resourceVersion={version!r} is not a version this API gave out")
+            return WatchResponse(
+                self.store,
+                resource.kind,
+                version,
+                matches,
+                _render(resource, shape, include_object),
+                self.closing,
+                seconds,
+            )
+        version = self.store.resource_version
+        objects = sorted(self.store.list(resource.kind), key=lambda o: str(o["metadata"]["name"]))
+        if matches is not None:
+            objects = [o for o in objects if matches(o)]
+        if shape.as_ == "Table":
+            return _json(table(resource.kind, objects, version, shape.api_version, include_object))
+        if shape.as_ == "PartialObjectMetadata":
+            return _json(
+                {
+                    "kind": "PartialObjectMetadataList",
+                    "apiVersion": shape.api_version,
+                    "metadata": {"resourceVersion": version},
+                    "items": [partial_metadata(o, shape.api_version) for o in objects],
+                }
+            )
+        return _json(
+            {
+                "kind": resource.list_kind,
+                "apiVersion": API_VERSION,
+                "metadata": {"resourceVersion": version},
+                "items": objects,
+            }
+        )
+
+    # -- one object ----------------------------------------------------------------------------
+
+    async def item(self, request: Request) -> Response:
+        resource = _resource(request)
+        name = request.path_params["name"]
+        if request.method == "PATCH":
+            return await self.patch(request, resource, name)
+        if request.method == "DELETE":
+            return await self.delete(request, resource, name)
+        obj = self._get(resource, name)
+        shape = rendering(request.headers.get("accept"))
+        render: Render = _render(resource, shape, request.query_params.get("includeObject") or "Metadata")
+        return _json(render(obj, True))
+
+    def _get(self, resource: KubeResource, name: str) -> Obj:
+        obj = self.store.find(resource.kind, name)
+        if obj is None:
+            raise not_found(resource.plural, name)
+        return obj
+
+    async def patch(self, request: Request, resource: KubeResource, name: str) -> Response:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = await request.body()
+        current = self._get(resource, name)
+        desired = desired_object(current, content_type, body)
+        change, precondition = store_patch(current, desired, resource.plural)
+        if _dry_run(request, None):
+            return _json(merge_patch(current, change))
+        if not change:
+            return _json(current)
+        try:
+            return _json(self.store.patch(resource.kind, name, change, resource_version=precondition))
+        except StoreError as exc:
+            raise from_store(exc, resource.plural, name) from None
+
+    async def delete(self, request: Request, resource: KubeResource, name: str) -> Response:
+        options = await _delete_options(request)
+        current = self._get(resource, name)
+        preconditions = options.get("preconditions") or {}
+        meta = current["metadata"]
+        if preconditions.get("uid") not in (None, meta["uid"]):
+            raise conflict(
+                resource.plural,
+                name,
+                f"Precondition failed: UID in precondition: {preconditions['uid']}, UID in object meta: {meta['uid']}",
+            )
+        if preconditions.get("resourceVersion") not in (None, meta["resourceVersion"]):
+            raise conflict(
+                resource.plural,
+                name,
+                "Precondition failed: ResourceVersion in precondition: "
+                f"{preconditions['resourceVersion']}, ResourceVersion in object meta: {meta['resourceVersion']}",
+            )
+        if _dry_run(request, options):
+            return _json(current)
+        deleted = self.store.delete(resource.kind, name)
+        if deleted is None:
+            raise not_found(resource.plural, name)
+        # 202 while finalizers keep it (its controller is stopping what it stands for).
+        return _json(deleted, 202 if self.store.exists(resource.kind, name) else 200)
+
+
+async def _delete_options(request: Request) -> dict[str, Any]:
+    """The DeleteOptions body kubectl sends (may be empty)."""
+    body = await request.body()
+    if not body.strip():
+        return {}
+    try:
+        options = json.loads(body)
+    except ValueError as exc:
+        raise KubeError(400, f"the DeleteOptions body is not valid JSON: {exc}") from None
+    if not isinstance(options, dict):
+        raise KubeError(400, "the DeleteOptions body must be a JSON object")
+    return options
+
+
+def _dry_run(request: Request, options: dict[str, Any] | None) -> bool:
+    """``dryRun=All`` in the query or the DeleteOptions: validate and answer, change nothing."""
+    values = request.query_params.getlist("dryRun") + list((options or {}).get("dryRun") or [])
+    return "All" in values
 
 
 def kube_routes(store: ObjectStore, closing: asyncio.Event) -> list[BaseRoute]:
-    return []
+    return KubeApi(store, closing).routes()

@@ -7,7 +7,6 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -15,6 +14,8 @@ from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from pyspire.durations import age
 
 STATE_STYLES = {
     "Running": "green",
@@ -108,25 +109,5 @@ def progress(message: str) -> Iterator[Any]:
 
 
 def since(timestamp: str | None) -> str:
-    """'3m12s' since an RFC 3339 timestamp."""
-    if not timestamp:
-        return ""
-    try:
-        then = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-    except ValueError:
-        return ""
-    return duration((datetime.now(UTC) - then).total_seconds())
-
-
-def duration(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d{hours}h"
-    if hours:
-        return f"{hours}h{minutes}m"
-    if minutes:
-        return f"{minutes}m{secs}s"
-    return f"{secs}s"
+    """How long ago an RFC 3339 timestamp was, as kubectl prints ages ('3m12s')."""
+    return age(timestamp) if timestamp else ""

@@ -399,7 +399,7 @@ class Executor:
         async for event in self.orchestrator.store.watch(kind):
             runner = self.runners.get(event.object["metadata"]["labels"].get(LABEL_RESOURCE))
             if runner is not None:
-                runner.on_replica(event.object)
+                runner.on_replica(event.object, deleted=event.type == "DELETED")
 
     # -- commands ------------------------------------------------------------------------------
 

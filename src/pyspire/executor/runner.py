@@ -7,12 +7,20 @@ dependencies (unless started by command), resolve values, create the Executables
 creates new ones (new pids) on the same target ports, behind the same proxy port, so clients keep
 working. Commands on one resource are serialized; different resources never wait on each other,
 so a crash-looping resource does not slow the rest of the app.
+
+A replica object deleted by someone else (``kubectl delete executable ...``) is replaced, as
+Aspire's app host recreates a deleted DCP Executable: once the old one is gone, a new replica with
+the same index (new name suffix, new pid, same ports behind the same proxy) starts, and it counts
+as a restart. Meanwhile the replica shows Stopping (then Starting), never an ended state. Not when
+the resource was stopped by command — deleting what is left of it starts nothing — or when the app
+host is shutting down.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Coroutine
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -77,6 +85,13 @@ class ResourceRunner:
         self.env_shown: tuple[Any, ...] = ()
         self.restart_count = 0
         self._index: dict[str, int] = {}
+        #: The uid of each replica object we created: events about an older object of the same
+        #: name (a persistent container's name is reused) are not about the current replica.
+        self._uids: dict[str, str] = {}
+        #: Replicas this runner is deleting itself (start, restart): not to be replaced.
+        self._releasing: set[str] = set()
+        #: Replicas someone else deleted, being replaced → their last unadjusted snapshot.
+        self._replacing: dict[str, ReplicaSnapshot] = {}
         self._launch_task: asyncio.Task[None] | None = None
         self._restart_tasks: dict[int, asyncio.Task[None]] = {}
         self._attempts: dict[int, int] = {}
@@ -195,19 +210,21 @@ class ResourceRunner:
         self.replicas[name] = ReplicaSnapshot(name, suffix, "Starting")
         if index == 0:
             self.env_shown = launch.shown_env
-        self.host.orchestrator.store.create(obj)
+        created = self.host.orchestrator.store.create(obj)
+        self._uids[name] = created["metadata"]["uid"]
         return launch.secrets
 
     # -- replica events ------------------------------------------------------------------------
 
-    def on_replica(self, obj: Obj) -> None:
-        """An Executable or Container of ours changed (from the executor's watch)."""
+    def on_replica(self, obj: Obj, deleted: bool = False) -> None:
+        """An Executable or Container of ours changed or (``deleted``) is gone (from the
+        executor's watch)."""
         name = obj["metadata"]["name"]
-        if name not in self._index:
+        if name not in self._index or obj["metadata"].get("uid") != self._uids.get(name):
             return  # a replica already replaced
         status = obj.get("status", {})
         exit_code = status.get("exitCode")
-        self.replicas[name] = ReplicaSnapshot(
+        snapshot = ReplicaSnapshot(
             name=name,
             suffix=name.rsplit("-", 1)[-1],
             state=replica_state(status.get("state"), exit_code),
@@ -218,10 +235,60 @@ class ResourceRunner:
             message=status.get("message"),
             container_id=status.get("containerId"),
         )
-        if status.get("state") == "Finished":
+        if deleted and snapshot.state not in _ENDED:
+            # Gone while it looked alive (a deleted container's status is not updated): it is
+            # no longer ours to run, so nothing should wait for it to end.
+            snapshot = dataclasses.replace(snapshot, state="Exited")
+        if (deleted or obj["metadata"].get("deletionTimestamp")) and name not in self._releasing:
+            snapshot = self._deleted_by_client(name, snapshot)
+        self.replicas[name] = snapshot
+        if status.get("state") == "Finished" and name not in self._replacing:
             self._maybe_restart(name, exit_code)
         self._changed.set()
         self.host.publish(self.name)
+
+    def _deleted_by_client(self, name: str, snapshot: ReplicaSnapshot) -> ReplicaSnapshot:
+        """Someone else deleted this replica's object: replace it once it is gone. Returns the
+        snapshot to show meanwhile."""
+        if name not in self._replacing:
+            index = self._index[name]
+            if self._stop_requested or self.host.shutting_down or index in self._restart_tasks:
+                return snapshot  # stopped by command, or a pending restart replaces it anyway
+            self._log(f"{name} was deleted; replacing it with a new replica")
+            self.message = f"replacing deleted replica {name}"
+            self._restart_tasks[index] = self.host.spawn(
+                self._replace_deleted(name, index), f"replace-{name}"
+            )
+        self._replacing[name] = snapshot
+        alive = snapshot.state in ("Starting", "Running", "Stopping")
+        return dataclasses.replace(snapshot, state="Stopping" if alive else "Starting")
+
+    async def _replace_deleted(self, name: str, index: int) -> None:
+        replaced = False
+        try:
+            await self.host.orchestrator.wait_deleted(self.kind, [name])
+            async with self._lock:
+                if name not in self._replacing or self._stop_requested or self.host.shutting_down:
+                    return
+                del self._replacing[name]
+                self._drop([name])
+                replaced = True
+                self.restart_count += 1
+                self.message = None
+                await self._create_replica(index)
+        except self.start_errors as exc:
+            self._log(f"cannot replace {name}: {exc}")
+            self._set_phase("FailedToStart", f"cannot replace deleted replica {name}: {exc}")
+        finally:
+            self._restart_tasks.pop(index, None)
+            last = self._replacing.pop(name, None)
+            if not replaced and last is not None and name in self.replicas:
+                # Cancelled by a stop or start: show the replica as it really is again.
+                self.replicas[name] = last
+                if self.message == f"replacing deleted replica {name}":
+                    self.message = None
+                self._changed.set()
+                self.host.publish(self.name)
 
     def _maybe_restart(self, name: str, exit_code: int | None) -> None:
         policy = self.policy
@@ -263,12 +330,21 @@ class ResourceRunner:
     async def _forget(self, names: list[str]) -> None:
         """Delete replica objects, wait until they are gone, and drop them from the snapshot."""
         store = self.host.orchestrator.store
-        for name in names:
-            store.delete(self.kind, name)
-        await self.host.orchestrator.wait_deleted(self.kind, names)
+        self._releasing.update(names)
+        try:
+            for name in names:
+                store.delete(self.kind, name)
+            await self.host.orchestrator.wait_deleted(self.kind, names)
+            self._drop(names)
+        finally:
+            self._releasing.difference_update(names)
+
+    def _drop(self, names: list[str]) -> None:
         for name in names:
             self.replicas.pop(name, None)
             self._index.pop(name, None)
+            self._uids.pop(name, None)
+            self._replacing.pop(name, None)
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -291,7 +367,8 @@ class ResourceRunner:
             store = self.host.orchestrator.store
             live = [n for n, r in self.replicas.items() if r.state not in _ENDED]
             for name in live:
-                store.patch(self.kind, name, {"spec": {"stop": True}})
+                if store.exists(self.kind, name):  # a deleted replica may be gone already
+                    store.patch(self.kind, name, {"spec": {"stop": True}})
             if not self.replicas:
                 self._set_phase("NotStarted", "stopped before it started")
             while any(self.replicas[n].state not in _ENDED for n in live if n in self.replicas):

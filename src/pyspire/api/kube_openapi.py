@@ -1,0 +1,125 @@
+"""The OpenAPI v3 documents kubectl reads for ``edit`` and ``explain``.
+
+kubectl asks ``/openapi/v3`` which group versions have a document, then reads the one for
+``pyspire.dev/v1``. ``kubectl edit`` (and ``apply``-style commands) validates what it sends: when
+the document's PATCH operations take a ``fieldValidation`` parameter it leaves validation to the
+server; without any OpenAPI it falls back to a protobuf OpenAPI v2 document and fails. Objects
+here have no fixed schema (the controllers read what they know), so validation is lax: fields are
+accepted as sent. ``kubectl explain`` shows the schemas' descriptions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from typing import Any
+
+from pyspire.api.kube_discovery import RESOURCES, VERSION, KubeResource
+from pyspire.orchestrator.objects import (
+    CONTAINER,
+    CONTAINER_NETWORK,
+    CONTAINER_VOLUME,
+    ENDPOINT,
+    EXECUTABLE,
+    SERVICE,
+)
+from pyspire.orchestrator.store import API_GROUP
+
+GROUP_VERSION_PATH = f"apis/{API_GROUP}/{VERSION}"
+
+_DESCRIPTIONS = {
+    EXECUTABLE: "One process replica of an app model resource. Set spec.stop to stop it; delete it to "
+    "have the app host replace it with a new replica.",
+    CONTAINER: "One container of a container resource, run by podman or docker. Set spec.stop to stop it; "
+    "delete it to have the app host replace it.",
+    SERVICE: "One endpoint of a resource: the address and port clients use (a pyspire proxy, or the "
+    "replica itself when proxyless).",
+    ENDPOINT: "One replica serving a Service (created while the replica runs).",
+    CONTAINER_NETWORK: "The container network the app host's containers share.",
+    CONTAINER_VOLUME: "A named container volume.",
+}
+
+_OBJECT = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+
+
+def _schema(resource: KubeResource) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": _DESCRIPTIONS.get(resource.kind, resource.kind),
+        "properties": {
+            "apiVersion": {"type": "string", "description": f"Always {API_GROUP}/{VERSION}."},
+            "kind": {"type": "string", "description": f"Always {resource.kind}."},
+            "metadata": {
+                **_OBJECT,
+                "description": "Standard object metadata: name, uid, resourceVersion, labels, annotations, "
+                "creationTimestamp, deletionTimestamp, finalizers.",
+            },
+            "spec": {**_OBJECT, "description": "What the app host wants (rendered from the app model)."},
+            "status": {**_OBJECT, "description": "What the controller observes; written by it only."},
+        },
+        "x-kubernetes-group-version-kind": [{"group": API_GROUP, "version": VERSION, "kind": resource.kind}],
+    }
+
+
+def _operation(resource: KubeResource, action: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    ref = {"$ref": f"#/components/schemas/{_schema_name(resource)}"}
+    return {
+        "operationId": f"{action}{resource.kind}",
+        "x-kubernetes-action": action,
+        "x-kubernetes-group-version-kind": {"group": API_GROUP, "version": VERSION, "kind": resource.kind},
+        "parameters": parameters,
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": ref}}}},
+    }
+
+
+def _query(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "description": description, "schema": {"type": "string"}}
+
+
+def _schema_name(resource: KubeResource) -> str:
+    return f"dev.pyspire.{VERSION}.{resource.kind}"
+
+
+@cache
+def group_version_document() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for resource in RESOURCES.values():
+        collection = f"/apis/{API_GROUP}/{VERSION}/{resource.plural}"
+        selectors = [
+            _query("labelSelector", "Select objects by their labels."),
+            _query("fieldSelector", "Select objects by metadata.name."),
+            _query("watch", "Stream changes instead of listing."),
+            _query("resourceVersion", "Watch changes after this version."),
+        ]
+        paths[collection] = {"get": _operation(resource, "list", selectors)}
+        dry_run = _query("dryRun", "All: check the request, change nothing.")
+        paths[collection + "/{name}"] = {
+            "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "get": _operation(resource, "get", []),
+            "patch": _operation(
+                resource,
+                "patch",
+                [
+                    dry_run,
+                    _query("fieldValidation", "Accepted; objects have no fixed schema to check against."),
+                ],
+            ),
+            "delete": _operation(resource, "delete", [dry_run]),
+        }
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "pyspire object API", "version": VERSION},
+        "paths": paths,
+        "components": {"schemas": {_schema_name(r): _schema(r) for r in RESOURCES.values()}},
+    }
+
+
+@cache
+def openapi_root() -> dict[str, Any]:
+    digest = hashlib.sha256(json.dumps(group_version_document(), sort_keys=True).encode()).hexdigest()
+    return {
+        "paths": {
+            GROUP_VERSION_PATH: {"serverRelativeURL": f"/openapi/v3/{GROUP_VERSION_PATH}?hash={digest}"}
+        }
+    }
