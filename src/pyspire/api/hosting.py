@@ -26,10 +26,9 @@ from pyspire.api.application import create_app
 from pyspire.api.auth import new_token
 from pyspire.api.context import ApiContext
 from pyspire.api.kubeconfig import KUBECONFIG_FILE, remove_kubeconfig, write_kubeconfig
+from pyspire.api.openapi import OPENAPI_PATH
 from pyspire.api.server import ApiServer
 from pyspire.api.tls import ensure_certificate
-
-OPENAPI_PATH = "/v1/openapi.json"
 
 log = logging.getLogger(__name__)
 
