@@ -67,7 +67,7 @@ def _snapshot_or_404(context: ApiContext, name: str) -> ResourceSnapshot:
         raise HTTPException(404, f"no resource named '{name}' (resources: {known})") from None
 
 
-def routes(context: ApiContext) -> list[BaseRoute]:
+def resource_routes(context: ApiContext) -> list[BaseRoute]:
     hub = context.executor.snapshots
     logs = context.orchestrator.logs
 
@@ -179,8 +179,6 @@ def routes(context: ApiContext) -> list[BaseRoute]:
         Route("/v1/stop", stop, methods=["POST"]),
     ]
 
-
-resource_routes = routes
 
 _NO_BUFFERING = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
