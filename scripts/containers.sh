@@ -29,6 +29,23 @@ fi
 
 have_image() { podman image exists "$1"; }
 
+# The Debian mirror this machine's apt uses (deb822 .sources files first, then one-line lists):
+# debootstrap must fetch from the same place apt does, never from a host named here.
+debian_mirror() {
+    local uri
+    uri=$(awk '/^URIs:/ {uri=$2} /^Suites:/ && / bookworm( |$)/ && uri != "" {print uri; exit}' \
+        /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+    if [ -z "$uri" ]; then
+        uri=$(awk '$1 == "deb" && $0 ~ / bookworm / {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' \
+            /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n 1 || true)
+    fi
+    if [ -z "$uri" ]; then
+        echo "cannot find the Debian mirror in /etc/apt/sources.list.d/ or /etc/apt/sources.list" >&2
+        return 1
+    fi
+    echo "$uri"
+}
+
 # A tiny image for fast tests: static busybox and its applets.
 if ! have_image localhost/pyspire-test/busybox:latest; then
     root=$(mktemp -d)
@@ -50,7 +67,7 @@ fi
 if ! have_image localhost/debian:bookworm; then
     root=$(mktemp -d)
     trap 'rm -rf "$root"' EXIT
-    debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null
+    debootstrap --variant=minbase bookworm "$root" "$(debian_mirror)" >/dev/null
     tar -C "$root" -c . | podman import -q --change 'CMD ["/bin/bash"]' - localhost/debian:bookworm >/dev/null
     rm -rf "$root"; trap - EXIT
     echo "built localhost/debian:bookworm"
