@@ -29,6 +29,7 @@ from pyspire.model.resources import DEFAULT_LOG_BUFFER_LINES
 from pyspire.model.validation import validate
 from pyspire.orchestrator import Orchestrator
 from pyspire.orchestrator.engine import EngineProvider
+from pyspire.orchestrator.redaction import Redactor, masked_log_records
 from pyspire.runtime.records import RunRecorder, SweepReport, sweep_stale_runs
 
 
@@ -98,9 +99,12 @@ class DistributedApplication:
         )
 
     @contextlib.asynccontextmanager
-    async def start(self, telemetry: TelemetryEnv = no_telemetry) -> AsyncIterator[RunningApp]:
+    async def start(
+        self, telemetry: TelemetryEnv = no_telemetry, redactor: Redactor | None = None
+    ) -> AsyncIterator[RunningApp]:
         """Start every resource; yields once all are handed to the orchestrator (not necessarily
-        running yet). Leaving stops everything and waits until every process is gone."""
+        running yet). Leaving stops everything and waits until every process is gone.
+        ``redactor`` collects the run's secrets (a new one unless given)."""
         configuration = Configuration(self.model.app_dir)
         api_address()  # a bad PYSPIRE_API_PORT fails here, before anything starts
         folder = state_dir(self.model.app_dir)
@@ -108,18 +112,19 @@ class DistributedApplication:
         recorder = RunRecorder(folder, app_host_file(self.model.app_dir))
         recorder.start()
         engines = EngineProvider(on_detected=lambda runtime: recorder.container_engine(runtime.binary))
-        orchestrator = Orchestrator(self.model.log_buffer_lines, recorder, engines)
-        try:
-            async with self._running(configuration, orchestrator, telemetry, sweeps, recorder) as running:
-                yield running
-        finally:
-            escaped = recorder.close()
-            if escaped:
-                logging.getLogger("pyspire").warning(
-                    "cleaned up %d leftover(s) the controllers did not stop: %s",
-                    len(escaped),
-                    ", ".join(escaped),
-                )
+        orchestrator = Orchestrator(self.model.log_buffer_lines, recorder, engines, redactor)
+        with masked_log_records(orchestrator.redactor):
+            try:
+                async with self._running(configuration, orchestrator, telemetry, sweeps, recorder) as running:
+                    yield running
+            finally:
+                escaped = recorder.close()
+                if escaped:
+                    logging.getLogger("pyspire").warning(
+                        "cleaned up %d leftover(s) the controllers did not stop: %s",
+                        len(escaped),
+                        ", ".join(escaped),
+                    )
 
     @contextlib.asynccontextmanager
     async def _running(
@@ -166,6 +171,7 @@ class DistributedApplication:
         running: RunningApp | None = None
         reporter: ConsoleReporter | None = None
         interrupts = 0
+        redactor = Redactor()
 
         def on_signal(signum: int) -> None:
             nonlocal interrupts
@@ -184,7 +190,7 @@ class DistributedApplication:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, on_signal, sig)
         try:
-            async with self.start() as running:
+            async with self.start(redactor=redactor) as running:
                 reporter = ConsoleReporter(
                     running.executor.snapshots,
                     running.orchestrator.logs,
@@ -209,7 +215,8 @@ class DistributedApplication:
                 reporter.summary("app stopped")
             return 0
         except Exception:
-            logging.getLogger("pyspire").exception("the app host failed")
+            with masked_log_records(redactor):
+                logging.getLogger("pyspire").exception("the app host failed")
             return 1
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):

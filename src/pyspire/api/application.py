@@ -13,6 +13,7 @@ from pyspire.api.auth import TokenAuth
 from pyspire.api.context import ApiContext
 from pyspire.api.kube import kube_routes
 from pyspire.api.openapi import openapi_routes
+from pyspire.api.redacted_store import RedactedStore
 from pyspire.api.resources import resource_routes
 
 
@@ -39,7 +40,7 @@ def create_app(context: ApiContext, token: str) -> ASGIApp:
     routes = [
         *resource_routes(context),
         *openapi_routes(),
-        *kube_routes(context.orchestrator.store, context.closing),
+        *kube_routes(RedactedStore(context.orchestrator.store, context.orchestrator.redactor), context.closing),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
     return TokenAuth(app, token)

@@ -39,7 +39,8 @@ from pyspire.api.kube_query import Rendering, rendering, selector
 from pyspire.api.kube_status import KubeError, conflict, from_store, not_found
 from pyspire.api.kube_tables import partial_metadata, table
 from pyspire.api.kube_watch import Render, WatchResponse
-from pyspire.orchestrator.store import API_GROUP, API_VERSION, Obj, ObjectStore, StoreError, merge_patch
+from pyspire.api.redacted_store import ClientStore
+from pyspire.orchestrator.store import API_GROUP, API_VERSION, Obj, StoreError, merge_patch
 
 PREFIX = f"/apis/{API_GROUP}/v1"
 
@@ -92,7 +93,7 @@ def _render(resource: KubeResource, shape: Rendering, include_object: str) -> Re
 class KubeApi:
     """The handlers, over one store; ``closing`` ends every open watch."""
 
-    def __init__(self, store: ObjectStore, closing: asyncio.Event) -> None:
+    def __init__(self, store: ClientStore, closing: asyncio.Event) -> None:
         self.store = store
         self.closing = closing
 
@@ -251,5 +252,5 @@ def _dry_run(request: Request, options: dict[str, Any] | None) -> bool:
     return "All" in values
 
 
-def kube_routes(store: ObjectStore, closing: asyncio.Event) -> list[BaseRoute]:
+def kube_routes(store: ClientStore, closing: asyncio.Event) -> list[BaseRoute]:
     return KubeApi(store, closing).routes()

@@ -24,7 +24,8 @@ from starlette.types import Receive, Scope, Send
 
 from pyspire.api.kube_query import Predicate
 from pyspire.api.kube_status import gone
-from pyspire.orchestrator.store import Obj, ObjectStore, ResourceVersionGone, WatchEvent
+from pyspire.api.redacted_store import ClientStore
+from pyspire.orchestrator.store import Obj, ResourceVersionGone, WatchEvent
 
 #: Turns an event's object into what is sent (the object itself, or a one-row Table).
 Render = Callable[[Obj, bool], Any]
@@ -60,7 +61,7 @@ class WatchResponse(Response):
 
     def __init__(
         self,
-        store: ObjectStore,
+        store: ClientStore,
         kind: str,
         resource_version: str | None,
         matches: Predicate | None,

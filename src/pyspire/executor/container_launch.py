@@ -50,7 +50,7 @@ async def render_container(
     setup: ContainerSetup,
     secrets_dir: Path,
 ) -> tuple[Obj, Launch]:
-    launch = await resolve_launch(resource, ctx, addresses, 0, suffix, telemetry, inherit=False)
+    launch = await resolve_launch(resource, ctx, addresses, 0, suffix, telemetry)
     ports = [
         PublishedPort(
             service=a.service_name,

@@ -3,7 +3,9 @@
 Conventions (see shared/reference/app-host-semantics.md), applied in this order so that what the
 user sets explicitly wins:
 
-1. the app host's own environment (minus its ``Parameters__*`` / ``ConnectionStrings__*``),
+1. for processes, the app host's own environment (minus its ``Parameters__*`` /
+   ``ConnectionStrings__*``), added by the Executable controller at spawn so that it never shows
+   in the object API (see :mod:`pyspire.runtime.ambient`); containers get only what follows,
 2. ``OTEL_SERVICE_NAME`` and ``OTEL_RESOURCE_ATTRIBUTES=service.instance.id=<suffix>``, plus
    whatever the telemetry seam adds (the OTLP exporter, once the dashboard exists),
 3. ``env=`` of each endpoint: the port this replica must listen on,
@@ -15,7 +17,6 @@ user sets explicitly wins:
 from __future__ import annotations
 
 import inspect
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,16 +43,14 @@ from pyspire.model.values import ValueProvider, as_value
 #: settings plug in here.
 TelemetryEnv = Callable[[Resource, str], Mapping[str, str]]
 
-_APP_HOST_CONFIG_PREFIXES = ("Parameters__", "ConnectionStrings__")
-
-
 def no_telemetry(resource: Resource, suffix: str) -> Mapping[str, str]:
     return {}
 
 
 @dataclass
 class Launch:
-    """What a replica is started with. ``shown_env`` is the part pyspire set, secrets masked."""
+    """What a replica is started with: the variables and arguments pyspire set (the app host's
+    own environment is added at spawn); ``shown_env`` is the same variables, secrets masked."""
 
     args: list[str]
     env: dict[str, str]
@@ -76,10 +75,6 @@ class _EnvBuilder:
     async def set_value(self, name: str, value: str | ValueProvider) -> None:
         resolved = await self.ctx.resolve(value)
         self.set(name, resolved, secret=not isinstance(value, str) and value.is_secret)
-
-
-def inherited_environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(_APP_HOST_CONFIG_PREFIXES)}
 
 
 async def _maybe_await(result: object) -> None:
@@ -116,12 +111,8 @@ async def resolve_launch(
     replica_index: int,
     suffix: str,
     telemetry: TelemetryEnv = no_telemetry,
-    inherit: bool = True,
 ) -> Launch:
-    """Resolve every value the replica needs, waiting (and saying so) for what is not known yet.
-
-    ``inherit``: start from the app host's own environment (processes do; containers get only
-    what pyspire sets, since the host's PATH or HOME mean nothing inside an image)."""
+    """Resolve every value the replica needs, waiting (and saying so) for what is not known yet."""
     env = _EnvBuilder(ctx)
     env.set("OTEL_SERVICE_NAME", resource.name)
     env.set("OTEL_RESOURCE_ATTRIBUTES", f"service.instance.id={suffix}")
@@ -163,9 +154,7 @@ async def resolve_launch(
         EnvVar(name, MASK if name in env.secret_names else value, name in env.secret_names)
         for name, value in env.values.items()
     )
-    full_env = inherited_environment() if inherit else {}
-    full_env.update(env.values)
-    return Launch(args, full_env, shown, ctx.secrets)
+    return Launch(args, env.values, shown, ctx.secrets)
 
 
 def mask_secrets(text: str, secrets: set[str]) -> str:

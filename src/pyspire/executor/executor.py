@@ -32,7 +32,7 @@ from pyspire.executor.environment import TelemetryEnv, no_telemetry
 from pyspire.executor.health import HealthMonitor, Replica, SharedHttpClient
 from pyspire.executor.persistent_ports import PersistentPorts
 from pyspire.executor.resolution import ConfiguredValues
-from pyspire.executor.runner import MIN_REDACTED_LENGTH, ResourceRunner
+from pyspire.executor.runner import ResourceRunner
 from pyspire.executor.snapshots import MASK, HealthReport, Relationship, ResourceSnapshot, SnapshotHub, Url
 from pyspire.executor.states import aggregate_exit_code
 from pyspire.model.annotations import ReferenceAnnotation
@@ -76,7 +76,7 @@ class Executor:
         self.orchestrator = orchestrator
         self.configuration = configuration
         self.telemetry = telemetry
-        self.snapshots = SnapshotHub()
+        self.snapshots = SnapshotHub(orchestrator.redactor)
         self.addresses = EndpointAddresses()
         self.values = ConfiguredValues()
         self.runners: dict[str, ResourceRunner] = {}
@@ -174,9 +174,9 @@ class Executor:
         )
 
     def _accept_value(self, resource: ConfiguredValueResource, value: str) -> None:
+        if resource.is_secret:
+            self.orchestrator.redactor.add([value])
         self.values.set(resource.name, value)
-        if resource.is_secret and len(value) >= MIN_REDACTED_LENGTH:
-            self.orchestrator.logs.redact([value])
 
     def set_value(self, name: str, value: str) -> ResourceSnapshot:
         """Supply a missing parameter or connection string; waiting resources then continue."""
@@ -426,4 +426,7 @@ class Executor:
             return CommandResult.ok()
         annotation = next(c for c in runner.resource.annotations_of(CommandAnnotation) if c.name == command)
         logger = CommandLogger(self.orchestrator.logs, resource, command)
-        return await run_custom(annotation, CommandContext(resource, snapshot, logger, self.stopping))
+        result = await run_custom(annotation, CommandContext(resource, snapshot, logger, self.stopping))
+        # The user's message (or an exception's) can quote a value the resource was given.
+        message = self.orchestrator.redactor.mask(result.message) if result.message else None
+        return CommandResult(result.success, message)

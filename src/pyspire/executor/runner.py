@@ -41,10 +41,6 @@ from pyspire.orchestrator.store import Obj
 if TYPE_CHECKING:
     from pyspire.orchestrator.orchestrator import Orchestrator
 
-#: Shorter secrets are masked in snapshots but not searched for in output: masking every "1" or
-#: "ab" in every log line would garble the output without protecting anything.
-MIN_REDACTED_LENGTH = 4
-
 _ENDED = frozenset({"Finished", "Exited", "FailedToStart"})
 
 
@@ -199,9 +195,9 @@ class ResourceRunner:
         try:
             obj, launch = await self._render(index, suffix, ctx)
         except BaseException:
-            self.host.orchestrator.logs.redact(s for s in ctx.secrets if len(s) >= MIN_REDACTED_LENGTH)
+            self.host.orchestrator.redactor.add(ctx.secrets)
             raise
-        self.host.orchestrator.logs.redact(s for s in launch.secrets if len(s) >= MIN_REDACTED_LENGTH)
+        self.host.orchestrator.redactor.add(launch.secrets)
         if self.phase == "Waiting":
             self._set_phase("Starting")
         name = obj["metadata"]["name"]

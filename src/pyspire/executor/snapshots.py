@@ -13,7 +13,22 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-MASK = "********"
+from pyspire.orchestrator.redaction import MASK, Redactor
+
+__all__ = [
+    "MASK",
+    "TERMINAL_STATES",
+    "CommandSnapshot",
+    "EnvVar",
+    "HealthReport",
+    "Relationship",
+    "ReplicaSnapshot",
+    "ResourceSnapshot",
+    "SnapshotHub",
+    "SnapshotSubscription",
+    "Url",
+    "masked_snapshot",
+]
 
 #: States after which a resource will not change again by itself.
 TERMINAL_STATES = frozenset({"Finished", "Exited", "FailedToStart"})
@@ -117,13 +132,43 @@ class ResourceSnapshot:
         return dataclasses.asdict(self)
 
 
-class SnapshotHub:
-    """Holds the latest snapshot of each resource and streams every new one to watchers."""
+def masked_snapshot(snapshot: ResourceSnapshot, redactor: Redactor) -> ResourceSnapshot:
+    """``snapshot`` with secrets masked in every field that carries values or free text: env
+    values, the state message, replica messages, health check results, properties. A health
+    check's error or a failure message can quote a password the resource was given."""
+    if not redactor.has_secrets:
+        return snapshot
+    mask = redactor.mask
+    return dataclasses.replace(
+        snapshot,
+        state_message=mask(snapshot.state_message) if snapshot.state_message else None,
+        env=tuple(dataclasses.replace(e, value=redactor.mask_value(e.value)) for e in snapshot.env),
+        replicas=tuple(
+            dataclasses.replace(r, message=mask(r.message)) if r.message else r for r in snapshot.replicas
+        ),
+        health_reports=tuple(
+            dataclasses.replace(
+                h,
+                description=mask(h.description) if h.description else None,
+                last_error=mask(h.last_error) if h.last_error else None,
+            )
+            for h in snapshot.health_reports
+        ),
+        properties=tuple((key, redactor.mask_value(value)) for key, value in snapshot.properties),
+    )
 
-    def __init__(self) -> None:
+
+class SnapshotHub:
+    """Holds the latest snapshot of each resource and streams every new one to watchers.
+
+    Every snapshot is masked with ``redactor`` as it is published, so no reader — console, API,
+    CLI, dashboard, tests — can see a secret."""
+
+    def __init__(self, redactor: Redactor | None = None) -> None:
         self._current: dict[str, ResourceSnapshot] = {}
         self._version = 0
         self._watchers: set[asyncio.Queue[ResourceSnapshot]] = set()
+        self._redactor = redactor or Redactor()
 
     def publish(self, name: str, **changes: Any) -> ResourceSnapshot:
         """Publish ``name``'s snapshot with ``changes`` applied; a no-op change publishes nothing."""
@@ -132,6 +177,7 @@ class SnapshotHub:
     def publish_snapshot(self, snapshot: ResourceSnapshot) -> ResourceSnapshot:
         """Publish ``snapshot`` whole (its version is assigned here); a no-op change publishes nothing."""
         current = self._current[snapshot.name]
+        snapshot = masked_snapshot(snapshot, self._redactor)
         if dataclasses.replace(snapshot, version=current.version) == current:
             return current
         self._version += 1
@@ -143,7 +189,8 @@ class SnapshotHub:
 
     def add(self, snapshot: ResourceSnapshot) -> None:
         self._version += 1
-        self._current[snapshot.name] = dataclasses.replace(snapshot, version=self._version)
+        masked = masked_snapshot(snapshot, self._redactor)
+        self._current[snapshot.name] = dataclasses.replace(masked, version=self._version)
 
     def get(self, name: str) -> ResourceSnapshot:
         try:

@@ -28,6 +28,7 @@ from pyspire.orchestrator.objects import (
     new_endpoint,
 )
 from pyspire.orchestrator.store import Obj, ObjectStore, now_rfc3339
+from pyspire.runtime.ambient import ambient_environment
 from pyspire.runtime.errors import SpawnError
 from pyspire.runtime.ports import port_holder, port_is_free
 from pyspire.runtime.process import SpawnedProcess, describe_exit, kill_group_now, spawn, terminate_group
@@ -117,7 +118,8 @@ class ExecutableController(Controller):
         try:
             self._check_ports(ports)
             argv = [spec["executablePath"], *spec.get("args", [])]
-            env = {**env_of(obj), **self.observer.env, REPLICA_MARKER: name}
+            inherit = (spec.get("ambientEnvironment") or {}).get("behavior", "Inherit") == "Inherit"
+            env = {**(ambient_environment() if inherit else {}), **env_of(obj), **self.observer.env, REPLICA_MARKER: name}
             process = spawn(argv, env, spec["workingDirectory"])
         except SpawnError as exc:
             self.logs.system(resource, f"{name} failed to start: {exc}", replica=name)
@@ -131,7 +133,8 @@ class ExecutableController(Controller):
             PipeReader(process.stdout_fd, self.logs, resource, name, "stdout"),
             PipeReader(process.stderr_fd, self.logs, resource, name, "stderr"),
         ]
-        self.observer.spawned(process.pid, " ".join(argv))
+        # Recorded for the next run's sweep report, which must not print a secret argument.
+        self.observer.spawned(process.pid, self.logs.redactor.mask(" ".join(argv)))
         replica = _Replica(process, resource, readers, [])
         self._replicas[name] = replica
         self.store.patch_status(

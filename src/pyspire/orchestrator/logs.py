@@ -18,8 +18,9 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
+from pyspire.orchestrator.redaction import Redactor
+
 Stream = Literal["stdout", "stderr", "system"]
-REDACTED = "***"
 
 
 class LogLine(NamedTuple):
@@ -81,11 +82,11 @@ class _ResourceLog:
 class LogStore:
     """Per-resource ring buffers of captured output, with live subscribers."""
 
-    def __init__(self, default_lines: int = 10_000) -> None:
+    def __init__(self, default_lines: int = 10_000, redactor: Redactor | None = None) -> None:
         self.default_lines = default_lines
+        self.redactor = redactor or Redactor()
         self._logs: dict[str, _ResourceLog] = {}
         self._global_subscribers: list[BatchCallback] = []
-        self._redactions: tuple[str, ...] = ()
 
     def _log(self, resource: str) -> _ResourceLog:
         log = self._logs.get(resource)
@@ -102,10 +103,7 @@ class LogStore:
     def redact(self, secrets: Iterable[str]) -> None:
         """Mask these values in every resource's output from now on: a secret one resource
         received can be echoed by another (a client printing a server's reply)."""
-        # Longest first, so a secret containing another is masked whole.
-        self._redactions = tuple(
-            sorted(set(self._redactions) | {s for s in secrets if s}, key=len, reverse=True)
-        )
+        self.redactor.add(secrets)
 
     def append(
         self,
@@ -118,8 +116,7 @@ class LogStore:
         if not lines:
             return
         log = self._log(resource)
-        if self._redactions:
-            lines = _redact(lines, self._redactions)
+        lines = self.redactor.mask_lines(lines)
         batch = LogBatch(
             resource, replica, stream, timestamp if timestamp is not None else time.time(), lines
         )
@@ -216,15 +213,6 @@ class LogStore:
                     yield queue.popleft()
         finally:
             unsubscribe()
-
-
-def _redact(lines: Sequence[str], secrets: tuple[str, ...]) -> Sequence[str]:
-    joined = "\n".join(lines)
-    if not any(secret in joined for secret in secrets):
-        return lines
-    for secret in secrets:
-        joined = joined.replace(secret, REDACTED)
-    return joined.split("\n")
 
 
 class PipeReader:

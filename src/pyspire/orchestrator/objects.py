@@ -68,7 +68,10 @@ def new_executable(
     working_directory: str,
     grace_period_seconds: float,
     ports: Sequence[ServedPort] = (),
+    inherit_environment: bool = True,
 ) -> Obj:
+    """``env`` is what pyspire sets; with ``inherit_environment`` the process also gets the app
+    host's own environment (added at spawn, as DCP's ``ambientEnvironment``; never stored here)."""
     return {
         "apiVersion": API_VERSION,
         "kind": EXECUTABLE,
@@ -77,6 +80,7 @@ def new_executable(
             "executablePath": command,
             "args": list(args),
             "env": [{"name": k, "value": v} for k, v in env.items()],
+            "ambientEnvironment": {"behavior": "Inherit" if inherit_environment else "DoNotInherit"},
             "workingDirectory": working_directory,
             "gracePeriodSeconds": grace_period_seconds,
             "stop": False,

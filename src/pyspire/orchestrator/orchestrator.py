@@ -19,6 +19,7 @@ from pyspire.orchestrator.logs import LogStore
 from pyspire.orchestrator.networks import ContainerNetworkController, ContainerVolumeController
 from pyspire.orchestrator.objects import CONTAINER, CONTAINER_NETWORK, CONTAINER_VOLUME, EXECUTABLE, SERVICE
 from pyspire.orchestrator.ports import PortAllocator
+from pyspire.orchestrator.redaction import Redactor
 from pyspire.orchestrator.services import ServiceController
 from pyspire.orchestrator.store import ObjectStore
 from pyspire.proxy import ProxyHub
@@ -30,9 +31,12 @@ class Orchestrator:
         log_lines: int = 10_000,
         observer: ProcessObserver | None = None,
         engines: EngineProvider | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         self.store = ObjectStore()
-        self.logs = LogStore(log_lines)
+        #: Every secret of the run: whatever leaves the app host is masked with it.
+        self.redactor = redactor or Redactor()
+        self.logs = LogStore(log_lines, self.redactor)
         self.ports = PortAllocator()
         self.proxies = ProxyHub()
         self.engines = engines or EngineProvider()
