@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,7 +136,7 @@ def masked_snapshot(snapshot: ResourceSnapshot, redactor: Redactor) -> ResourceS
     """``snapshot`` with secrets masked in every field that carries values or free text: env
     values, the state message, replica messages, health check results, properties. A health
     check's error or a failure message can quote a password the resource was given."""
-    if not redactor.has_secrets:
+    if not redactor.has_secrets or not redactor.touches(_texts(snapshot)):
         return snapshot
     mask = redactor.mask
     return dataclasses.replace(
@@ -156,6 +156,24 @@ def masked_snapshot(snapshot: ResourceSnapshot, redactor: Redactor) -> ResourceS
         ),
         properties=tuple((key, redactor.mask_value(value)) for key, value in snapshot.properties),
     )
+
+
+def _texts(snapshot: ResourceSnapshot) -> Iterator[str]:
+    """The fields :func:`masked_snapshot` masks."""
+    if snapshot.state_message:
+        yield snapshot.state_message
+    for env in snapshot.env:
+        yield env.value
+    for replica in snapshot.replicas:
+        if replica.message:
+            yield replica.message
+    for report in snapshot.health_reports:
+        if report.description:
+            yield report.description
+        if report.last_error:
+            yield report.last_error
+    for _, value in snapshot.properties:
+        yield value
 
 
 class SnapshotHub:

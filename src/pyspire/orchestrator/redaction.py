@@ -62,6 +62,15 @@ class Redactor:
                 text = text.replace(pattern, REDACTED)
         return text
 
+    def touches(self, values: Iterable[str]) -> bool:
+        """Whether masking would change any of ``values`` (one scan of them all per secret): the
+        cheap test that lets an untouched snapshot or object pass as it is."""
+        values = list(values)
+        if any(value in self._whole for value in values):
+            return True
+        joined = "\0".join(values)
+        return any(pattern in joined for pattern in self._patterns)
+
     def mask_value(self, value: str) -> str:
         """A value that may *be* a secret: masked whole if it is one, else searched like text."""
         if value in self._whole:
