@@ -13,9 +13,9 @@ import logging
 import random
 import socket
 import struct
-from collections import deque
 
 from .backend import Backend, Resolver, SockAddr
+from .parking import ParkingLot
 from .pump import BufferPool, CopyPump, Pump, SplicePump
 from .splice import PipePool, splice_available
 from .stats import Counters, ProxyStats
@@ -61,16 +61,16 @@ class TcpProxy:
         *,
         dial_timeout: float,
         max_parked: int,
+        park_timeout: float,
         use_splice: bool | None = None,
     ) -> None:
         self.name = name
         self._loop = loop
         self._listeners = listeners
         self._dial_timeout = dial_timeout
-        self._max_parked = max_parked
         self._backends: tuple[Backend, ...] = ()
         self._resolver = Resolver(loop, socket.SOCK_STREAM)
-        self._parked: deque[socket.socket] = deque()
+        self._parked = ParkingLot(loop, name, max_parked, park_timeout)
         self._dials: set[_Dial] = set()
         self._conns: set[_Connection] = set()
         self._counters = Counters()
@@ -95,10 +95,7 @@ class TcpProxy:
         for lsock in self._listeners:
             self._loop.remove_reader(lsock.fileno())
             lsock.close()
-        while self._parked:
-            client = self._parked.popleft()
-            self._loop.remove_reader(client.fileno())
-            client.close()
+        self._parked.close()
         for dial in list(self._dials):
             dial.cancel()
         for conn in list(self._conns):
@@ -114,9 +111,7 @@ class TcpProxy:
         self._resolver.forget(set(backends))
         if self._closed:
             return
-        while backends and self._parked:
-            client = self._parked.popleft()
-            self._loop.remove_reader(client.fileno())
+        while backends and (client := self._parked.leave()) is not None:
             self._dial(client)
 
     def stats(self) -> ProxyStats:
@@ -154,26 +149,8 @@ class TcpProxy:
         self._loop.call_later(_ACCEPT_PAUSE, resume)
 
     def _park(self, client: socket.socket) -> None:
-        if len(self._parked) >= self._max_parked:
+        if not self._parked.park(client):
             client.close()
-            return
-        self._parked.append(client)
-        # Watch the parked client only to notice it hanging up, so it stops holding a slot.
-        self._loop.add_reader(client.fileno(), self._on_parked_readable, client)
-
-    def _on_parked_readable(self, client: socket.socket) -> None:
-        try:
-            gone = client.recv(1, socket.MSG_PEEK) == b""
-        except BlockingIOError:
-            return
-        except OSError:
-            gone = True
-        self._loop.remove_reader(client.fileno())
-        if gone:
-            self._parked.remove(client)
-            client.close()
-        # Otherwise it sent data, which waits in the socket until a backend appears; stop watching
-        # (a level-triggered reader would fire forever).
 
     # -- dialling -------------------------------------------------------------------------------
 
