@@ -18,6 +18,7 @@ from collections.abc import Coroutine, Sequence
 from typing import Any, Literal, TypeVar
 
 from .backend import Backend
+from .exhaustion import ExhaustionAlarm
 from .listen import bind_listeners, listen_addresses
 from .loop import new_proxy_loop
 from .stats import ProxyStats
@@ -67,6 +68,8 @@ class ProxyHub:
         self._dial_timeout = dial_timeout
         self._max_parked = max_parked
         self._park_timeout = park_timeout
+        # Shared, so running out of descriptors is reported once for the hub, not once per proxy.
+        self._alarm = ExhaustionAlarm()
         self._udp_idle_timeout = udp_idle_timeout
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
@@ -216,9 +219,10 @@ class ProxyHub:
                 dial_timeout=self._dial_timeout,
                 max_parked=self._max_parked,
                 park_timeout=self._park_timeout,
+                alarm=self._alarm,
             )
         else:
-            proxy = UdpProxy(loop, name, listeners, idle_timeout=self._udp_idle_timeout)
+            proxy = UdpProxy(loop, name, listeners, idle_timeout=self._udp_idle_timeout, alarm=self._alarm)
         with self._lock:
             entry = self._entries.get(name)
             if entry is not None:
