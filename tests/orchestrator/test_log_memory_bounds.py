@@ -60,6 +60,17 @@ async def test_a_long_line_between_short_ones_is_cut_and_its_neighbours_are_whol
     ]
 
 
+async def test_a_line_at_the_limit_is_kept_whole_and_one_byte_more_is_cut() -> None:
+    store = LogStore(max_line=1000)
+    await capture(store, "import sys\nsys.stdout.write('x\\n' + 'a' * 1000 + '\\n' + 'b' * 1001 + '\\ny\\n')")
+    assert [line.text for line in store.lines("app")] == [
+        "x",
+        "a" * 1000,
+        "b" * 1000 + "… [line truncated: 1,001 bytes]",
+        "y",
+    ]
+
+
 async def test_a_line_cut_while_it_arrives_never_shows_part_of_a_secret() -> None:
     secret = "s3cr3t-t0ken-value"
     store = LogStore(max_line=100)

@@ -12,7 +12,7 @@ import dataclasses
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, islice
 from typing import Literal, NamedTuple
 
 __all__ = ["BatchRing", "LogBatch", "LogLine", "Stream"]
@@ -101,7 +101,7 @@ class BatchRing:
                 self.size -= first.size
                 dropped += count
                 continue
-            freed = sum(map(len, first.lines[:drop]))
+            freed = sum(map(len, islice(first.lines, drop)))
             batches[0] = dataclasses.replace(first, lines=first.lines[drop:], size=first.size - freed)
             self.lines -= drop
             self.size -= freed

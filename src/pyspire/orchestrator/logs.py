@@ -126,17 +126,19 @@ class LogStore:
         stream: Stream,
         lines: Sequence[str],
         timestamp: float | None = None,
+        size: int | None = None,
     ) -> None:
+        """Keep ``lines`` (redacted, and cut to the resource's :meth:`line_limit`) and pass them
+        on to subscribers. ``size``: the bytes the lines took, from a caller that has made sure
+        none is longer than the limit (the pipe reader, which can tell cheaply from the bytes);
+        otherwise the store measures every line."""
         if not lines:
             return
         log = self._log(resource)
         if self._redactions:
             lines = _redact(lines, self._redactions)
-        size = sum(map(len, lines))
-        limit = log.max_line
-        if size > limit and max(map(len, lines)) > limit:
-            lines = [_cut(t, limit, _utf8_size(t), self._redactions) if len(t) > limit else t for t in lines]
-            size = sum(map(len, lines))
+        if size is None:
+            lines, size = _bounded(lines, log.max_line, self._redactions)
         self._publish(log, LogBatch(resource, replica, stream, _now(timestamp), lines, size))
 
     def append_cut(self, resource: str, replica: str, stream: Stream, head: str, size: int) -> None:
@@ -256,6 +258,15 @@ def _check_positive(**limits: int | None) -> None:
     for name, value in limits.items():
         if value is not None and (not isinstance(value, int) or value < 1):
             raise ValueError(f"log {name} must be a whole number of at least 1, not {value!r}")
+
+
+def _bounded(lines: Sequence[str], limit: int, secrets: tuple[str, ...]) -> tuple[Sequence[str], int]:
+    """``lines`` with every line longer than ``limit`` cut, and their size."""
+    size = sum(map(len, lines))
+    if size > limit and max(map(len, lines)) > limit:
+        lines = [_cut(t, limit, _utf8_size(t), secrets) if len(t) > limit else t for t in lines]
+        size = sum(map(len, lines))
+    return lines, size
 
 
 def _utf8_size(text: str) -> int:

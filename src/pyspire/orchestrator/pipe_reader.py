@@ -22,9 +22,10 @@ class PipeReader:
     Reads up to 1 MiB per wake-up, finds the last newline and decodes and splits everything
     before it with C-level calls; the unterminated rest is kept as bytes until its newline
     arrives (a list of pieces, joined once: linear however long the line). A line longer than
-    the resource's ``max_line`` is cut: its first ``max_line`` bytes are kept, the rest is only
-    counted until its newline, and the store ends it with a marker giving its full size.
-    ``done`` resolves at EOF, after the last (unterminated) line is flushed.
+    the resource's ``max_line`` is cut and ended with a marker giving its full size: while it
+    arrives, only its first ``max_line`` bytes are kept and the rest is counted until its
+    newline; a long line that arrives whole in one read is cut by the store. ``done`` resolves
+    at EOF, after the last (unterminated) line is flushed.
     """
 
     CHUNK = 1 << 20
@@ -36,7 +37,7 @@ class PipeReader:
         self._replica = replica
         self._stream: Stream = stream
         self._max_line = store.line_limit(resource)
-        self._partial: list[bytes] = []  # the unterminated last line, in pieces
+        self._partial: list[bytes | memoryview] = []  # the unterminated last line, in pieces
         self._partial_size = 0
         self._head: bytes | None = None  # the kept start of an overlong line being skipped
         self._skipped = 0  # bytes of that line after its head
@@ -69,23 +70,28 @@ class PipeReader:
             if start < len(data):
                 self._hold(view[start:])
             return
-        self._emit(view[start:last])
+        self._emit(data, start, last)
         if last + 1 < len(data):
             self._hold(view[last + 1 :])
 
-    def _emit(self, complete: memoryview) -> None:
-        """Decode and store ``complete`` lines (the held piece of the first one before them)."""
+    def _emit(self, data: bytes, start: int, end: int) -> None:
+        """Decode and store the complete lines ``data[start:end]`` (after the held start of the
+        first one)."""
         if self._partial:
-            self._partial.append(bytes(complete))
-            text = b"".join(self._partial).decode("utf-8", "replace")
+            self._partial.append(memoryview(data)[start:end])
+            data = b"".join(self._partial)
+            start, end = 0, len(data)
             self._partial = []
             self._partial_size = 0
-        else:
-            text = str(complete, "utf-8", "replace")
+        text = str(memoryview(data)[start:end], "utf-8", "replace")
         lines = text.split("\n")
         if "\r" in text:
             lines = [line.rstrip("\r") for line in lines]
-        self._store.append(self._resource, self._replica, self._stream, lines)
+        if end - start > self._max_line and _may_hold_a_long_line(data, start, end, self._max_line):
+            self._store.append(self._resource, self._replica, self._stream, lines)  # measured, cut
+        else:
+            size = end - start - len(lines) + 1  # the newlines are not kept
+            self._store.append(self._resource, self._replica, self._stream, lines, size=size)
 
     def _hold(self, piece: memoryview) -> None:
         """Keep the start of an unterminated line; past ``max_line`` keep only its head."""
@@ -126,3 +132,19 @@ class PipeReader:
         """Stop reading now (the process is gone and its pipe may be held by a stray child)."""
         if not self.done.done():
             self._finish()
+
+
+def _may_hold_a_long_line(data: bytes, start: int, end: int, limit: int) -> bool:
+    """Whether ``data[start:end]`` may contain a line longer than ``limit`` bytes, in a few
+    C-level searches rather than a look at every line.
+
+    Such a line covers at least one whole window of ``limit // 2`` bytes, counted from
+    ``start``, without a newline; so when every window has one, no line is too long. A window
+    without one only means "maybe" (a line between half and all of the limit), and the store
+    then measures the lines itself.
+    """
+    step = max(1, limit // 2)
+    for pos in range(start, end - step + 1, step):
+        if data.find(b"\n", pos, pos + step) < 0:
+            return True
+    return False
