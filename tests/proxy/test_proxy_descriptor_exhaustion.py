@@ -24,9 +24,9 @@ OBSERVED = 0.6
 
 
 @contextmanager
-def no_descriptors_left() -> Iterator[None]:
-    """Use up every descriptor this process may open (its soft limit lowered for the duration,
-    so that takes a few dozen, not tens of thousands); everything is given back afterwards."""
+def no_descriptors_left(spare: int = 0) -> Iterator[None]:
+    """Use up every descriptor this process may open but ``spare`` (its soft limit lowered for
+    the duration, so that takes a few dozen, not tens of thousands); all given back afterwards."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (len(os.listdir("/proc/self/fd")) + 16, hard))
     held: list[int] = []
@@ -37,6 +37,8 @@ def no_descriptors_left() -> Iterator[None]:
             except OSError as exc:
                 assert exc.errno == errno.EMFILE
                 break
+        for _ in range(spare):
+            os.close(held.pop())
         yield
     finally:
         for fd in held:
@@ -140,3 +142,23 @@ async def test_udp_without_descriptors_drops_quietly_then_recovers(
     finally:
         client.close()
         transport.close()
+
+
+async def test_a_client_parked_with_the_last_descriptor_still_leaves_on_time(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="pyspire.proxy")
+    hub = ProxyHub(park_timeout=0.3)
+    client = socket.socket()
+    try:
+        port = await hub.open("redis", "tcp", "127.0.0.1")  # stopped: no backends
+        client.settimeout(5)
+        with no_descriptors_left(spare=1):  # one for accept, none for watching hang-ups
+            client.connect(("127.0.0.1", port))
+            await wait_for(lambda: hub.stats("redis").parked == 1)
+            assert await asyncio.to_thread(client.recv, 10) == b""  # its wait ran out
+        assert hub.stats("redis").parked == 0
+        assert not any(r.exc_info for r in caplog.records), "a traceback was logged"
+    finally:
+        client.close()
+        await hub.aclose()

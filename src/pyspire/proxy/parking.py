@@ -39,7 +39,8 @@ class ParkingLot:
         self._name = name
         self._capacity = capacity
         self._max_wait = max_wait
-        self._clients: dict[int, tuple[socket.socket, float]] = {}  # fd -> (client, deadline), oldest first
+        # fd -> (client, deadline, whether its hang-up is watched), oldest first
+        self._clients: dict[int, tuple[socket.socket, float, bool]] = {}
         self._hangups: select.epoll | None = None
         self._timer: asyncio.TimerHandle | None = None
 
@@ -51,8 +52,7 @@ class ParkingLot:
         if len(self._clients) >= self._capacity:
             return False
         fd = client.fileno()
-        self._watch(fd)
-        self._clients[fd] = (client, self._loop.time() + self._max_wait)
+        self._clients[fd] = (client, self._loop.time() + self._max_wait, self._watch(fd))
         if self._timer is None:
             self._arm()
         return True
@@ -75,13 +75,19 @@ class ParkingLot:
 
     # -- hang-ups -------------------------------------------------------------------------------
 
-    def _watch(self, fd: int) -> None:
+    def _watch(self, fd: int) -> bool:
+        """Watch ``fd`` for a hang-up. Without epoll here, or without a descriptor for it (the
+        process is at its limit), the client is not watched: its wait running out frees it."""
         if not _EPOLLRDHUP:
-            return  # no epoll here: a client that leaves is noticed when its wait runs out
-        if self._hangups is None:
-            self._hangups = select.epoll()
-            self._loop.add_reader(self._hangups.fileno(), self._on_hangups)
-        self._hangups.register(fd, _EPOLLRDHUP)
+            return False
+        try:
+            if self._hangups is None:
+                self._hangups = select.epoll()
+                self._loop.add_reader(self._hangups.fileno(), self._on_hangups)
+            self._hangups.register(fd, _EPOLLRDHUP)
+        except OSError:
+            return False
+        return True
 
     def _on_hangups(self) -> None:
         assert self._hangups is not None
@@ -93,13 +99,13 @@ class ParkingLot:
 
     def _arm(self) -> None:
         if self._clients:
-            _client, deadline = next(iter(self._clients.values()))
+            _client, deadline, _watched = next(iter(self._clients.values()))
             self._timer = self._loop.call_at(deadline, self._expire)
 
     def _expire(self) -> None:
         self._timer = None
         now = self._loop.time()
-        for fd, (_client, deadline) in list(self._clients.items()):
+        for fd, (_client, deadline, _watched) in list(self._clients.items()):
             if deadline > now:
                 break
             log.debug("proxy %s: closing a client parked for %.0f s", self._name, self._max_wait)
@@ -107,8 +113,8 @@ class ParkingLot:
         self._arm()
 
     def _release(self, fd: int) -> socket.socket:
-        client, _deadline = self._clients.pop(fd)
-        if self._hangups is not None:
+        client, _deadline, watched = self._clients.pop(fd)
+        if watched and self._hangups is not None:
             self._hangups.unregister(fd)
         if not self._clients and self._timer is not None:
             self._timer.cancel()
