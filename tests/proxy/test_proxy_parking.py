@@ -70,13 +70,13 @@ async def test_a_connection_is_parked_no_longer_than_the_park_timeout() -> None:
 
 
 async def test_parked_clients_are_closed_in_the_order_they_arrived() -> None:
-    hub = ProxyHub(park_timeout=0.4)
+    hub = ProxyHub(park_timeout=0.5)
     try:
         port = await hub.open("svc", "tcp")
         loop = asyncio.get_running_loop()
         first = await connect(port)
         await wait_for(lambda: hub.stats("svc").parked == 1)
-        await asyncio.sleep(0.2)  # the second client arrives later, so its deadline is later
+        await asyncio.sleep(0.3)  # the second client arrives later, so its deadline is later
         second = await connect(port)
         await wait_for(lambda: hub.stats("svc").parked == 2)
         assert await closed_by_proxy(first[0])
