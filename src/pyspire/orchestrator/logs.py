@@ -73,6 +73,7 @@ class LogStore:
     def __init__(
         self,
         default_lines: int = DEFAULT_MAX_LINES,
+        *,
         default_bytes: int = DEFAULT_MAX_BYTES,
         max_line: int = DEFAULT_MAX_LINE,
     ) -> None:
