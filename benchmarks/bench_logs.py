@@ -31,7 +31,8 @@ compared with the reference run the same way:
 The ratio ``pyspire / reference`` (target ≤ 1.5×) is printed for each, whole processes included
 (pyspire's own start-up, about 0.2-0.3 s, is in the subprocess figures; an empty producer's run is
 measured too so the start-up can be told apart). The app host's peak RSS (``VmHWM``) shows memory
-stays bounded however many lines go through: the ring buffer keeps 10,000 lines per resource.
+stays bounded however many lines go through: the ring buffer keeps 10,000 lines (and at most
+16 MiB) per resource. ``bench_long_line.py`` measures the other extreme: one line of 200 MiB.
 
 Usage: ``.venv/bin/python benchmarks/bench_logs.py [--lines 1000000] [--runs 3]``
 """

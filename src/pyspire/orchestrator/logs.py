@@ -4,47 +4,37 @@ Output arrives in chunks (a pipe read), so the store works in batches: one times
 subscriber call and one ring-buffer extend per chunk rather than per line. That keeps capture cheap
 at any volume, and a subscriber that falls behind loses lines (told how many) instead of making the
 app host's memory grow or its loop stall.
+
+Memory is bounded in bytes as well as lines: a line longer than ``max_line`` (64 KiB) is cut,
+ending in a marker that gives its full length, and each resource keeps at most ``max_bytes``
+(16 MiB) besides its line count, so what ``GET logs`` returns is bounded by construction. Cutting
+happens after redaction and never leaves the beginning of a secret at the cut (see
+:func:`_cut`): a line's pieces cannot reveal what the whole line would have masked.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
 import dataclasses
-import os
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
 
+from pyspire.orchestrator.log_batches import BatchRing, LogBatch, LogLine, Stream
+from pyspire.orchestrator.pipe_reader import PipeReader
 from pyspire.orchestrator.redaction import Redactor
 
-Stream = Literal["stdout", "stderr", "system"]
+__all__ = ["LogBatch", "LogLine", "LogStore", "PipeReader", "Stream"]
 
-
-class LogLine(NamedTuple):
-    """One line of a resource's output. ``timestamp`` is seconds since the epoch (UTC)."""
-
-    timestamp: float
-    replica: str
-    stream: Stream
-    text: str
-    resource: str = ""
-
-
-@dataclass(frozen=True)
-class LogBatch:
-    """Lines that arrived together from one replica's stream."""
-
-    resource: str
-    replica: str
-    stream: Stream
-    timestamp: float
-    lines: Sequence[str]
-
-    def log_lines(self) -> list[LogLine]:
-        return [LogLine(self.timestamp, self.replica, self.stream, t, self.resource) for t in self.lines]
+#: Lines kept per resource, unless configured otherwise (Aspire keeps 10,000 too).
+DEFAULT_MAX_LINES = 10_000
+#: Characters kept per resource besides the line count.
+DEFAULT_MAX_BYTES = 16 << 20
+#: Longest line kept; Docker splits at 16 KiB, this is long enough for a JSON log record.
+DEFAULT_MAX_LINE = 64 << 10
+#: What a follower that does not keep up may have queued before it loses lines.
+FOLLOW_MAX_LINES = 100_000
+FOLLOW_MAX_BYTES = 8 << 20
 
 
 BatchCallback = Callable[[LogBatch], None]
@@ -52,38 +42,46 @@ BatchCallback = Callable[[LogBatch], None]
 
 @dataclass
 class _ResourceLog:
-    """A ring buffer of batches holding at most ``max_lines`` lines in all. Lines stay in the
-    batches they arrived in; :class:`LogLine` objects are built only when someone reads."""
+    """A resource's kept batches and the limits that apply to it. Lines stay in the batches they
+    arrived in; :class:`LogLine` objects are built only when someone reads."""
 
-    max_lines: int
-    batches: deque[LogBatch] = field(default_factory=deque)
-    count: int = 0
+    ring: BatchRing
+    max_line: int
     subscribers: list[BatchCallback] = field(default_factory=list)
 
-    def keep(self, batch: LogBatch) -> None:
-        if len(batch.lines) > self.max_lines:
-            batch = dataclasses.replace(batch, lines=batch.lines[-self.max_lines :])
-        self.batches.append(batch)
-        self.count += len(batch.lines)
-        self.trim()
-
-    def trim(self) -> None:
-        while self.count > self.max_lines:
-            first = self.batches[0]
-            excess = self.count - self.max_lines
-            if len(first.lines) <= excess:
-                self.batches.popleft()
-                self.count -= len(first.lines)
-            else:
-                self.batches[0] = dataclasses.replace(first, lines=first.lines[excess:])
-                self.count -= excess
+    def batches(self, replica: str | None, tail: int | None) -> list[LogBatch]:
+        """The kept batches of ``replica`` (all when None), cut to the last ``tail`` lines."""
+        found = [b for b in self.ring.batches if replica is None or b.replica == replica]
+        if not tail:
+            return found
+        picked: list[LogBatch] = []
+        count = 0
+        for batch in reversed(found):
+            if count + len(batch.lines) >= tail:
+                lines = batch.lines[len(batch.lines) - (tail - count) :]
+                picked.append(dataclasses.replace(batch, lines=lines, size=sum(map(len, lines))))
+                break
+            picked.append(batch)
+            count += len(batch.lines)
+        picked.reverse()
+        return picked
 
 
 class LogStore:
     """Per-resource ring buffers of captured output, with live subscribers."""
 
-    def __init__(self, default_lines: int = 10_000, redactor: Redactor | None = None) -> None:
+    def __init__(
+        self,
+        default_lines: int = DEFAULT_MAX_LINES,
+        redactor: Redactor | None = None,
+        *,
+        default_bytes: int = DEFAULT_MAX_BYTES,
+        max_line: int = DEFAULT_MAX_LINE,
+    ) -> None:
+        _check_positive(default_lines=default_lines, default_bytes=default_bytes, max_line=max_line)
         self.default_lines = default_lines
+        self.default_bytes = default_bytes
+        self.default_max_line = max_line
         self.redactor = redactor or Redactor()
         self._logs: dict[str, _ResourceLog] = {}
         self._global_subscribers: list[BatchCallback] = []
@@ -91,14 +89,29 @@ class LogStore:
     def _log(self, resource: str) -> _ResourceLog:
         log = self._logs.get(resource)
         if log is None:
-            log = self._logs[resource] = _ResourceLog(self.default_lines)
+            ring = BatchRing(self.default_lines, self.default_bytes)
+            log = self._logs[resource] = _ResourceLog(ring, self.default_max_line)
         return log
 
-    def configure(self, resource: str, max_lines: int | None = None) -> None:
-        """Set a resource's buffer size."""
+    def configure(
+        self,
+        resource: str,
+        max_lines: int | None = None,
+        max_bytes: int | None = None,
+        max_line: int | None = None,
+    ) -> None:
+        """Set a resource's buffer size in lines and in bytes (characters), and its longest line;
+        None keeps the store's default."""
+        _check_positive(max_lines=max_lines, max_bytes=max_bytes, max_line=max_line)
         log = self._log(resource)
-        log.max_lines = max_lines or self.default_lines
-        log.trim()
+        log.ring.max_lines = max_lines or self.default_lines
+        log.ring.max_bytes = max_bytes or self.default_bytes
+        log.max_line = max_line or self.default_max_line
+        log.ring.trim()
+
+    def line_limit(self, resource: str) -> int:
+        """The longest line kept for ``resource``; a reader cuts what is longer (bytes)."""
+        return self._log(resource).max_line
 
     def redact(self, secrets: Iterable[str]) -> None:
         """Mask these values in every resource's output from now on: a secret one resource
@@ -112,15 +125,29 @@ class LogStore:
         stream: Stream,
         lines: Sequence[str],
         timestamp: float | None = None,
+        size: int | None = None,
     ) -> None:
+        """Keep ``lines`` (redacted, and cut to the resource's :meth:`line_limit`) and pass them
+        on to subscribers. ``size``: the bytes the lines took, from a caller that has made sure
+        none is longer than the limit (the pipe reader, which can tell cheaply from the bytes);
+        otherwise the store measures every line."""
         if not lines:
             return
         log = self._log(resource)
         lines = self.redactor.mask_lines(lines)
-        batch = LogBatch(
-            resource, replica, stream, timestamp if timestamp is not None else time.time(), lines
-        )
-        log.keep(batch)
+        if size is None:
+            lines, size = _bounded(lines, log.max_line, self.redactor.patterns)
+        self._publish(log, LogBatch(resource, replica, stream, _now(timestamp), lines, size))
+
+    def append_cut(self, resource: str, replica: str, stream: Stream, head: str, size: int) -> None:
+        """A line its reader had to cut: ``head`` is how it began, ``size`` its full length in
+        bytes. Redacted like any line, then ended with the marker."""
+        log = self._log(resource)
+        text = _cut(self.redactor.mask(head), log.max_line, size, self.redactor.patterns)
+        self._publish(log, LogBatch(resource, replica, stream, time.time(), [text], len(text)))
+
+    def _publish(self, log: _ResourceLog, batch: LogBatch) -> None:
+        log.ring.add(batch)
         for callback in log.subscribers:
             callback(batch)
         for callback in self._global_subscribers:
@@ -134,18 +161,15 @@ class LogStore:
         log = self._logs.get(resource)
         if log is None:
             return []
-        found = [
-            line
-            for batch in log.batches
-            if replica is None or batch.replica == replica
-            for line in batch.log_lines()
-        ]
-        return found[-tail:] if tail else found
+        return [line for batch in log.batches(replica, tail) for line in batch.iter_lines()]
 
     def all_lines(self, tail: int | None = None) -> list[LogLine]:
         """Every resource's lines (the last ``tail`` of each), interleaved by time."""
-        merged = [line for resource in self._logs for line in self.lines(resource, tail=tail)]
-        merged.sort(key=lambda line: line.timestamp)  # stable: a batch keeps its order
+        return [line for batch in self._all_batches(tail) for line in batch.iter_lines()]
+
+    def _all_batches(self, tail: int | None) -> list[LogBatch]:
+        merged = [batch for log in self._logs.values() for batch in log.batches(None, tail)]
+        merged.sort(key=lambda batch: batch.timestamp)  # stable: a resource keeps its order
         return merged
 
     def resources(self) -> list[str]:
@@ -166,15 +190,16 @@ class LogStore:
         self,
         resource: str | None,
         replica: str | None = None,
-        limit: int = 100_000,
+        limit: int = FOLLOW_MAX_LINES,
         tail: int = 0,
+        limit_bytes: int = FOLLOW_MAX_BYTES,
     ) -> AsyncIterator[LogLine]:
         """Yield new lines as they arrive (of ``resource``, or of every resource when None),
         after the last ``tail`` lines already kept (-1: all of them). The backlog is read in the
         same step that subscribes, so no line is missed or repeated between the two. Past
-        ``limit`` queued lines the oldest are dropped and a system line says how many, so a slow
-        follower never holds the app host back."""
-        queue: deque[LogLine] = deque()
+        ``limit`` queued lines or ``limit_bytes`` queued characters the oldest are dropped and a
+        system line says how many, so a slow follower never holds the app host back."""
+        queue = BatchRing(limit, limit_bytes)
         wake = asyncio.Event()
         dropped = 0
 
@@ -182,88 +207,86 @@ class LogStore:
             nonlocal dropped
             if replica is not None and batch.replica != replica:
                 return
-            queue.extend(batch.log_lines())
-            overflow = len(queue) - limit
-            if overflow > 0:
-                dropped += overflow
-                for _ in range(overflow):
-                    queue.popleft()
+            dropped += queue.add(batch)
             wake.set()
 
         unsubscribe = self.subscribe(on_batch, resource)
+        backlog: list[LogBatch] = []
         if tail:
             count = None if tail < 0 else tail
-            backlog = self.lines(resource, replica, count) if resource else self.all_lines(count)
-            queue.extendleft(reversed(backlog))
-            wake.set()
+            if resource:
+                backlog = self._log(resource).batches(replica, count)
+            else:
+                backlog = self._all_batches(count)
         try:
+            for kept in backlog:  # what the store keeps already: it costs the follower nothing
+                for line in kept.iter_lines():
+                    yield line
+            backlog = []
             while True:
                 await wake.wait()
                 wake.clear()
-                if dropped:
-                    yield LogLine(
-                        time.time(),
-                        replica or resource or "",
-                        "system",
-                        f"... {dropped} lines dropped ...",
-                        resource or "",
-                    )
-                    dropped = 0
-                while queue:
-                    yield queue.popleft()
+                while True:
+                    if dropped:
+                        yield LogLine(
+                            time.time(),
+                            replica or resource or "",
+                            "system",
+                            f"... {dropped} lines dropped ...",
+                            resource or "",
+                        )
+                        dropped = 0
+                    queued = queue.popleft()
+                    if queued is None:
+                        break
+                    for line in queued.iter_lines():
+                        yield line
         finally:
             unsubscribe()
 
 
-class PipeReader:
-    """Reads a non-blocking pipe on the event loop and hands complete lines to the log store.
+def _now(timestamp: float | None) -> float:
+    return timestamp if timestamp is not None else time.time()
 
-    Reads up to 1 MiB per wake-up and splits with C-level ``str.split``; a partial last line waits
-    for the rest. ``done`` resolves at EOF, after the last (unterminated) line is flushed.
+
+def _check_positive(**limits: int | None) -> None:
+    for name, value in limits.items():
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise ValueError(f"log {name} must be a whole number of at least 1, not {value!r}")
+
+
+def _bounded(lines: Sequence[str], limit: int, secrets: tuple[str, ...]) -> tuple[Sequence[str], int]:
+    """``lines`` with every line longer than ``limit`` cut, and their size."""
+    size = sum(map(len, lines))
+    if size > limit and max(map(len, lines)) > limit:
+        lines = [_cut(t, limit, _utf8_size(t), secrets) if len(t) > limit else t for t in lines]
+        size = sum(map(len, lines))
+    return lines, size
+
+
+def _utf8_size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _cut(text: str, limit: int, size: int, secrets: tuple[str, ...]) -> str:
+    """``text`` (already redacted) cut to ``limit`` characters and ended with the marker.
+
+    A secret that straddles the cut is not in the head whole, so redaction could not mask it;
+    the head is therefore shortened to before any trailing beginning of a secret. Stripping
+    such a beginning can only remove too much (text that merely looks like one), never show a
+    part of a secret.
     """
+    head = text[:limit]
+    for secret in secrets:
+        head = head[: len(head) - _secret_start_at_end(head, secret)]
+    return f"{head}… [line truncated: {size:,} bytes]"
 
-    CHUNK = 1 << 20
 
-    def __init__(self, fd: int, store: LogStore, resource: str, replica: str, stream: Stream) -> None:
-        self._fd = fd
-        self._store = store
-        self._resource = resource
-        self._replica = replica
-        self._stream: Stream = stream
-        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        self._partial = ""
-        self._loop = asyncio.get_running_loop()
-        self.done: asyncio.Future[None] = self._loop.create_future()
-        self._loop.add_reader(fd, self._on_readable)
-
-    def _on_readable(self) -> None:
-        try:
-            data = os.read(self._fd, self.CHUNK)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:
-            self._finish()
-            return
-        text = self._partial + self._decoder.decode(data)
-        lines = text.split("\n")
-        self._partial = lines.pop()
-        if lines:
-            if "\r" in text:
-                lines = [line.rstrip("\r") for line in lines]
-            self._store.append(self._resource, self._replica, self._stream, lines)
-
-    def _finish(self) -> None:
-        self._loop.remove_reader(self._fd)
-        tail = self._partial + self._decoder.decode(b"", final=True)
-        if tail:
-            self._store.append(self._resource, self._replica, self._stream, [tail.rstrip("\r")])
-        os.close(self._fd)
-        if not self.done.done():
-            self.done.set_result(None)
-
-    def close(self) -> None:
-        """Stop reading now (the process is gone and its pipe may be held by a stray child)."""
-        if not self.done.done():
-            self._finish()
+def _secret_start_at_end(head: str, secret: str) -> int:
+    """Length of the longest proper prefix of ``secret`` that ``head`` ends with (0: none)."""
+    i = head.find(secret[0], max(0, len(head) - len(secret) + 1))
+    while i != -1:
+        if secret.startswith(head[i:]):
+            return len(head) - i
+        i = head.find(secret[0], i + 1)
+    return 0

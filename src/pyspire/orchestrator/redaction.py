@@ -41,6 +41,12 @@ class Redactor:
     def has_secrets(self) -> bool:
         return bool(self._whole)
 
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        """What text is searched for, longest first (a log line cut short must not end in the
+        beginning of one of these)."""
+        return self._patterns
+
     def add(self, secrets: Iterable[str]) -> None:
         """Register secret values (idempotent)."""
         fresh = {s for s in secrets if s and s not in self._whole}

@@ -18,6 +18,7 @@ from collections.abc import Coroutine, Sequence
 from typing import Any, Literal, TypeVar
 
 from .backend import Backend
+from .exhaustion import ExhaustionAlarm
 from .listen import bind_listeners, listen_addresses
 from .loop import new_proxy_loop
 from .stats import ProxyStats
@@ -50,6 +51,8 @@ class ProxyHub:
     Semantics follow .NET Aspire's DCP proxy: a random backend per connection with fail-over to the
     others when a dial fails (``dial_timeout`` each), up to ``max_parked`` connections held while a
     service has no backends, and UDP sessions that expire after ``udp_idle_timeout`` seconds idle.
+    A parked connection is closed when its client leaves or after ``park_timeout`` seconds, so a
+    service that stays stopped cannot hold its slots (or clients) forever.
     """
 
     def __init__(
@@ -57,10 +60,16 @@ class ProxyHub:
         *,
         dial_timeout: float = 5.0,
         max_parked: int = 20,
+        park_timeout: float = 30.0,
         udp_idle_timeout: float = 60.0,
     ) -> None:
+        if park_timeout <= 0:
+            raise ValueError(f"park_timeout must be positive, not {park_timeout!r}")
         self._dial_timeout = dial_timeout
         self._max_parked = max_parked
+        self._park_timeout = park_timeout
+        # Shared, so running out of descriptors is reported once for the hub, not once per proxy.
+        self._alarm = ExhaustionAlarm()
         self._udp_idle_timeout = udp_idle_timeout
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
@@ -204,10 +213,16 @@ class ProxyHub:
         proxy: _Proxy
         if protocol == "tcp":
             proxy = TcpProxy(
-                loop, name, listeners, dial_timeout=self._dial_timeout, max_parked=self._max_parked
+                loop,
+                name,
+                listeners,
+                dial_timeout=self._dial_timeout,
+                max_parked=self._max_parked,
+                park_timeout=self._park_timeout,
+                alarm=self._alarm,
             )
         else:
-            proxy = UdpProxy(loop, name, listeners, idle_timeout=self._udp_idle_timeout)
+            proxy = UdpProxy(loop, name, listeners, idle_timeout=self._udp_idle_timeout, alarm=self._alarm)
         with self._lock:
             entry = self._entries.get(name)
             if entry is not None:

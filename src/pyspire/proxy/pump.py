@@ -9,7 +9,9 @@ protocols, which caps throughput at well under half of nginx's. The control flow
   memory, hold the backlog) and wait until the destination is writable, then resume reading;
 * source EOF -> once everything read has been written, ``shutdown(SHUT_WR)`` the destination and
   leave the other direction running (half-close);
-* any socket error -> the owning connection aborts both sides.
+* any socket error -> the owning connection aborts both sides;
+* no pipe to be had (the process is out of descriptors) -> stop reading the source for a moment and
+  try again, so the connection outlives the shortage instead of spinning on a readable socket.
 
 :class:`SplicePump` moves data with ``splice(2)`` through a pooled pipe (zero copy);
 :class:`CopyPump` is the portable fallback using ``recv_into``/``send`` on a pooled buffer.
@@ -24,6 +26,7 @@ import socket
 from collections.abc import Callable
 from typing import Protocol
 
+from .exhaustion import EXHAUSTED
 from .splice import SPLICE_FLAGS, Pipe, PipePool
 from .stats import Counters
 
@@ -39,6 +42,8 @@ _splice: Callable[..., int] = getattr(os, "splice", _no_splice)
 _SHUT_WR = socket.SHUT_WR
 #: Fallback copy buffer size: large enough that bulk transfers need few system calls.
 COPY_BUFFER_SIZE = 256 * 1024
+#: Seconds a pump that could not get a pipe waits before it tries again.
+PIPE_RETRY = 0.1
 
 
 class PumpOwner(Protocol):
@@ -49,6 +54,12 @@ class PumpOwner(Protocol):
 
     def pump_done(self) -> None:
         """This direction has finished (EOF forwarded); close once both have."""
+
+    def starved(self, exc: OSError) -> None:
+        """No pipe could be had (out of descriptors); the pump retries by itself."""
+
+    def fed(self) -> None:
+        """A starved pump got its pipe."""
 
 
 class Pump:
@@ -160,7 +171,7 @@ class Pump:
 class SplicePump(Pump):
     """Zero-copy pump: source socket -> pooled pipe -> destination socket."""
 
-    __slots__ = ("_pool", "_pipe")
+    __slots__ = ("_pool", "_pipe", "_retry")
 
     def __init__(
         self,
@@ -174,12 +185,17 @@ class SplicePump(Pump):
         super().__init__(loop, owner, src, dst, counters)
         self._pool = pool
         self._pipe: Pipe | None = None
+        self._retry: asyncio.TimerHandle | None = None
 
     def _on_readable(self) -> None:
         # The hot path: kept flat, one splice in and (usually) one splice out per event.
         pipe = self._pipe
         if pipe is None:
-            pipe = self._pipe = self._pool.acquire()
+            try:
+                pipe = self._pipe = self._pool.acquire()
+            except OSError as exc:
+                self._starve(exc)
+                return
         try:
             n = _splice(self._src_fd, pipe.w, pipe.capacity, None, None, SPLICE_FLAGS)
         except BlockingIOError:  # spurious wake-up: keep no pipe while idle
@@ -208,6 +224,36 @@ class SplicePump(Pump):
             return
         self._pipe = None
         self._pool.release(pipe)
+
+    def _starve(self, exc: OSError) -> None:
+        """No pipe for the bytes waiting in the source: leave them there and look again shortly
+        (a level-triggered reader would otherwise fire, and fail, on every loop iteration)."""
+        if exc.errno not in EXHAUSTED:
+            self._owner.abort(exc)
+            return
+        self._owner.starved(exc)
+        if self.reading:
+            self.reading = False
+            self._loop.remove_reader(self._src_fd)
+        self._retry = self._loop.call_later(PIPE_RETRY, self._try_again)
+
+    def _try_again(self) -> None:
+        self._retry = None
+        try:
+            self._pipe = self._pool.acquire()
+        except OSError as exc:
+            self._starve(exc)
+            return
+        self._owner.fed()
+        self.reading = True
+        self._loop.add_reader(self._src_fd, self._on_readable)
+
+    def stop(self) -> None:
+        """Unregister from the loop, cancel a pending retry and drop any buffered data."""
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+        super().stop()
 
     def _flush(self) -> bool:
         pipe = self._pipe

@@ -13,9 +13,10 @@ import logging
 import random
 import socket
 import struct
-from collections import deque
 
 from .backend import Backend, Resolver, SockAddr
+from .exhaustion import EXHAUSTED, ExhaustionAlarm
+from .parking import ParkingLot
 from .pump import BufferPool, CopyPump, Pump, SplicePump
 from .splice import PipePool, splice_available
 from .stats import Counters, ProxyStats
@@ -26,10 +27,9 @@ log = logging.getLogger("pyspire.proxy")
 
 # Accept at most this many clients per readable event, so one busy listener cannot starve others.
 _ACCEPT_BATCH = 64
-# After EMFILE/ENFILE the listener stays readable; pause accepting instead of spinning.
+# Out of descriptors, the listener stays readable; pause accepting instead of spinning.
 _ACCEPT_PAUSE = 0.1
 _LINGER_RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST
-_FATAL_ACCEPT = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 
 
 def _tune(sock: socket.socket) -> None:
@@ -61,19 +61,21 @@ class TcpProxy:
         *,
         dial_timeout: float,
         max_parked: int,
+        park_timeout: float,
         use_splice: bool | None = None,
+        alarm: ExhaustionAlarm | None = None,
     ) -> None:
         self.name = name
         self._loop = loop
         self._listeners = listeners
         self._dial_timeout = dial_timeout
-        self._max_parked = max_parked
         self._backends: tuple[Backend, ...] = ()
         self._resolver = Resolver(loop, socket.SOCK_STREAM)
-        self._parked: deque[socket.socket] = deque()
+        self._parked = ParkingLot(loop, name, max_parked, park_timeout)
         self._dials: set[_Dial] = set()
         self._conns: set[_Connection] = set()
         self._counters = Counters()
+        self._alarm = alarm or ExhaustionAlarm()
         self._closed = False
         if use_splice is None:
             use_splice = splice_available()
@@ -95,10 +97,7 @@ class TcpProxy:
         for lsock in self._listeners:
             self._loop.remove_reader(lsock.fileno())
             lsock.close()
-        while self._parked:
-            client = self._parked.popleft()
-            self._loop.remove_reader(client.fileno())
-            client.close()
+        self._parked.close()
         for dial in list(self._dials):
             dial.cancel()
         for conn in list(self._conns):
@@ -114,9 +113,7 @@ class TcpProxy:
         self._resolver.forget(set(backends))
         if self._closed:
             return
-        while backends and self._parked:
-            client = self._parked.popleft()
-            self._loop.remove_reader(client.fileno())
+        while backends and (client := self._parked.leave()) is not None:
             self._dial(client)
 
     def stats(self) -> ProxyStats:
@@ -132,10 +129,11 @@ class TcpProxy:
             except BlockingIOError:
                 return
             except OSError as exc:
-                if exc.errno in _FATAL_ACCEPT:
-                    log.warning("proxy %s: cannot accept (%s); pausing briefly", self.name, exc)
+                if exc.errno in EXHAUSTED:  # the connection stays in the listen queue meanwhile
+                    self._alarm.failed(self.name, "accept a connection", exc)
                     self._pause_accept(lsock)
                 return  # ECONNABORTED and friends: the client is already gone
+            self._alarm.recovered()
             self._counters.total_connections += 1
             _tune(client)
             if self._backends:
@@ -154,26 +152,8 @@ class TcpProxy:
         self._loop.call_later(_ACCEPT_PAUSE, resume)
 
     def _park(self, client: socket.socket) -> None:
-        if len(self._parked) >= self._max_parked:
+        if not self._parked.park(client):
             client.close()
-            return
-        self._parked.append(client)
-        # Watch the parked client only to notice it hanging up, so it stops holding a slot.
-        self._loop.add_reader(client.fileno(), self._on_parked_readable, client)
-
-    def _on_parked_readable(self, client: socket.socket) -> None:
-        try:
-            gone = client.recv(1, socket.MSG_PEEK) == b""
-        except BlockingIOError:
-            return
-        except OSError:
-            gone = True
-        self._loop.remove_reader(client.fileno())
-        if gone:
-            self._parked.remove(client)
-            client.close()
-        # Otherwise it sent data, which waits in the socket until a backend appears; stop watching
-        # (a level-triggered reader would fire forever).
 
     # -- dialling -------------------------------------------------------------------------------
 
@@ -262,9 +242,13 @@ class _Dial:
         try:
             sock = socket.socket(family, socket.SOCK_STREAM)
         except OSError as exc:
-            log.debug("proxy %s: cannot create socket: %s", proxy.name, exc)
+            if exc.errno in EXHAUSTED:
+                proxy._alarm.failed(proxy.name, "dial a backend", exc)
+            else:
+                log.debug("proxy %s: cannot create socket: %s", proxy.name, exc)
             self.next()
             return
+        proxy._alarm.recovered()
         _tune(sock)
         err = sock.connect_ex(sockaddr)
         if err == 0:
@@ -346,6 +330,14 @@ class _Connection:
         """Both directions forwarded their EOF: the conversation is over."""
         if all(p.done for p in self.pumps):
             self.close()
+
+    def starved(self, exc: OSError) -> None:
+        """A pump could not get a splice pipe (out of descriptors); it retries by itself."""
+        self._proxy._alarm.failed(self._proxy.name, "get a pipe to forward data", exc)
+
+    def fed(self) -> None:
+        """A pump that was starved got its pipe."""
+        self._proxy._alarm.recovered()
 
     def abort(self, exc: OSError | None) -> None:
         """A socket failed (reset, broken pipe): reset both sides so neither waits for the other."""

@@ -16,6 +16,7 @@ import socket
 from typing import Any
 
 from .backend import Backend, Resolver, SockAddr
+from .exhaustion import EXHAUSTED, ExhaustionAlarm
 from .stats import Counters, ProxyStats
 
 __all__ = ["UdpProxy"]
@@ -41,6 +42,7 @@ class UdpProxy:
         listeners: list[socket.socket],
         *,
         idle_timeout: float,
+        alarm: ExhaustionAlarm | None = None,
     ) -> None:
         self.name = name
         self._loop = loop
@@ -50,6 +52,7 @@ class UdpProxy:
         self._resolver = Resolver(loop, socket.SOCK_DGRAM)
         self._sessions: dict[Any, _Session] = {}
         self._counters = Counters()
+        self._alarm = alarm or ExhaustionAlarm()
         self._sweeper: asyncio.TimerHandle | None = None
         self._closed = False
 
@@ -175,9 +178,19 @@ class _Session:
 
     def connect(self, addrs: list[SockAddr]) -> None:
         """Open the backend socket on the first address that accepts a connected UDP socket."""
+        proxy = self._proxy
         for addr in addrs:
             family, sockaddr = addr
-            sock = socket.socket(family, socket.SOCK_DGRAM)
+            try:
+                sock = socket.socket(family, socket.SOCK_DGRAM)
+            except OSError as exc:
+                # Out of descriptors: drop this datagram (UDP's answer to overload); the client's
+                # next one tries again.
+                if exc.errno in EXHAUSTED:
+                    proxy._alarm.failed(proxy.name, "open a UDP session", exc)
+                    break
+                continue
+            proxy._alarm.recovered()
             try:
                 sock.setblocking(False)
                 sock.connect(sockaddr)
@@ -186,12 +199,12 @@ class _Session:
                 continue
             self._sock = sock
             self._addr = addr
-            self._proxy._loop.add_reader(sock.fileno(), self._on_reply)
+            proxy._loop.add_reader(sock.fileno(), self._on_reply)
             queued, self._queue = self._queue, []
             for data in queued:
                 self.send(data)
             return
-        log.debug("proxy %s: backend %s unreachable", self._proxy.name, self.backend)
+        log.debug("proxy %s: backend %s unreachable", proxy.name, self.backend)
         self.close()
 
     def send(self, data: bytes) -> None:
