@@ -26,7 +26,7 @@ from pyspire.executor import Configuration, Executor, state_dir
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
 from pyspire.model.builder import AppModel, AppModelBuilder, caller_directory
 from pyspire.model.resources import DEFAULT_LOG_BUFFER_LINES
-from pyspire.model.validation import validate
+from pyspire.model.validation import issue_warnings, validate
 from pyspire.orchestrator import Orchestrator
 from pyspire.orchestrator.engine import EngineProvider
 from pyspire.runtime.records import RunRecorder, SweepReport, sweep_stale_runs
@@ -73,9 +73,11 @@ class DistributedApplicationBuilder(AppModelBuilder):
 
     def build(self) -> DistributedApplication:
         """Validate the whole model (raising :class:`pyspire.ModelError` listing every problem) and
-        return the runnable app. Nothing has started yet."""
+        return the runnable app. Nothing has started yet. What is valid but probably not meant
+        is issued as a :class:`pyspire.ModelWarning`."""
         model = self.build_model()
         validate(model)
+        issue_warnings(model)
         return DistributedApplication(model)
 
 
