@@ -20,10 +20,11 @@ from pathlib import Path
 
 from pyspire._version import VERSION
 from pyspire.api import ApiContext, ApiEndpoint, AppHostInfo, serve_api
-from pyspire.api.hosting import api_address
+from pyspire.api.hosting import ApiSettingError, api_address
 from pyspire.console import ConsoleReporter
-from pyspire.executor import Configuration, Executor, state_dir
+from pyspire.executor import Configuration, Executor, SettingsError, state_dir
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
+from pyspire.loader import expect_run_at_exit, note_run
 from pyspire.model.builder import AppModel, AppModelBuilder, caller_directory
 from pyspire.model.resources import DEFAULT_LOG_BUFFER_LINES
 from pyspire.model.validation import issue_warnings, validate
@@ -95,6 +96,7 @@ class DistributedApplication:
         """Start describing an app. Relative paths in it are relative to ``app_dir``, by default
         the folder of the file that calls this (your ``apphost.py``)."""
         folder = Path(app_dir) if app_dir is not None else caller_directory(2)
+        expect_run_at_exit(sys._getframe(1).f_globals)
         return DistributedApplicationBuilder(
             folder, args if args is not None else sys.argv[1:], log_buffer_lines
         )
@@ -210,6 +212,9 @@ class DistributedApplication:
                 reporter.close()
                 reporter.summary("app stopped")
             return 0
+        except (SettingsError, ApiSettingError) as exc:  # the user's setting: say which, no traceback
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         except Exception:
             logging.getLogger("pyspire").exception("the app host failed")
             return 1
@@ -221,6 +226,7 @@ class DistributedApplication:
         """Run the app until Ctrl+C, then exit the interpreter with the app host's exit code.
 
         Under ``pyspire.testing.start(path)`` this hands the app to the harness instead."""
+        note_run()
         handoff = _handoff.get()
         if handoff is not None:
             handoff(self)
