@@ -43,7 +43,7 @@ class _Calls:
 
 
 def note_run() -> None:
-    """Called by ``DistributedApplication.run()``: the app host kept its contract."""
+    """Called by ``DistributedApplication.run()`` and ``start()``: the app is being run."""
     _Calls.runs += 1
 
 

@@ -299,6 +299,24 @@ async def test_python_apphost_py_that_calls_run_says_nothing_about_it(tmp_path):
 
 
 @pytest.mark.slow
+async def test_a_script_that_starts_the_app_through_the_harness_is_not_told_to_call_run(tmp_path):
+    (tmp_path / "script.py").write_text(
+        "import asyncio, sys\n"
+        "from pyspire import DistributedApplication, testing\n"
+        "b = DistributedApplication.create_builder()\n"
+        "b.add_executable('hello', sys.executable, '.', '-c', 'print(1)')\n"
+        "async def main():\n"
+        "    async with testing.start(b) as app:\n"
+        "        await app.wait_for_resource('hello', 'Finished')\n"
+        "    print('checked')\n"
+        "asyncio.run(main())\n"
+    )
+    code, output = await pyspire(sys.executable, "script.py", cwd=tmp_path)
+    assert code == 0 and "checked" in output, output
+    assert "never called run()" not in output
+
+
+@pytest.mark.slow
 async def test_pyspire_run_prints_the_wait_for_warning_at_the_users_line_before_starting(tmp_path):
     (tmp_path / "apphost.py").write_text(PREAMBLE + "api.wait_for(mig)\nb.build().run()\n")
     code, output = await pyspire(PYSPIRE, "run", "--no-color", cwd=tmp_path, until="app started")
