@@ -105,9 +105,9 @@ class DistributedApplication:
     async def start(self, telemetry: TelemetryEnv = no_telemetry) -> AsyncIterator[RunningApp]:
         """Start every resource; yields once all are handed to the orchestrator (not necessarily
         running yet). Leaving stops everything and waits until every process is gone."""
-        note_run()  # run() or not (the harness, given a builder), the app host did run the app
         configuration = Configuration(self.model.app_dir)
         api_address()  # a bad PYSPIRE_API_PORT fails here, before anything starts
+        note_run()  # run() or not (the harness, given a builder), the app host did run the app
         folder = state_dir(self.model.app_dir)
         sweeps = sweep_stale_runs(folder)
         recorder = RunRecorder(folder, app_host_file(self.model.app_dir))
