@@ -20,13 +20,14 @@ from pathlib import Path
 
 from pyspire._version import VERSION
 from pyspire.api import ApiContext, ApiEndpoint, AppHostInfo, serve_api
-from pyspire.api.hosting import api_address
+from pyspire.api.hosting import ApiSettingError, api_address
 from pyspire.console import ConsoleReporter
-from pyspire.executor import Configuration, Executor, state_dir
+from pyspire.executor import Configuration, Executor, SettingsError, state_dir
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
+from pyspire.loader import expect_run_at_exit, note_run
 from pyspire.model.builder import AppModel, AppModelBuilder, caller_directory
 from pyspire.model.resources import DEFAULT_LOG_BUFFER_LINES
-from pyspire.model.validation import validate
+from pyspire.model.validation import issue_warnings, validate
 from pyspire.orchestrator import Orchestrator
 from pyspire.orchestrator.engine import EngineProvider
 from pyspire.orchestrator.redaction import Redactor, masked_log_records
@@ -74,9 +75,11 @@ class DistributedApplicationBuilder(AppModelBuilder):
 
     def build(self) -> DistributedApplication:
         """Validate the whole model (raising :class:`pyspire.ModelError` listing every problem) and
-        return the runnable app. Nothing has started yet."""
+        return the runnable app. Nothing has started yet. What is valid but probably not meant
+        is issued as a :class:`pyspire.ModelWarning`."""
         model = self.build_model()
         validate(model)
+        issue_warnings(model)
         return DistributedApplication(model)
 
 
@@ -94,6 +97,7 @@ class DistributedApplication:
         """Start describing an app. Relative paths in it are relative to ``app_dir``, by default
         the folder of the file that calls this (your ``apphost.py``)."""
         folder = Path(app_dir) if app_dir is not None else caller_directory(2)
+        expect_run_at_exit(sys._getframe(1).f_globals)
         return DistributedApplicationBuilder(
             folder, args if args is not None else sys.argv[1:], log_buffer_lines
         )
@@ -107,6 +111,7 @@ class DistributedApplication:
         ``redactor`` collects the run's secrets (a new one unless given)."""
         configuration = Configuration(self.model.app_dir)
         api_address()  # a bad PYSPIRE_API_PORT fails here, before anything starts
+        note_run()  # run() or not (the harness, given a builder), the app host did run the app
         folder = state_dir(self.model.app_dir)
         sweeps = sweep_stale_runs(folder)
         recorder = RunRecorder(folder, app_host_file(self.model.app_dir))
@@ -214,6 +219,9 @@ class DistributedApplication:
                 reporter.close()
                 reporter.summary("app stopped")
             return 0
+        except (SettingsError, ApiSettingError) as exc:  # the user's setting: say which, no traceback
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         except Exception:
             with masked_log_records(redactor):
                 logging.getLogger("pyspire").exception("the app host failed")
@@ -226,6 +234,7 @@ class DistributedApplication:
         """Run the app until Ctrl+C, then exit the interpreter with the app host's exit code.
 
         Under ``pyspire.testing.start(path)`` this hands the app to the harness instead."""
+        note_run()
         handoff = _handoff.get()
         if handoff is not None:
             handoff(self)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from pyspire import DistributedApplication, ModelError, expr
@@ -124,11 +126,14 @@ def test_all_problems_are_reported_together(tmp_path):
     assert "3 problems" in str(error)
 
 
-def test_bad_value_types_are_rejected_at_the_call(tmp_path):
+def test_bad_value_types_are_reported_by_build_at_the_line_of_the_call(tmp_path):
     b = new_builder(tmp_path)
     api = b.add_executable("api", "python", ".")
-    with pytest.raises(TypeError, match="resource 'api' with_env\\('X'\\)"):
-        api.with_env("X", object())
+    api.with_env("X", object())  # the builder records the mistake and carries on
+    (problem,) = problems_of(b)
+    assert problem.endswith("resource 'api', with_env('X'): an object is not a value; pass a string, a number, "
+                            "a parameter, a connection string, an endpoint reference or part, or a ReferenceExpression")
+    assert problem.startswith(f"{os.path.relpath(__file__)}:")
 
 
 def test_wait_cycle_is_listed(tmp_path):

@@ -12,6 +12,7 @@ import sys
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from pyspire._version import VERSION
 from pyspire.cli.control import resource, stop, wait
@@ -34,36 +35,57 @@ def cli() -> None:
 @click.option("--color/--no-color", default=None, help="Force colours on or off (default: when a terminal).")
 @click.option("-d", "--detach", is_flag=True, help="Run in the background; return once the resources are up.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=120.0, show_default=True, help="With --detach: seconds to wait for the resources.")
+@click.option("--debug", is_flag=True, envvar="PYSPIRE_DEBUG", help="When apphost.py fails, show pyspire's frames too (also PYSPIRE_DEBUG=1).")
 @FORMAT_OPTION
 def run(
-    apphost: str | None, no_resource_output: bool, color: bool | None, detach: bool, timeout: float, output_format: str
+    apphost: str | None,
+    no_resource_output: bool,
+    color: bool | None,
+    detach: bool,
+    timeout: float,
+    debug: bool,
+    output_format: str,
 ) -> None:
-    """Run APPHOST (a file, or a folder with apphost.py; default ./apphost.py) until Ctrl+C."""
+    """Run APPHOST (a file, or a folder with apphost.py; default ./apphost.py) until Ctrl+C.
+
+    Exit codes: 2 when nothing could start (an invalid model, no run() call), 1 when apphost.py
+    itself failed (its traceback shows only its own frames unless --debug)."""
     if detach:
         start_detached(apphost, timeout, output_format)
         return
     # The app host's machinery is imported here, not at the top: the client commands (ps,
     # describe, logs, …) never need it, and importing it costs them ~200 ms per call.
     from pyspire.app import RunOptions, run_options
-    from pyspire.executor.configuration import SettingsError
+    from pyspire.loader import NO_RUN_FIX, user_traceback
     from pyspire.model.errors import ModelError
 
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         path = find_apphost(apphost)
     except AppHostNotFound as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(2)
     run_options.set(RunOptions(show_output=not no_resource_output, color=color))
     try:
-        execute_apphost(path)
+        ran = execute_apphost(path)
     except ModelError as exc:
-        err.print(f"[bold red]error:[/] {path}: the app model is invalid; nothing was started.")
+        err.print(f"[bold red]error:[/] {escape(str(path))}: the app model is invalid; nothing was started.")
         for problem in exc.problems:
-            err.print(f"  [red]•[/] resource [bold]{problem.resource}[/], {problem.field}: {problem.message}")
+            err.print(
+                f"  [red]•[/] {escape(problem.where)}resource [bold]{escape(problem.resource)}[/], "
+                f"{escape(problem.field)}: {escape(problem.message)}"
+            )
         sys.exit(2)
-    except SettingsError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+    except Exception as exc:  # the user's code failed: their traceback, not ours
+        err.print(escape(user_traceback(exc, path, everything=debug)), end="")
+        if not debug:
+            err.print("[dim](pyspire's own frames are hidden; --debug or PYSPIRE_DEBUG=1 shows them)[/]")
+        sys.exit(1)
+    if not ran:
+        err.print(
+            f"[bold red]error:[/] {escape(str(path))} finished without calling run(), so nothing was "
+            f"started; {NO_RUN_FIX}."
+        )
         sys.exit(2)
 
 

@@ -49,8 +49,8 @@ class Configuration:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SettingsError(
-                f"{path}: not valid JSON (line {exc.lineno}: {exc.msg}); fix or delete it"
-            ) from exc
+                f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; fix or delete it"
+            ) from None
         if not isinstance(data, dict):
             raise SettingsError(f"{path}: expected a JSON object with 'Parameters' / 'ConnectionStrings'")
         return data

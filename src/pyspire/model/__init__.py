@@ -14,7 +14,7 @@ from pyspire.model.builder import (
     ResourceBuilder,
 )
 from pyspire.model.endpoints import AllocatedEndpoint, EndpointAnnotation, EndpointPart, EndpointReference
-from pyspire.model.errors import ModelError, ModelProblem, ResolutionError
+from pyspire.model.errors import ModelError, ModelProblem, ModelWarning, ResolutionError
 from pyspire.model.resources import (
     ConfiguredValueResource,
     ConnectionStringResource,
@@ -44,6 +44,7 @@ __all__ = [
     "ExecutableResource",
     "ModelError",
     "ModelProblem",
+    "ModelWarning",
     "ParameterBuilder",
     "ParameterResource",
     "ReferenceExpression",

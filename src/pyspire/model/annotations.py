@@ -116,3 +116,17 @@ class LogBufferAnnotation(Annotation):
     """How many output lines the app host keeps for the resource (its ring buffer)."""
 
     lines: int
+
+
+@dataclass(frozen=True)
+class RejectedCallAnnotation(Annotation):
+    """A builder call whose arguments could not be recorded (``with_replicas("3")``).
+
+    The builder records this instead of raising, so ``build()`` reports it with every other
+    problem of the model, at the user's line, and nothing half-recorded reaches the executor."""
+
+    field: str
+    message: str
+    #: The call was the one that creates the resource (``add_executable``): nothing else about
+    #: the resource is worth reporting until it is fixed.
+    defines_resource: bool = False

@@ -8,14 +8,17 @@ the model is validated as a whole by ``build()``.
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from pyspire.model.annotations import ReplicasAnnotation, WorkingDirectoryAnnotation
+from pyspire.model.arguments import Arg
 from pyspire.model.container_builder import ContainerBuilder
 from pyspire.model.containers import ContainerImageAnnotation, DockerfileBuildAnnotation, split_image
+from pyspire.model.resource_builder import ResourceBuilder
 from pyspire.model.resources import (
     DEFAULT_LOG_BUFFER_LINES,
     ConfiguredValueResource,
@@ -25,7 +28,7 @@ from pyspire.model.resources import (
     ParameterResource,
     Resource,
 )
-from pyspire.model.runnable_builder import ResourceBuilder, RunnableBuilder
+from pyspire.model.runnable_builder import RunnableBuilder
 from pyspire.model.values import ValueProvider
 
 __all__ = [
@@ -81,13 +84,15 @@ class ExecutableBuilder(RunnableBuilder[ExecutableResource]):
 
     def with_working_dir(self, path: str | Path) -> Self:
         """Start the processes in ``path`` (relative to the app host's folder)."""
-        self.resource.annotations.append(WorkingDirectoryAnnotation(self.app.resolve_path(path)))
-        return self
+        if self._rejects("with_working_dir", Arg("", path, "path", "with_working_dir('./api')")):
+            return self
+        return self._record(WorkingDirectoryAnnotation(self.app.resolve_path(path)))
 
     def with_replicas(self, count: int) -> Self:
         """Run ``count`` copies of the process behind the resource's proxies."""
-        self.resource.annotations.append(ReplicasAnnotation(count))
-        return self
+        if self._rejects("with_replicas", Arg("", count, "whole number", "with_replicas(3)")):
+            return self
+        return self._record(ReplicasAnnotation(count))
 
 
 class AppModelBuilder:
@@ -118,10 +123,19 @@ class AppModelBuilder:
         self, name: str, command: str, working_dir: str | Path, *args: object
     ) -> ExecutableBuilder:
         """A process: ``command`` started in ``working_dir`` (relative to the app host) with ``args``."""
-        resource = ExecutableResource(name, command, self.resolve_path(working_dir))
+        example = "add_executable('api', 'python', './api', 'server.py')"
+        name_arg = Arg("name", name, "text", example)
+        command_arg = Arg("command", command, "path", example)
+        folder_arg = Arg("working_dir", working_dir, "path", example)
+        resource = ExecutableResource(
+            _text(name),
+            os.fspath(command) if command_arg.problem() is None else str(command),
+            self.resolve_path(working_dir) if folder_arg.problem() is None else self.app_dir,
+        )
         builder = ExecutableBuilder(self, resource)
+        builder._rejects("add_executable", name_arg, command_arg, folder_arg, defines_resource=True)
         if args:
-            builder.with_args(*args)
+            builder._args("add_executable", args)
         self.resources.append(resource)
         return builder
 
@@ -130,10 +144,20 @@ class AppModelBuilder:
 
         It runs on podman or docker (``PYSPIRE_CONTAINER_RUNTIME``, else whichever engine answers).
         A container endpoint needs ``target_port``: the port the server listens on inside it."""
-        image_name, image_tag = split_image(image)
-        resource = ContainerResource(name, ContainerImageAnnotation(image_name, tag or image_tag or "latest"))
+        example = "add_container('redis', 'redis', tag='7.4')"
+        image_name, image_tag = split_image(image) if isinstance(image, str) else (str(image), None)
+        tag_text = tag if isinstance(tag, str) else None
+        resource = ContainerResource(_text(name), ContainerImageAnnotation(image_name, tag_text or image_tag or "latest"))
+        builder = ContainerBuilder(self, resource)
+        builder._rejects(
+            "add_container",
+            Arg("name", name, "text", example),
+            Arg("image", image, "text", example),
+            Arg("tag", tag, "text", example, optional=True),
+            defines_resource=True,
+        )
         self.resources.append(resource)
-        return ContainerBuilder(self, resource)
+        return builder
 
     def add_dockerfile(
         self,
@@ -145,34 +169,63 @@ class AppModelBuilder:
         """A container whose image is built from ``dockerfile`` (default ``<context>/Dockerfile``)
         in ``context_path`` (relative to the app host) each time the app starts; the build output
         streams into the resource's log while its state is Building."""
-        context = self.resolve_path(context_path)
-        resource = ContainerResource(name, ContainerImageAnnotation(f"localhost/pyspire-build/{name}", "latest"))
-        resource.annotations.append(
-            DockerfileBuildAnnotation(
-                context, context / dockerfile if dockerfile is not None else None, stage
-            )
+        example = "add_dockerfile('web', './web', dockerfile='Dockerfile.dev')"
+        arguments = (
+            Arg("name", name, "text", example),
+            Arg("context_path", context_path, "path", example),
+            Arg("dockerfile", dockerfile, "path", example, optional=True),
+            Arg("stage", stage, "text", "stage='runtime'", optional=True),
         )
+        resource = ContainerResource(
+            _text(name), ContainerImageAnnotation(f"localhost/pyspire-build/{_text(name)}", "latest")
+        )
+        builder = ContainerBuilder(self, resource)
+        if not builder._rejects("add_dockerfile", *arguments, defines_resource=True):
+            context = self.resolve_path(context_path)
+            resource.record(
+                DockerfileBuildAnnotation(context, context / dockerfile if dockerfile is not None else None, stage)
+            )
         self.resources.append(resource)
-        return ContainerBuilder(self, resource)
+        return builder
 
     def add_parameter(self, name: str, value: str | None = None, secret: bool = False) -> ParameterBuilder:
         """A value supplied at run time: ``Parameters__<name>`` in the environment, else
         ``.pyspire/settings.json``, else ``value`` given here as the default. Secret values are
         masked everywhere."""
-        resource = ParameterResource(name, value, secret)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)  # a number typed without quotes means the same string
+        resource = ParameterResource(_text(name), value if isinstance(value, str) else None, secret is True)
+        builder = ParameterBuilder(self, resource)
+        builder._rejects(
+            "add_parameter",
+            Arg("name", name, "text", "add_parameter('api-key', secret=True)"),
+            Arg("value", value, "text", "add_parameter('region', value='eu-west-1')", optional=True),
+            Arg("secret", secret, "flag", "add_parameter('api-key', secret=True)"),
+            defines_resource=True,
+        )
         self.resources.append(resource)
-        return ParameterBuilder(self, resource)
+        return builder
 
     def add_connection_string(self, name: str) -> ConnectionStringBuilder:
         """A connection string to an existing service: ``ConnectionStrings__<name>`` in the
         environment or ``.pyspire/settings.json``."""
-        resource = ConnectionStringResource(name, None, secret=True)
+        resource = ConnectionStringResource(_text(name), None, secret=True)
+        builder = ConnectionStringBuilder(self, resource)
+        builder._rejects(
+            "add_connection_string", Arg("name", name, "text", "add_connection_string('db')"), defines_resource=True
+        )
         self.resources.append(resource)
-        return ConnectionStringBuilder(self, resource)
+        return builder
 
     def build_model(self) -> AppModel:
         """Freeze the collected resources into an :class:`AppModel` (validation is separate)."""
         return AppModel(tuple(self.resources), self.app_dir, self.args, self.log_buffer_lines)
+
+
+def _text(name: object) -> str:
+    """A resource's name as text even when the call passed something else (the call is then
+    reported; the resource still needs a name to be reported under)."""
+    return name if isinstance(name, str) else repr(name)
 
 
 def caller_directory(depth: int = 2) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Self
 
+from pyspire.model.arguments import Arg, shown
 from pyspire.model.containers import (
     BuildArgAnnotation,
     BuildSecretAnnotation,
@@ -26,7 +27,7 @@ from pyspire.model.containers import (
 from pyspire.model.lifecycle import HealthCheckAnnotation
 from pyspire.model.resources import ContainerResource
 from pyspire.model.runnable_builder import RunnableBuilder
-from pyspire.model.values import as_value
+from pyspire.model.values import VALUE_KINDS, to_value
 
 
 class ContainerBuilder(RunnableBuilder[ContainerResource]):
@@ -36,92 +37,134 @@ class ContainerBuilder(RunnableBuilder[ContainerResource]):
 
     def with_image(self, image: str, tag: str | None = None) -> Self:
         """Run ``image`` (with ``tag``, or the tag in ``image``, else ``latest``); keeps the registry."""
+        if self._rejects(
+            "with_image",
+            Arg("image", image, "text", "with_image('redis:7.4')"),
+            Arg("tag", tag, "text", "with_image('redis', tag='7.4')", optional=True),
+        ):
+            return self
         name, image_tag = split_image(image)
         current = self.resource.image
-        self.resource.annotations.append(
-            ContainerImageAnnotation(name, tag or image_tag or "latest", current.registry)
-        )
-        return self
+        return self._record(ContainerImageAnnotation(name, tag or image_tag or "latest", current.registry))
 
     def with_image_tag(self, tag: str) -> Self:
+        if self._rejects("with_image_tag", Arg("", tag, "text", "with_image_tag('7.4')")):
+            return self
         current = self.resource.image
-        self.resource.annotations.append(ContainerImageAnnotation(current.image, tag, current.registry))
-        return self
+        return self._record(ContainerImageAnnotation(current.image, tag, current.registry))
 
     def with_image_registry(self, registry: str) -> Self:
         """Pull from ``registry`` (``docker.io``, ``ghcr.io``, ``localhost:5000``)."""
+        if self._rejects("with_image_registry", Arg("", registry, "text", "with_image_registry('ghcr.io')")):
+            return self
         current = self.resource.image
-        self.resource.annotations.append(ContainerImageAnnotation(current.image, current.tag, registry))
-        return self
+        return self._record(ContainerImageAnnotation(current.image, current.tag, registry))
 
     def with_image_pull_policy(self, policy: PullPolicy) -> Self:
         """``missing`` (default): pull when absent; ``always``: pull at every start; ``never``:
         use only a local image."""
-        self.resource.annotations.append(ImagePullPolicyAnnotation(policy))
-        return self
+        if self._rejects("with_image_pull_policy", Arg("", policy, "text", "with_image_pull_policy('never')")):
+            return self
+        return self._record(ImagePullPolicyAnnotation(policy))
 
     # -- build ---------------------------------------------------------------------------------
 
     def with_build_arg(self, name: str, value: object) -> Self:
         """``--build-arg name=value`` for a Dockerfile build; ``value`` may be a parameter."""
-        self.resource.annotations.append(
-            BuildArgAnnotation(name, as_value(value, what=f"resource '{self.name}' with_build_arg({name!r})"))
-        )
-        return self
+        if self._rejects("with_build_arg", Arg("name", name, "text", "with_build_arg('VERSION', '1.2')")):
+            return self
+        normalised = to_value(value)
+        if normalised is None:
+            return self._reject(f"with_build_arg({name!r})", f"{shown(value)} is not a value; {VALUE_KINDS}")
+        return self._record(BuildArgAnnotation(name, normalised))
 
     def with_build_secret(self, name: str, value_or_file: object) -> Self:
         """A build secret (``RUN --mount=type=secret,id=name``): a ``pathlib.Path`` is read from
         that file; anything else (a secret parameter, a string) is the value itself."""
+        if self._rejects("with_build_secret", Arg("name", name, "text", "with_build_secret('npm-token', token)")):
+            return self
         if isinstance(value_or_file, Path):
-            annotation = BuildSecretAnnotation(name, file=self.app.resolve_path(value_or_file))
-        else:
-            value = as_value(value_or_file, what=f"resource '{self.name}' with_build_secret({name!r})")
-            annotation = BuildSecretAnnotation(name, value=value)
-        self.resource.annotations.append(annotation)
-        return self
+            return self._record(BuildSecretAnnotation(name, file=self.app.resolve_path(value_or_file)))
+        value = to_value(value_or_file)
+        if value is None:
+            return self._reject(
+                f"with_build_secret({name!r})",
+                f"{shown(value_or_file)} is not a value; pass a secret parameter, a string or a pathlib.Path",
+            )
+        return self._record(BuildSecretAnnotation(name, value=value))
 
     # -- storage -------------------------------------------------------------------------------
 
     def with_bind_mount(self, source: str | Path, target: str, read_only: bool = False) -> Self:
         """Mount the host path ``source`` (relative to the app host) at ``target``."""
-        self.resource.annotations.append(
-            ContainerMountAnnotation("bind", str(self.app.resolve_path(source)), target, read_only)
-        )
-        return self
+        example = "with_bind_mount('./static', '/srv/static', read_only=True)"
+        if self._rejects(
+            "with_bind_mount",
+            Arg("source", source, "path", example),
+            Arg("target", target, "text", example),
+            Arg("read_only", read_only, "flag", example),
+        ):
+            return self
+        return self._record(ContainerMountAnnotation("bind", str(self.app.resolve_path(source)), target, read_only))
 
     def with_volume(self, name: str | None, target: str, read_only: bool = False) -> Self:
         """Mount the named volume ``name`` at ``target`` (created on demand and kept across runs);
         ``None`` makes an anonymous volume that goes with the container."""
-        self.resource.annotations.append(ContainerMountAnnotation("volume", name, target, read_only))
-        return self
+        example = "with_volume('redis-data', '/data')"
+        if self._rejects(
+            "with_volume",
+            Arg("name", name, "text", example, optional=True),
+            Arg("target", target, "text", example),
+            Arg("read_only", read_only, "flag", example),
+        ):
+            return self
+        return self._record(ContainerMountAnnotation("volume", name, target, read_only))
 
     # -- how it runs ---------------------------------------------------------------------------
 
     def with_entrypoint(self, entrypoint: str) -> Self:
         """Replace the image's entrypoint; ``with_args`` still supplies its arguments."""
-        self.resource.annotations.append(EntrypointAnnotation(entrypoint))
-        return self
+        if self._rejects("with_entrypoint", Arg("", entrypoint, "text", "with_entrypoint('/bin/sh')")):
+            return self
+        return self._record(EntrypointAnnotation(entrypoint))
 
     def with_container_runtime_args(self, *args: str) -> Self:
         """Extra ``run`` arguments passed verbatim to podman/docker (``--cap-add``, ``--shm-size``)."""
-        self.resource.annotations.append(ContainerRuntimeArgsAnnotation(tuple(str(a) for a in args)))
-        return self
+        example = "with_container_runtime_args('--shm-size', '256m')"
+        if self._rejects("with_container_runtime_args", *(_word(a, example) for a in args)):
+            return self
+        return self._record(ContainerRuntimeArgsAnnotation(tuple(str(a) for a in args)))
 
     def with_container_name(self, name: str) -> Self:
         """The container's name in the engine (default: the resource name plus a suffix)."""
-        self.resource.annotations.append(ContainerNameAnnotation(name))
-        return self
+        if self._rejects("with_container_name", Arg("", name, "text", "with_container_name('my-redis')")):
+            return self
+        return self._record(ContainerNameAnnotation(name))
 
     def with_lifetime(self, lifetime: Lifetime) -> Self:
         """``session`` (default): removed when the app host stops. ``persistent``: keeps running
         after the app host stops and is re-adopted by the next run when its configuration (image,
         env, args, ports, mounts) is unchanged, recreated when it changed."""
-        self.resource.annotations.append(LifetimeAnnotation(lifetime))
-        return self
+        if self._rejects("with_lifetime", Arg("", lifetime, "text", "with_lifetime('persistent')")):
+            return self
+        return self._record(LifetimeAnnotation(lifetime))
 
     def with_exec_health_check(self, *command: str, name: str | None = None) -> Self:
         """Healthy while ``command`` run inside the container exits 0 (``redis-cli ping``)."""
-        self.resource.annotations.append(
+        example = "with_exec_health_check('redis-cli', 'ping')"
+        if self._rejects(
+            "with_exec_health_check",
+            *(Arg("", word, "text", example) for word in command),
+            Arg("name", name, "text", "name='ping'", optional=True),
+        ):
+            return self
+        return self._record(
             HealthCheckAnnotation(name or f"exec:{' '.join(command)}", "exec", command=tuple(command))
         )
-        return self
+
+
+def _word(value: object, example: str) -> Arg:
+    """A command-line word: text, or a number (``--shm-size``, ``64`` reads the same)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    return Arg("", value, "text", example)

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyspire.model.call_site import CallSite
+
 
 @dataclass(frozen=True)
 class ModelProblem:
-    """One thing wrong with the model: which resource, which field, what is wrong and how to fix it."""
+    """One thing wrong with the model: which resource, which field, what is wrong and how to fix it,
+    and the lines of the user's code that caused it (when known)."""
 
     resource: str
     field: str
     message: str
+    locations: tuple[CallSite, ...] = ()
+
+    @property
+    def where(self) -> str:
+        """``apphost.py:12: `` (or ``apphost.py:12, apphost.py:14: ``), or nothing when unknown."""
+        return f"{', '.join(dict.fromkeys(str(site) for site in self.locations))}: " if self.locations else ""
 
     def __str__(self) -> str:
-        return f"resource '{self.resource}', {self.field}: {self.message}"
+        return f"{self.where}resource '{self.resource}', {self.field}: {self.message}"
+
+
+class ModelWarning(UserWarning):
+    """The model is valid but probably not what was meant (``wait_for`` on a step that runs to
+    completion). Issued by ``build()`` through :mod:`warnings`, so it can be filtered or made an
+    error like any other warning."""
 
 
 class ModelError(ValueError):

@@ -12,6 +12,7 @@ from pyspire.model.annotations import (
     StopGracePeriodAnnotation,
     WorkingDirectoryAnnotation,
 )
+from pyspire.model.call_site import CallSite, user_call_site
 from pyspire.model.containers import (
     ContainerImageAnnotation,
     ContainerMountAnnotation,
@@ -44,6 +45,21 @@ class Resource:
     def __init__(self, name: str) -> None:
         self.name = name
         self.annotations: list[Annotation] = []
+        #: Where the user's code created the resource, and recorded each annotation (by id).
+        self.defined_at = user_call_site()
+        self._origins: dict[int, CallSite] = {}
+
+    def record(self, annotation: Annotation) -> None:
+        """Append ``annotation``, remembering the user's line that asked for it."""
+        self.annotations.append(annotation)
+        site = user_call_site()
+        if site is not None:
+            self._origins[id(annotation)] = site
+
+    def origin_of(self, annotation: Annotation | None = None) -> tuple[CallSite, ...]:
+        """The user's line that recorded ``annotation`` (or created the resource, for ``None``)."""
+        site = self.defined_at if annotation is None else self._origins.get(id(annotation))
+        return (site,) if site is not None else ()
 
     def annotations_of(self, kind: type[A]) -> list[A]:
         """Every annotation of ``kind``, in the order recorded."""

@@ -1,24 +1,38 @@
 """Whole-model validation, run by ``build()`` before anything starts.
 
-Every rule produces a :class:`ModelProblem` naming the resource, the field and the fix, and all
-problems are reported together so a user fixes their app host in one pass.
+Every rule produces a :class:`ModelProblem` naming the resource, the field, the fix and (when
+known) the user's line, and all problems are reported together so a user fixes their app host in
+one pass. A mistake found in several places (one misspelt endpoint used in three variables) is
+reported once, with every field and line it appears in.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from pyspire.model.annotations import ArgsAnnotation, EnvironmentAnnotation, ReferenceAnnotation
+from pyspire.model.annotations import (
+    Annotation,
+    ArgsAnnotation,
+    EnvironmentAnnotation,
+    LogBufferAnnotation,
+    ReferenceAnnotation,
+    RejectedCallAnnotation,
+    ReplicasAnnotation,
+    StopGracePeriodAnnotation,
+)
 from pyspire.model.builder import AppModel
+from pyspire.model.call_site import CallSite
 from pyspire.model.container_validation import (
     container_problems,
     exec_check_problems,
     unreachable_reference_problems,
 )
+from pyspire.model.endpoint_validation import endpoint_problems, environment_problems, missing_endpoint
 from pyspire.model.endpoints import EndpointPart, EndpointReference
-from pyspire.model.errors import ModelError, ModelProblem
-from pyspire.model.lifecycle_validation import lifecycle_problems, wait_cycles
+from pyspire.model.errors import ModelError, ModelProblem, ModelWarning
+from pyspire.model.lifecycle_validation import lifecycle_problems, wait_cycles, wait_warnings
 from pyspire.model.names import name_problem
 from pyspire.model.resources import (
     ConfiguredValueResource,
@@ -29,19 +43,65 @@ from pyspire.model.resources import (
 )
 from pyspire.model.values import ReferenceExpression, ValueProvider
 
+#: Replicas one app may run in all. Each replica is a process with its own port, pipes and log in
+#: the app host: about 3 of its file descriptors, besides the 2 that every proxied connection
+#: holds. 1,000 replicas use 3,000 of the 20,000 a typical limit gives and start in a few seconds;
+#: a million (accepted once) took 1.7 GB and 25 s before failing, and ignored Ctrl+C meanwhile.
+MAX_REPLICAS = 1000
+_REPLICA_REASON = (
+    f"at most {MAX_REPLICAS:,} replicas run in one app: each is a process with its own port, pipes and "
+    "log, holding about 3 of the app host's file descriptors, which proxied connections need too"
+)
+
 
 def validate(model: AppModel) -> None:
     """Raise :class:`ModelError` listing every problem in ``model``; return quietly if none."""
-    problems = list(find_problems(model))
+    problems = merge_repeats(find_problems(model))
     if problems:
         raise ModelError(problems)
 
 
+def merge_repeats(problems: Iterable[ModelProblem]) -> list[ModelProblem]:
+    """One line per mistake: the same problem found again (one misspelt endpoint used twice in an
+    expression) is reported once, with every line it was found at, in the order first seen."""
+    merged: dict[tuple[str, str, str], ModelProblem] = {}
+    for problem in problems:
+        key = (problem.resource, problem.field, problem.message)
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = problem
+        else:
+            sites = seen.locations + tuple(s for s in problem.locations if s not in seen.locations)
+            merged[key] = ModelProblem(seen.resource, seen.field, seen.message, sites)
+    return list(merged.values())
+
+
+def _one_per_cause(problems: Iterable[ModelProblem]) -> Iterator[ModelProblem]:
+    """Problems whose message names their cause ("'api' has no endpoint 'tpc'"): the same cause
+    met in several fields becomes one problem listing the fields."""
+    fields: dict[tuple[str, str], list[str]] = {}
+    sites: dict[tuple[str, str], list[CallSite]] = {}
+    for problem in problems:
+        key = (problem.resource, problem.message)
+        seen_fields, seen_sites = fields.setdefault(key, []), sites.setdefault(key, [])
+        if problem.field not in seen_fields:
+            seen_fields.append(problem.field)
+        seen_sites.extend(s for s in problem.locations if s not in seen_sites)
+    for (resource, message), names in fields.items():
+        yield ModelProblem(resource, ", ".join(names), message, tuple(sites[(resource, message)]))
+
+
 def find_problems(model: AppModel) -> Iterator[ModelProblem]:
     members = {id(r) for r in model.resources}
-    yield from _name_problems(model)
+    broken = {id(r) for r in model.resources if any(a.defines_resource for a in _rejected(r))}
     for resource in model.resources:
-        yield from _endpoint_problems(resource)
+        for call in _rejected(resource):
+            yield ModelProblem(resource.name, call.field, call.message, resource.origin_of(call))
+    sound = [r for r in model.resources if id(r) not in broken]
+    yield from _name_problems(sound)
+    for resource in sound:
+        yield from endpoint_problems(resource)
+        yield from environment_problems(resource)
         yield from _reference_problems(resource, members)
         yield from lifecycle_problems(resource, members)
         yield from exec_check_problems(resource)
@@ -49,89 +109,39 @@ def find_problems(model: AppModel) -> Iterator[ModelProblem]:
         if isinstance(resource, RunnableResource):
             yield from _runnable_problems(resource)
         if isinstance(resource, ExecutableResource) and not resource.command:
-            yield ModelProblem(resource.name, "command", "the command is empty")
+            yield ModelProblem(resource.name, "command", "the command is empty", resource.origin_of())
         if isinstance(resource, ContainerResource):
             yield from container_problems(resource)
+    yield from _replica_total(sound)
     yield from wait_cycles(model)
 
 
-def _name_problems(model: AppModel) -> Iterator[ModelProblem]:
-    counts = Counter(r.name for r in model.resources)
+def _rejected(resource: Resource) -> list[RejectedCallAnnotation]:
+    return resource.annotations_of(RejectedCallAnnotation)
+
+
+def _name_problems(resources: list[Resource]) -> Iterator[ModelProblem]:
+    counts = Counter(r.name for r in resources)
     for name, count in counts.items():
         if count > 1:
-            yield ModelProblem(name, "name", f"{count} resources share this name; give each a unique name")
-    for resource in model.resources:
+            sites = tuple(s for r in resources if r.name == name for s in r.origin_of())
+            yield ModelProblem(name, "name", f"{count} resources share this name; give each a unique name", sites)
+    for resource in resources:
         problem = name_problem(resource.name)
         if problem:
-            yield ModelProblem(resource.name, "name", problem)
+            yield ModelProblem(resource.name, "name", problem, resource.origin_of())
 
 
-def _endpoint_problems(resource: Resource) -> Iterator[ModelProblem]:
-    endpoints = resource.endpoints
-    counts = Counter(e.name for e in endpoints)
-    for name, count in counts.items():
-        if count > 1:
-            yield ModelProblem(
-                resource.name, f"endpoint '{name}'", f"declared {count} times; endpoint names must be unique"
-            )
-    replicas = resource.replicas if isinstance(resource, RunnableResource) else 1
-    for ep in endpoints:
-        field = f"endpoint '{ep.name}'"
-        problem = name_problem(ep.name)
-        if problem:
-            yield ModelProblem(resource.name, f"{field} name", problem)
-        for label, port in (("port", ep.port), ("target_port", ep.target_port)):
-            if port is not None and not 1 <= port <= 65535:
-                yield ModelProblem(resource.name, f"{field} {label}", f"{port} is not a port (1-65535)")
-        if ep.protocol not in ("tcp", "udp"):
-            yield ModelProblem(resource.name, f"{field} protocol", f"{ep.protocol!r}: use 'tcp' or 'udp'")
-        # A container's target port is inside the container, so it never clashes with a host port.
-        container = isinstance(resource, ContainerResource)
-        if not container and ep.proxied and ep.port is not None and ep.port == ep.target_port:
-            yield ModelProblem(
-                resource.name,
-                field,
-                f"a proxied endpoint cannot use the same port ({ep.port}) for the proxy and the process; "
-                "drop target_port, or pass proxied=False to have the process listen on the port itself",
-            )
-        if (
-            not container
-            and not ep.proxied
-            and ep.port is not None
-            and ep.target_port is not None
-            and ep.port != ep.target_port
-        ):
-            yield ModelProblem(
-                resource.name,
-                field,
-                f"a proxyless endpoint listens directly on its port, so port ({ep.port}) and "
-                f"target_port ({ep.target_port}) must be equal; give only one of them",
-            )
-        if replicas > 1 and not ep.proxied:
-            yield ModelProblem(
-                resource.name,
-                field,
-                f"{replicas} replicas cannot share a proxyless endpoint; keep the endpoint proxied "
-                "or use one replica",
-            )
-        if replicas > 1 and ep.target_port is not None:
-            yield ModelProblem(
-                resource.name,
-                f"{field} target_port",
-                f"{replicas} replicas cannot all listen on target_port {ep.target_port}; drop target_port "
-                "so each replica gets its own port behind the proxy",
-            )
-
-
-def _values_in(resource: Resource) -> Iterator[tuple[str, ValueProvider]]:
-    """Every value provider recorded in the resource's environment and arguments, with its field."""
+def _values_in(resource: Resource) -> Iterator[tuple[str, Annotation, ValueProvider]]:
+    """Every value provider recorded in the resource's environment and arguments, with its field
+    and the annotation that holds it."""
     for env in resource.annotations_of(EnvironmentAnnotation):
         if not isinstance(env.value, str):
-            yield f"env {env.name}", env.value
+            yield f"env {env.name}", env, env.value
     for args in resource.annotations_of(ArgsAnnotation):
         for arg in args.args:
             if not isinstance(arg, str):
-                yield "args", arg
+                yield "args", args, arg
 
 
 def _flatten(value: ValueProvider) -> Iterator[ValueProvider]:
@@ -143,7 +153,7 @@ def _flatten(value: ValueProvider) -> Iterator[ValueProvider]:
 
 
 def _endpoints_used(resource: Resource) -> Iterator[tuple[str, EndpointReference]]:
-    for field, value in _values_in(resource):
+    for field, _, value in _values_in(resource):
         for provider in _flatten(value):
             endpoint = provider.endpoint if isinstance(provider, EndpointPart) else provider
             if isinstance(endpoint, EndpointReference):
@@ -154,51 +164,82 @@ def _reference_problems(resource: Resource, members: set[int]) -> Iterator[Model
     for ref in resource.annotations_of(ReferenceAnnotation):
         target = ref.target
         field = f"with_reference({target.name!r})"
+        at = resource.origin_of(ref)
         if id(target) not in members:
             yield ModelProblem(
-                resource.name,
-                field,
-                "the referenced resource is not in this app model; add it with this builder",
+                resource.name, field, "the referenced resource is not in this app model; add it with this builder", at
             )
             continue
         if target is resource:
-            yield ModelProblem(resource.name, field, "a resource cannot reference itself")
+            yield ModelProblem(resource.name, field, "a resource cannot reference itself", at)
         if not target.endpoints and not isinstance(target, ConfiguredValueResource):
             yield ModelProblem(
-                resource.name, field, f"'{target.name}' has no endpoints or connection string to reference"
+                resource.name, field, f"'{target.name}' has no endpoints or connection string to reference", at
             )
         if ref.endpoint_name and ref.endpoint_name not in {e.name for e in target.endpoints}:
-            yield ModelProblem(resource.name, field, f"'{target.name}' has no endpoint '{ref.endpoint_name}'")
+            yield ModelProblem(resource.name, field, missing_endpoint(target, ref.endpoint_name), at)
         if ref.connection_name is not None and name_problem(ref.connection_name):
-            yield ModelProblem(
-                resource.name, f"{field} connection_name", str(name_problem(ref.connection_name))
-            )
-    for field, value in _values_in(resource):
+            yield ModelProblem(resource.name, f"{field} connection_name", str(name_problem(ref.connection_name)), at)
+    yield from _one_per_cause(_value_problems(resource, members))
+
+
+def _value_problems(resource: Resource, members: set[int]) -> Iterator[ModelProblem]:
+    """Endpoints and resources used in the environment and arguments that do not exist."""
+    for field, annotation, value in _values_in(resource):
+        at = resource.origin_of(annotation)
         for provider in _flatten(value):
             endpoint = provider.endpoint if isinstance(provider, EndpointPart) else provider
             used: object = endpoint.resource if isinstance(endpoint, EndpointReference) else provider
             if isinstance(used, Resource) and id(used) not in members:
-                yield ModelProblem(
-                    resource.name, field, f"uses '{used.name}', which is not in this app model"
-                )
+                yield ModelProblem(resource.name, field, f"uses '{used.name}', which is not in this app model", at)
             elif isinstance(endpoint, EndpointReference) and endpoint.endpoint_name not in {
                 e.name for e in endpoint.resource.endpoints
             }:
-                yield ModelProblem(
-                    resource.name,
-                    field,
-                    f"'{endpoint.resource.name}' has no endpoint '{endpoint.endpoint_name}'; declare it "
-                    "with with_endpoint/with_http_endpoint",
-                )
+                yield ModelProblem(resource.name, field, missing_endpoint(endpoint.resource, endpoint.endpoint_name), at)
 
 
 def _runnable_problems(resource: RunnableResource) -> Iterator[ModelProblem]:
-    if resource.replicas < 1:
-        yield ModelProblem(
-            resource.name, "replicas", f"{resource.replicas} is not a replica count; use 1 or more"
-        )
+    count = resource.replicas
+    at = resource.origin_of(resource.last_annotation(ReplicasAnnotation))
+    if count < 1:
+        yield ModelProblem(resource.name, "replicas", f"{count} is not a replica count; use 1 or more", at)
+    elif count > MAX_REPLICAS:
+        yield ModelProblem(resource.name, "replicas", f"{count:,} is too many; {_REPLICA_REASON}", at)
     if resource.stop_grace_period < 0:
-        yield ModelProblem(resource.name, "stop_grace_period", "must be 0 seconds or more")
+        at = resource.origin_of(resource.last_annotation(StopGracePeriodAnnotation))
+        yield ModelProblem(resource.name, "stop_grace_period", "must be 0 seconds or more", at)
     lines = resource.log_buffer_lines
     if lines is not None and lines < 1:
-        yield ModelProblem(resource.name, "log_buffer", "keep at least 1 line")
+        at = resource.origin_of(resource.last_annotation(LogBufferAnnotation))
+        yield ModelProblem(resource.name, "log_buffer", "keep at least 1 line", at)
+
+
+def _replica_total(resources: list[Resource]) -> Iterator[ModelProblem]:
+    """The app as a whole: many resources of a few hundred replicas each exhaust the same host."""
+    runnable = [r for r in resources if isinstance(r, RunnableResource) and 1 <= r.replicas <= MAX_REPLICAS]
+    total = sum(r.replicas for r in runnable)
+    if total <= MAX_REPLICAS:
+        return
+    largest = max(runnable, key=lambda r: r.replicas)
+    shares = ", ".join(f"{r.name}: {r.replicas:,}" for r in runnable if r.replicas > 1) or f"{len(runnable)} resources"
+    yield ModelProblem(
+        largest.name,
+        "replicas",
+        f"the app would run {total:,} replicas in all ({shares}); {_REPLICA_REASON}",
+        largest.origin_of(largest.last_annotation(ReplicasAnnotation)),
+    )
+
+
+def issue_warnings(model: AppModel) -> list[ModelProblem]:
+    """Issue a :class:`ModelWarning` for each thing in ``model`` that is valid but probably not
+    meant, through :mod:`warnings` (so ``pyspire run``, ``python apphost.py`` and pytest all show
+    it, at the user's line, and it can be filtered or turned into an error). Returns them."""
+    found = merge_repeats(wait_warnings(model))
+    for problem in found:
+        text = f"resource '{problem.resource}', {problem.field}: {problem.message}"
+        if problem.locations:
+            site = problem.locations[0]
+            warnings.warn_explicit(text, ModelWarning, site.filename, site.lineno)
+        else:
+            warnings.warn(text, ModelWarning, stacklevel=3)
+    return found

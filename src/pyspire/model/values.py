@@ -66,11 +66,16 @@ class ValueSource(Protocol):
     def value_provider(self) -> ValueProvider: ...
 
 
-def as_value(value: object, *, what: str) -> str | ValueProvider:
-    """Normalise a user-supplied value: strings stay, numbers become strings, builders unwrap.
+#: What to pass instead of something that is not a value.
+VALUE_KINDS = (
+    "pass a string, a number, a parameter, a connection string, an endpoint reference or part, "
+    "or a ReferenceExpression"
+)
 
-    Raises ``TypeError`` naming ``what`` (e.g. "with_env('PORT')") when the value has no meaning.
-    """
+
+def to_value(value: object) -> str | ValueProvider | None:
+    """Normalise a user-supplied value: strings stay, numbers become strings, builders unwrap;
+    ``None`` when the value has no meaning as one (``None`` itself, a dict, a list)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -82,10 +87,17 @@ def as_value(value: object, *, what: str) -> str | ValueProvider:
     provider = getattr(value, "value_provider", None)
     if isinstance(provider, ValueProvider):
         return provider
-    raise TypeError(
-        f"{what}: {type(value).__name__} is not a value; pass a string, a number, a parameter, "
-        "a connection string, an endpoint reference or part, or a ReferenceExpression"
-    )
+    return None
+
+
+def as_value(value: object, *, what: str) -> str | ValueProvider:
+    """:func:`to_value`, raising ``TypeError`` naming ``what`` (e.g. "with_env('PORT')") when the
+    value has no meaning. Builders record a problem instead; this is for values produced at run
+    time (callbacks) and for expressions, which belong to no resource."""
+    normalised = to_value(value)
+    if normalised is None:
+        raise TypeError(f"{what}: {type(value).__name__} is not a value; {VALUE_KINDS}")
+    return normalised
 
 
 async def resolve_value(value: str | ValueProvider, ctx: ValueContext) -> str:

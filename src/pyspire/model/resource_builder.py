@@ -1,0 +1,86 @@
+"""The base of every builder: records annotations, and records a problem instead of a bad call.
+
+A builder method never raises for a wrong argument: it records a :class:`RejectedCallAnnotation`
+at the user's line and returns the builder, so the rest of ``apphost.py`` still runs and
+``build()`` reports every problem of the model in one pass (nothing has started by then).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Generic, Self, TypeVar
+
+from pyspire.model.annotations import Annotation, RejectedCallAnnotation
+from pyspire.model.arguments import Arg, shown
+from pyspire.model.endpoints import EndpointReference
+from pyspire.model.resources import Resource
+
+if TYPE_CHECKING:
+    from pyspire.model.builder import AppModelBuilder
+
+R = TypeVar("R", bound=Resource)
+
+#: The builder method that creates a resource of each type, for messages that show the fix.
+ADD_METHODS = {
+    "Executable": "add_executable",
+    "Container": "add_container",
+    "Parameter": "add_parameter",
+    "ConnectionString": "add_connection_string",
+}
+
+
+class ResourceBuilder(Generic[R]):
+    """Records annotations on one resource. Every ``with_*`` method returns the builder."""
+
+    def __init__(self, app: AppModelBuilder, resource: R) -> None:
+        self.app = app
+        self.resource = resource
+
+    @property
+    def name(self) -> str:
+        return self.resource.name
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.resource.name!r})"
+
+    def _record(self, annotation: Annotation) -> Self:
+        self.resource.record(annotation)
+        return self
+
+    def _reject(self, field: str, message: str, defines_resource: bool = False) -> Self:
+        """Record that the call for ``field`` was wrong, for ``build()`` to report."""
+        return self._record(RejectedCallAnnotation(field, message, defines_resource))
+
+    def _rejects(self, method: str, *args: Arg, defines_resource: bool = False) -> bool:
+        """Record a problem for each argument of the wrong kind; ``True`` when there was one
+        (the caller then records nothing else, so no ill-typed value reaches the model)."""
+        rejected = False
+        for arg in args:
+            problem = arg.problem()
+            if problem is not None:
+                self._reject(f"{method} {arg.label}" if arg.label else method, problem, defines_resource)
+                rejected = True
+        return rejected
+
+    def _target(self, method: str, target: object) -> tuple[Resource, str | None] | None:
+        """The resource (and endpoint) a ``with_reference`` / ``wait_for`` call names, or ``None``
+        after recording why ``target`` names none."""
+        if isinstance(target, ResourceBuilder):
+            return target.resource, None
+        if isinstance(target, Resource):
+            return target, None
+        if isinstance(target, EndpointReference):
+            return target.resource, target.endpoint_name
+        if isinstance(target, str):
+            named = next((r for r in self.app.resources if r.name == target), None)
+            if named is not None:
+                add = ADD_METHODS.get(named.resource_type, "add_...")
+                variable = target.replace("-", "_") if target.replace("-", "_").isidentifier() else "it"
+                fix = f"pass the builder {add}({target!r}) returned, e.g. {method}({variable})"
+            else:
+                fix = "pass the builder that add_... returned for it, not its name"
+            self._reject(method, f"{target!r} is a name, not a resource; {fix}")
+        else:
+            self._reject(
+                method, f"{shown(target)} is not a resource; pass what a builder.add_... call returned"
+            )
+        return None
