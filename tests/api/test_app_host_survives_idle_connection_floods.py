@@ -22,6 +22,7 @@ import pytest
 
 from pyspire.runtime.apphosts import RunningAppHost, read_run_file
 from pyspire.runtime.limits import descriptor_budget
+from tests.conftest import APPS
 
 PYSPIRE = str(Path(sys.executable).parent / "pyspire")
 LIMIT = 1024
@@ -34,15 +35,12 @@ APPHOST = textwrap.dedent(
     import sys
     from pyspire import DistributedApplication
 
-    SERVER = (
-        "import os, http.server as h\\n"
-        "h.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), h.SimpleHTTPRequestHandler).serve_forever()"
-    )
     builder = DistributedApplication.create_builder()
-    builder.add_executable("web", sys.executable, ".", "-c", SERVER).with_http_endpoint(env="PORT").with_http_health_check("/")
+    (builder.add_executable("web", sys.executable, {apps!r}, "http_env.py")
+     .with_http_endpoint(env="PORT").with_http_health_check("/"))
     builder.build().run()
     """
-)
+).format(apps=str(APPS))
 
 
 def lowered_limit() -> None:
