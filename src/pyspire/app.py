@@ -29,7 +29,6 @@ from pyspire.model.resources import DEFAULT_LOG_BUFFER_LINES
 from pyspire.model.validation import validate
 from pyspire.orchestrator import Orchestrator
 from pyspire.orchestrator.engine import EngineProvider
-from pyspire.runtime.limits import raise_descriptor_limit
 from pyspire.runtime.records import RunRecorder, SweepReport, sweep_stale_runs
 
 
@@ -104,7 +103,6 @@ class DistributedApplication:
         running yet). Leaving stops everything and waits until every process is gone."""
         configuration = Configuration(self.model.app_dir)
         api_address()  # a bad PYSPIRE_API_PORT fails here, before anything starts
-        raise_descriptor_limit()  # the API's headroom and the proxies' share come out of it
         folder = state_dir(self.model.app_dir)
         sweeps = sweep_stale_runs(folder)
         recorder = RunRecorder(folder, app_host_file(self.model.app_dir))

@@ -5,8 +5,8 @@ engine call a few more; the control API costs one per client connection. Any loc
 connections to the API's TCP port, so the API must never be what uses up the last descriptors:
 :class:`DescriptorBudget` says where it stops (the *ceiling*) and how many connections that sent no
 request it keeps at most; the rest is the reserve for the proxies, the processes and the
-controllers. The soft ``RLIMIT_NOFILE`` is raised to the hard one first (Linux often starts at
-a soft 1024 under a hard 524288), so that the reserve is as large as the system allows.
+controllers. The budget is taken from the soft ``RLIMIT_NOFILE`` when the API starts, which is
+after the proxy hub has raised it to the hard limit (``pyspire.proxy.hub``).
 """
 
 from __future__ import annotations
@@ -14,32 +14,10 @@ from __future__ import annotations
 import resource
 from dataclasses import dataclass
 
-#: The kernel refuses a limit above ``fs.nr_open`` (1048576 unless configured otherwise).
-_NR_OPEN = "/proc/sys/fs/nr_open"
 #: At least this many descriptors stay in reserve, whatever the limit.
 MIN_RESERVE = 64
 #: At most this many API connections that sent no (complete) request are kept at once.
 MAX_IDLE_CONNECTIONS = 1024
-
-
-def raise_descriptor_limit() -> int:
-    """Raise the soft ``RLIMIT_NOFILE`` to the hard limit (or ``fs.nr_open`` when the hard one
-    is unlimited); return the soft limit now in force. A system that refuses keeps its limit."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = hard
-    if hard == resource.RLIM_INFINITY:
-        try:
-            with open(_NR_OPEN) as f:
-                target = int(f.read())
-        except (OSError, ValueError):
-            return soft
-    if soft != resource.RLIM_INFINITY and soft < target:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        except (OSError, ValueError):
-            return soft
-        return target
-    return soft
 
 
 @dataclass(frozen=True)
