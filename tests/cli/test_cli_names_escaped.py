@@ -42,14 +42,14 @@ def flush(ctx):
 
 async def test_names_that_are_not_names_are_refused_and_nothing_else_is_touched(tmp_path):
     builder = DistributedApplication.create_builder(app_dir=tmp_path)
-    builder.add_executable("web", PYTHON, ".", "-c", SLEEPER).with_command("cache/flush", "Flush", flush)
+    builder.add_executable("web", PYTHON, ".", "-c", SLEEPER).with_command("flush", "Flush", flush)
     builder.add_executable("other", PYTHON, ".", "-c", SLEEPER)
     async with testing.start(builder) as app:
         await app.wait_for_log("web", "up")
         await app.wait_for_log("other", "up")
 
         code, out, err = await cli("resource", "web", "../../../stop", cwd=tmp_path)
-        assert code == 1 and "resource 'web' has no command '../../../stop'" in err, err
+        assert code == 1 and "no such path: /v1/resources/web/commands/../../../stop" in err, err
         assert "Traceback" not in err and not app.running.stop_requested.is_set()
 
         code, out, err = await cli("resource", "zzz/../other", "stop", cwd=tmp_path)
@@ -63,8 +63,10 @@ async def test_names_that_are_not_names_are_refused_and_nothing_else_is_touched(
             code, _, err = await cli(*args, cwd=tmp_path)
             assert code == 2 and "is not a resource name" in err, (args, err)
 
-        code, out, err = await cli("resource", "web", "cache/flush", cwd=tmp_path)  # escaped, not refused
-        assert code == 0 and "✓ cache/flush web" in out, err
+        code, out, err = await cli("resource", "web", "..", cwd=tmp_path)  # escaped, not resolved
+        assert code == 1 and "resource 'web' has no command '..'" in err, err
+        code, out, err = await cli("resource", "web", "flush", cwd=tmp_path)
+        assert code == 0 and "✓ flush web" in out, err
         assert app.resource("other").state == "Running" and app.resource("web").state == "Running"
         assert not app.running.stop_requested.is_set()
 

@@ -173,8 +173,7 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
         Route("/v1/resources/{name}", get_resource, methods=["GET"]),
         Route("/v1/resources/{name}/logs", resource_logs, methods=["GET"]),
         Route("/v1/logs", all_logs, methods=["GET"]),
-        # ``:path``: a command name is free text; an encoded '/' in it arrives decoded.
-        Route("/v1/resources/{name}/commands/{command:path}", command, methods=["POST"]),
+        Route("/v1/resources/{name}/commands/{command}", command, methods=["POST"]),
         Route("/v1/stop", stop, methods=["POST"]),
     ]
 
