@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -270,6 +271,7 @@ def main() -> int:
         print(f"FAILED: {log.count('Traceback')} tracebacks in the app host's log "
               f"({log.count('Too many open files')} say 'Too many open files')")
         failed = True
+    shutil.rmtree(folder, ignore_errors=True)
     return 1 if failed else 0
 
 
