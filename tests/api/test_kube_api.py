@@ -223,7 +223,7 @@ async def test_merge_and_json_patch_and_what_a_client_cannot_change():
             [
                 {"op": "test", "path": "/spec/stop", "value": True},
                 {"op": "replace", "path": "/spec/stop", "value": False},
-                {"op": "add", "path": "/spec/args/-", "value": "y"},
+                {"op": "add", "path": "/metadata/annotations/second", "value": "y"},
                 {"op": "remove", "path": "/metadata/labels/team"},
                 {"op": "copy", "from": "/spec/args/0", "path": "/metadata/annotations/first"},
             ],
@@ -231,7 +231,7 @@ async def test_merge_and_json_patch_and_what_a_client_cannot_change():
         )
         assert json_patch.status_code == 200, json_patch.text
         obj = store.get("Executable", "api-1")
-        assert obj["spec"]["stop"] is False and obj["spec"]["args"] == ["x", "y"]
+        assert obj["spec"]["stop"] is False and obj["metadata"]["annotations"]["second"] == "y"
         assert "team" not in obj["metadata"]["labels"] and obj["metadata"]["annotations"]["first"] == "x"
 
         failed = await patch(

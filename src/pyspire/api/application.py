@@ -22,6 +22,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     ``message`` like any JSON error."""
     assert isinstance(exc, HTTPException)
     reason = {404: "NotFound", 405: "MethodNotAllowed", 400: "BadRequest"}.get(exc.status_code, "Failure")
+    message = exc.detail
+    if exc.detail == "Not Found":
+        message = f"no such path: {request.url.path}"
+    elif exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        message = f"{request.method} is not allowed on {request.url.path} (allowed: {allowed})"
     return JSONResponse(
         {
             "kind": "Status",
@@ -30,9 +36,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             "status": "Failure",
             "reason": reason,
             "code": exc.status_code,
-            "message": f"no such path: {request.url.path}" if exc.detail == "Not Found" else exc.detail,
+            "message": message,
         },
         status_code=exc.status_code,
+        headers=exc.headers,  # 405's Allow
     )
 
 

@@ -10,6 +10,10 @@ token only over TLS). Its socket is bound at once, so its URL is in the yielded 
 certificate may have to be generated first (see :mod:`pyspire.api.tls`): that, starting it and
 writing the kubeconfig happen in the background, so the resources never wait for them. A client
 that connects meanwhile waits in the listen backlog; the kubeconfig appears once it can be used.
+
+The three listeners share one :class:`~pyspire.api.connection_guard.ConnectionGuard`: together
+they keep at most so many connections that sent no request, and stop accepting before the app
+host's descriptors run out; running out is logged once, not per accept.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 
 from pyspire.api.application import create_app
 from pyspire.api.auth import new_token
+from pyspire.api.connection_guard import ConnectionGuard
 from pyspire.api.context import ApiContext
 from pyspire.api.kubeconfig import KUBECONFIG_FILE, remove_kubeconfig, write_kubeconfig
 from pyspire.api.openapi import OPENAPI_PATH
@@ -67,11 +72,21 @@ def api_address(environ: dict[str, str] | None = None) -> tuple[str, int]:
 
 @contextlib.asynccontextmanager
 async def serve_api(context: ApiContext, state_dir: Path, socket_path: Path | None) -> AsyncIterator[ApiEndpoint]:
+    guard = ConnectionGuard()
+    with guard.reporting_exhaustion(asyncio.get_running_loop()):
+        async with _serving(context, state_dir, socket_path, guard) as endpoint:
+            yield endpoint
+
+
+@contextlib.asynccontextmanager
+async def _serving(
+    context: ApiContext, state_dir: Path, socket_path: Path | None, guard: ConnectionGuard
+) -> AsyncIterator[ApiEndpoint]:
     host, port = api_address()
     token = new_token()
     app = create_app(context, token)
-    server = ApiServer(app, host, port, socket_path)
-    kube = ApiServer(app, host, 0, tls=True)
+    server = ApiServer(app, host, port, socket_path, guard=guard)
+    kube = ApiServer(app, host, 0, tls=True, guard=guard)
     kubeconfig = state_dir / KUBECONFIG_FILE
     bring_up: asyncio.Task[None] | None = None
     try:

@@ -8,7 +8,9 @@ a message that says which ``--type`` to use.
 
 Like an API server with a status subresource, a client cannot change ``status`` (the controllers
 own it) or the server-managed metadata; ``metadata.resourceVersion`` / ``metadata.uid`` in a patch
-are preconditions. Whatever remains is applied to the store as one merge patch.
+are preconditions. What a client may change at all, and the types it must give, is checked by
+:mod:`pyspire.api.kube_writes` (422 otherwise). Whatever remains is applied to the store as one
+merge patch.
 """
 
 from __future__ import annotations
@@ -21,16 +23,13 @@ import jsonpatch
 import jsonpointer
 
 from pyspire.api.kube_status import KubeError, conflict
+from pyspire.api.kube_writes import SERVER_METADATA, check_write
 from pyspire.orchestrator.store import Obj, merge_patch
 
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
-
-#: Metadata the server manages: a patch that changes them is ignored for them.
-_SERVER_METADATA = ("creationTimestamp", "deletionTimestamp", "generation", "managedFields", "selfLink")
-
 
 def unsupported(content_type: str) -> KubeError:
     hint = ""
@@ -68,29 +67,27 @@ def desired_object(current: Obj, content_type: str, body: bytes) -> Obj:
 
 def store_patch(current: Obj, desired: Obj, plural: str) -> tuple[dict[str, Any], str | None]:
     """The merge patch to give the store for the client's change, and the resourceVersion it is
-    conditional on (None: unconditional). Raises for changes a client may not make."""
+    conditional on (None: unconditional). Raises for changes a client may not make
+    (:mod:`pyspire.api.kube_writes`)."""
     name = current["metadata"]["name"]
-    for key in ("kind", "apiVersion"):
-        if desired.get(key) != current.get(key):
-            raise KubeError(422, f'{plural} "{name}" is invalid: {key}: field is immutable')
     meta = desired.get("metadata")
-    if not isinstance(meta, dict):
-        raise KubeError(422, f'{plural} "{name}" is invalid: metadata: must be an object')
-    if meta.get("name") != name:
+    if isinstance(meta, dict) and meta.get("name") != name:
         raise KubeError(
             400, f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})"
         )
     current_meta = current["metadata"]
-    if meta.get("uid") not in (None, current_meta["uid"]):
+    if isinstance(meta, dict) and meta.get("uid") not in (None, current_meta["uid"]):
         raise conflict(
             plural,
             name,
             f"Precondition failed: UID in precondition: {meta['uid']}, UID in object meta: {current_meta['uid']}",
         )
+    check_write(current, desired)
+    assert isinstance(meta, dict)  # check_write refuses anything else
     precondition = meta.get("resourceVersion")
     desired = copy.deepcopy(desired)
     desired["status"] = current.get("status", {})
-    for key in ("uid", "resourceVersion", *_SERVER_METADATA):
+    for key in SERVER_METADATA:
         if key in current_meta:
             desired["metadata"][key] = current_meta[key]
         else:

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from pyspire._version import VERSION
+from pyspire.api.queries import LIST_QUERIES, LOG_QUERIES, RESOURCE_LOG_QUERIES, Query
 from pyspire.executor.snapshots import (
     CommandSnapshot,
     EnvVar,
@@ -83,15 +84,13 @@ def _param(name: str, where: str, schema: dict[str, Any], description: str) -> d
     return {"name": name, "in": where, "required": where == "path", "schema": schema, "description": description}
 
 
+def _queries(queries: tuple[Query, ...]) -> list[dict[str, Any]]:
+    return [_param(q.name, "query", q.schema(), q.description) for q in queries]
+
+
 _NAME = _param("name", "path", {"type": "string"}, "resource name")
 _ERROR = _json(_ref("Status"), "a Kubernetes-style Status object whose 'message' says what was wrong")
 _UNAUTHORIZED = {"401": _json(_ref("Status"), "missing or wrong bearer token")}
-_LOG_PARAMS = [
-    _param("tail", "query", {"type": "integer", "minimum": 0}, "only the last N lines (per resource)"),
-    _param("follow", "query", {"type": "boolean"}, "keep the response open and send new lines as they come"),
-    _param("timestamps", "query", {"type": "boolean"}, "prefix text lines with their RFC 3339 time"),
-    _param("format", "query", {"enum": ["text", "ndjson"]}, "ndjson: one LogLine object per line"),
-]
 
 
 def _paths() -> dict[str, Any]:
@@ -111,10 +110,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "Every resource's snapshot, or (watch=true) a stream of them",
                 "operationId": "listResources",
-                "parameters": [
-                    _param("watch", "query", {"type": "boolean"}, "stream as Server-Sent Events"),
-                    _param("resource", "query", {"type": "string"}, "with watch: only this resource"),
-                ],
+                "parameters": _queries(LIST_QUERIES),
                 "responses": {
                     "200": {
                         "description": "the snapshots; with watch, a text/event-stream of 'snapshot' events "
@@ -141,11 +137,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "Console output of a resource (or one replica)",
                 "operationId": "getResourceLogs",
-                "parameters": [
-                    _NAME,
-                    _param("replica", "query", {"type": "string"}, "a replica's name or suffix"),
-                    *_LOG_PARAMS,
-                ],
+                "parameters": [_NAME, *_queries(RESOURCE_LOG_QUERIES)],
                 "responses": {"200": logs_ok, "400": _ERROR, "404": _ERROR, **_UNAUTHORIZED},
             }
         },
@@ -153,7 +145,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "Console output of every resource, interleaved by time",
                 "operationId": "getLogs",
-                "parameters": _LOG_PARAMS,
+                "parameters": _queries(LOG_QUERIES),
                 "responses": {"200": logs_ok, "400": _ERROR, **_UNAUTHORIZED},
             }
         },

@@ -11,6 +11,9 @@
   command; answers its result (and the snapshot after it).
 - ``POST /v1/stop``: stop the app host.
 
+Query parameters are checked (:mod:`pyspire.api.queries`): a bad value or one a route does not
+take is 400. A method a route does not serve is 405 with an ``Allow`` header.
+
 Snapshots are masked and logs redacted before they get here, so nothing served can carry a secret.
 """
 
@@ -28,6 +31,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from pyspire.api.context import ApiContext
+from pyspire.api.queries import LIST_QUERIES, LOG_QUERIES, RESOURCE_LOG_QUERIES, parsed
 from pyspire.api.streams import IDLE, until_closed
 from pyspire.executor.snapshots import ResourceSnapshot
 from pyspire.orchestrator.logs import LogLine
@@ -40,23 +44,6 @@ def snapshot_json(snapshot: ResourceSnapshot) -> dict[str, Any]:
     data = snapshot.to_dict()
     data["properties"] = dict(snapshot.properties)
     return data
-
-
-def _flag(request: Request, name: str) -> bool:
-    return request.query_params.get(name, "").lower() in ("1", "true", "yes", "on")
-
-
-def _int(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise HTTPException(400, f"query parameter '{name}' must be a whole number, not {raw!r}") from None
-    if value < 0:
-        raise HTTPException(400, f"query parameter '{name}' must not be negative")
-    return value
 
 
 def _snapshot_or_404(context: ApiContext, name: str) -> ResourceSnapshot:
@@ -72,6 +59,7 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
     logs = context.orchestrator.logs
 
     async def info(request: Request) -> Response:
+        parsed(request)
         snapshots = hub.all()
         return JSONResponse(
             {
@@ -85,11 +73,14 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
         )
 
     async def list_resources(request: Request) -> Response:
-        if _flag(request, "watch"):
-            only = request.query_params.get("resource")
+        query = parsed(request, LIST_QUERIES)
+        only = query.get("resource")
+        if query.get("watch"):
             if only:
                 _snapshot_or_404(context, only)
             return StreamingResponse(_sse(only), media_type="text/event-stream", headers=_NO_BUFFERING)
+        if only:
+            raise HTTPException(400, f"'resource' filters a watch (watch=1); for one snapshot: GET /v1/resources/{only}")
         snapshots = hub.all()
         version = max((s.version for s in snapshots), default=0)
         return JSONResponse({"version": version, "resources": [snapshot_json(s) for s in snapshots]})
@@ -111,24 +102,29 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
             await subscription.aclose()
 
     async def get_resource(request: Request) -> Response:
+        parsed(request)
         return JSONResponse(snapshot_json(_snapshot_or_404(context, request.path_params["name"])))
 
     async def resource_logs(request: Request) -> Response:
+        query = parsed(request, RESOURCE_LOG_QUERIES)
         name = request.path_params["name"]
         snapshot = _snapshot_or_404(context, name)
-        replica = request.query_params.get("replica") or None
+        replica = query.get("replica")
         if replica is not None:
             replica = _replica_name(snapshot, replica)
-        return _logs_response(request, name, replica)
+        return _logs_response(request, query, name, replica)
 
     async def all_logs(request: Request) -> Response:
-        return _logs_response(request, None, None)
+        return _logs_response(request, parsed(request, LOG_QUERIES), None, None)
 
-    def _logs_response(request: Request, resource: str | None, replica: str | None) -> Response:
-        tail = _int(request, "tail")
-        follow = _flag(request, "follow")
-        stamps = _flag(request, "timestamps")
-        as_json = request.query_params.get("format") == "ndjson" or NDJSON in request.headers.get("accept", "")
+    def _logs_response(
+        request: Request, query: dict[str, Any], resource: str | None, replica: str | None
+    ) -> Response:
+        tail: int | None = query.get("tail")
+        follow = bool(query.get("follow"))
+        stamps = bool(query.get("timestamps"))
+        wanted = query.get("format")
+        as_json = wanted == "ndjson" or (wanted is None and NDJSON in request.headers.get("accept", ""))
         render = _json_line if as_json else (lambda line: _text_line(line, stamps, resource is None))
         media = NDJSON if as_json else "text/plain; charset=utf-8"
         if not follow:
@@ -147,6 +143,7 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
         return StreamingResponse(stream(), media_type=media, headers=_NO_BUFFERING)
 
     async def command(request: Request) -> Response:
+        parsed(request)
         name, command_name = request.path_params["name"], request.path_params["command"]
         snapshot = _snapshot_or_404(context, name)
         if command_name not in {c.name for c in snapshot.commands}:
@@ -166,6 +163,7 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
         )
 
     async def stop(request: Request) -> Response:
+        parsed(request)
         context.request_stop()
         return JSONResponse({"stopping": True, "pid": context.info.pid}, status_code=202)
 

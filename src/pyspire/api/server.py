@@ -9,6 +9,11 @@ when the app host stops, so shutdown does not hang on a client that never discon
 The same class serves HTTPS when given a certificate (the listener Kubernetes clients use, see
 :mod:`pyspire.api.tls`); :meth:`ApiServer.bind` can then run before the certificate exists, so
 its URL is known at once while the certificate is still being made.
+
+Every listener is a :class:`~pyspire.api.connection_guard.GuardedListener` and speaks uvicorn's
+h11 protocol with the guard's hooks: connections that send no request are timed out and capped,
+and the API stops accepting before the app host's descriptors run out. An app host's listeners
+share one guard (pass it in); a server made without one gets its own.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from pathlib import Path
 
 import uvicorn
 from starlette.types import ASGIApp
+
+from pyspire.api.connection_guard import ConnectionGuard, GuardedListener
+from pyspire.api.guarded_protocol import guarded_protocol
 
 #: Longest path a Unix socket address can hold on Linux (``sun_path`` is 108 bytes with the NUL).
 MAX_SOCKET_PATH = 107
@@ -42,11 +50,11 @@ class _Embedded(uvicorn.Server):
         yield
 
 
-def _tcp_socket(host: str, port: int) -> socket.socket:
+def _tcp_socket(host: str, port: int, guard: ConnectionGuard) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
     # without it a response sent as headers + body stalls ~40 ms on Nagle and delayed ACKs.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = GuardedListener(guard, family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -61,12 +69,12 @@ def _tcp_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _unix_socket(path: Path) -> socket.socket | None:
+def _unix_socket(path: Path, guard: ConnectionGuard) -> socket.socket | None:
     """A socket at ``path`` readable only by the user, or None when the path is too long."""
     if len(os.fsencode(path)) > MAX_SOCKET_PATH:
         return None
     path.unlink(missing_ok=True)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock = GuardedListener(guard, socket.AF_UNIX, socket.SOCK_STREAM)
     old_mask = os.umask(0o177)
     try:
         sock.bind(os.fspath(path))
@@ -88,9 +96,11 @@ class ApiServer:
         port: int = 0,
         socket_path: Path | None = None,
         tls: bool = False,
+        guard: ConnectionGuard | None = None,
     ) -> None:
         self.host = host
         self.tls = tls
+        self._guard = guard
         self._app = app
         self._requested_port = port
         self._socket_path = socket_path
@@ -110,14 +120,21 @@ class ApiServer:
         connecting in between wait in the listen backlog."""
         if self._sockets:
             return
-        tcp = _tcp_socket(self.host, self._requested_port)
+        guard = self.guard
+        tcp = _tcp_socket(self.host, self._requested_port, guard)
         self.port = tcp.getsockname()[1]
         self._sockets = [tcp]
         if self._socket_path is not None:
-            unix = _unix_socket(self._socket_path)
+            unix = _unix_socket(self._socket_path, guard)
             if unix is not None:
                 self._sockets.append(unix)
                 self.socket_path = self._socket_path
+
+    @property
+    def guard(self) -> ConnectionGuard:
+        if self._guard is None:
+            self._guard = ConnectionGuard()
+        return self._guard
 
     async def start(self, certificate: Path | None = None) -> None:
         if self.tls and certificate is None:
@@ -129,6 +146,7 @@ class ApiServer:
             log_config=None,
             log_level="warning",
             access_log=False,
+            http=guarded_protocol(self.guard),
             timeout_graceful_shutdown=int(SHUTDOWN_GRACE_SECONDS),
             ws="none",
             ssl_certfile=certificate if self.tls else None,

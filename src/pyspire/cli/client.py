@@ -1,12 +1,18 @@
 """The CLI's client of one app host's control API (httpx, synchronous: a CLI does one thing at
 a time). Every request carries the run's bearer token; API errors become :class:`ApiError` with
-the server's own message, a dead app host becomes :class:`AppHostUnreachable`."""
+the server's own message, a dead app host becomes :class:`AppHostUnreachable`.
+
+Names given by the user go into URL paths one escaped segment each (:func:`path_segment`), so no
+name can turn into another path. Answers are checked for the shape the commands read
+(:func:`_shaped`): an app host of another version, or something else listening there, gives
+:class:`UnexpectedAnswer` with what was missing, never a ``KeyError``."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from httpx_sse import connect_sse
@@ -18,6 +24,10 @@ class ApiError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+class UnexpectedAnswer(ApiError):
+    """The app host answered, but not with what this CLI reads."""
 
 
 class AppHostUnreachable(Exception):
@@ -53,19 +63,25 @@ class AppHostClient:
                 f"{self.host.api_url}: {exc}"
             ) from None
         _raise_for(response)
-        return response.json()
+        return _json(response.text, f"{method} {path}", response.status_code)
 
     def info(self) -> dict[str, Any]:
-        return dict(self._request("GET", "/v1/info"))
+        return _shaped(self._request("GET", "/v1/info"), "the app host's info", resources=dict)
 
     def resources(self) -> list[dict[str, Any]]:
-        return list(self._request("GET", "/v1/resources")["resources"])
+        listing = _shaped(self._request("GET", "/v1/resources"), "the resource list", resources=list)
+        return [_snapshot(item) for item in listing["resources"]]
 
     def resource(self, name: str) -> dict[str, Any]:
-        return dict(self._request("GET", f"/v1/resources/{name}"))
+        return _snapshot(self._request("GET", f"/v1/resources/{path_segment(name)}"))
 
     def command(self, name: str, command: str) -> dict[str, Any]:
-        return dict(self._request("POST", f"/v1/resources/{name}/commands/{command}"))
+        path = f"/v1/resources/{path_segment(name)}/commands/{path_segment(command)}"
+        result = _shaped(self._request("POST", path), "the command's result", success=bool, snapshot=dict)
+        _snapshot(result["snapshot"])
+        if not isinstance(result.get("message"), str | None):
+            raise UnexpectedAnswer(200, f"the command's result has a message that is not text: {result['message']!r}")
+        return result
 
     def stop(self) -> None:
         self._request("POST", "/v1/stop")
@@ -78,7 +94,8 @@ class AppHostClient:
             with connect_sse(self._http, "GET", "/v1/resources", params=params) as source:
                 _raise_for(source.response)
                 for event in source.iter_sse():
-                    yield event.event, json.loads(event.data) if event.data else {}
+                    data = _json(event.data, "the event stream", 200) if event.data else {}
+                    yield event.event, _snapshot(data) if event.event == "snapshot" else data
         except httpx.TransportError as exc:
             raise AppHostUnreachable(f"lost the app host's event stream: {exc}") from None
 
@@ -86,7 +103,7 @@ class AppHostClient:
         self, resource: str | None, replica: str | None, tail: int | None, follow: bool
     ) -> Iterator[dict[str, Any]]:
         """Log lines as dicts (resource, replica, stream, timestamp, text)."""
-        path = f"/v1/resources/{resource}/logs" if resource else "/v1/logs"
+        path = f"/v1/resources/{path_segment(resource)}/logs" if resource else "/v1/logs"
         params: dict[str, str] = {"format": "ndjson"}
         if replica:
             params["replica"] = replica
@@ -101,9 +118,62 @@ class AppHostClient:
                     _raise_for(response)
                 for line in response.iter_lines():
                     if line.strip():
-                        yield json.loads(line)
+                        yield _shaped(_json(line, "the log stream", 200), "a log line", **_LOG_LINE)
         except httpx.TransportError as exc:
             raise AppHostUnreachable(f"lost the app host's log stream: {exc}") from None
+
+
+def path_segment(value: str) -> str:
+    """``value`` as one URL path segment. Every reserved character is percent-encoded, and so is
+    '.': httpx (like any URL library) resolves ``.`` and ``..`` segments before sending, which
+    would turn ``../../../stop`` into ``/stop``. The server decodes ``%2E`` back to '.'."""
+    return quote(value, safe="").replace(".", "%2E")
+
+
+#: What the commands read from a snapshot: top-level fields, and the fields of each listed item.
+_SNAPSHOT_FIELDS: dict[str, type | tuple[type, ...]] = {"name": str, "state": str, "resource_type": str}
+_SNAPSHOT_ITEMS = {
+    "replicas": ("name", "state"),
+    "urls": ("endpoint", "url"),
+    "env": ("name", "value"),
+    "health_reports": ("name", "status"),
+    "relationships": ("type", "resource"),
+    "commands": ("name", "state"),
+}
+_LOG_LINE: dict[str, type | tuple[type, ...]] = {
+    "resource": str, "replica": str, "stream": str, "timestamp": str, "text": str,
+}
+
+
+def _json(text: str, what: str, status: int) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise UnexpectedAnswer(status, f"{what}: the app host's answer is not JSON: {text[:200]!r}") from None
+
+
+def _shaped(data: Any, what: str, **fields: type | tuple[type, ...]) -> dict[str, Any]:
+    """``data`` if it is an object with ``fields`` of those types, else :class:`UnexpectedAnswer`."""
+    if not isinstance(data, dict):
+        raise UnexpectedAnswer(200, f"{what} is not a JSON object: {json.dumps(data)[:200]}")
+    for name, kind in fields.items():
+        if not isinstance(data.get(name), kind):
+            raise UnexpectedAnswer(
+                200,
+                f"{what} has no valid '{name}' (got {json.dumps(data.get(name))[:100]}); "
+                "is the app host running another pyspire version? (pyspire --version)",
+            )
+    return data
+
+
+def _snapshot(data: Any) -> dict[str, Any]:
+    snapshot = _shaped(data, "a resource snapshot", **_SNAPSHOT_FIELDS)
+    for key, fields in _SNAPSHOT_ITEMS.items():
+        items = snapshot.get(key) or []
+        what = f"resource {snapshot['name']!r}: {key}"
+        for item in items if isinstance(items, list) else [items]:
+            _shaped(item, what, **dict.fromkeys(fields, str))
+    return snapshot
 
 
 def _raise_for(response: httpx.Response) -> None:

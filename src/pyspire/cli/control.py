@@ -15,6 +15,7 @@ import click
 from rich.markup import escape
 
 from pyspire.cli.client import ApiError, AppHostClient, AppHostUnreachable
+from pyspire.cli.names import resource_argument
 from pyspire.cli.output import APPHOST_OPTION, FORMAT_OPTION, err, fail, out, print_json, progress, styled
 from pyspire.cli.selection import SelectionError, candidates, describe_host, select_apphost
 from pyspire.cli.session import api_errors, connect
@@ -24,23 +25,24 @@ _ENDED = {"Finished", "Exited", "FailedToStart"}
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", callback=resource_argument)
 @click.argument("command")
 @APPHOST_OPTION
 @FORMAT_OPTION
 def resource(name: str, command: str, apphost: str | None, output_format: str) -> None:
     """Run COMMAND (start, stop, restart, or a custom one) on resource NAME; exits 1 if it fails."""
     with api_errors(), connect(apphost) as client:
-        with progress(f"{command} {name}…"):
+        with progress(f"{escape(command)} {name}…"):
             result = client.command(name, command)
-    if output_format == "json":
-        print_json(result)
-    elif result["success"]:
-        state = result["snapshot"]["state"]
-        message = f": {escape(result['message'])}" if result.get("message") else ""
-        out().print(f"[green]✓[/] {escape(command)} {escape(name)}{message} (now {styled(state)})")
-    else:
-        err().print(f"[red]✗[/] {escape(command)} {escape(name)} failed: {escape(result.get('message') or 'no reason given')}")
+        if output_format == "json":
+            print_json(result)
+        elif result["success"]:
+            state = result["snapshot"]["state"]
+            message = f": {escape(result['message'])}" if result.get("message") else ""
+            out().print(f"[green]✓[/] {escape(command)} {name}{message} (now {styled(state)})")
+        else:
+            reason = escape(result.get("message") or "no reason given")
+            err().print(f"[red]✗[/] {escape(command)} {name} failed: {reason}")
     if not result["success"]:
         sys.exit(1)
 
@@ -82,7 +84,7 @@ def _watch_into(client: AppHostClient, name: str, events: queue.Queue[Any]) -> N
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", callback=resource_argument)
 @click.option(
     "--for", "condition", type=click.Choice(["running", "healthy", "completed"]), default="healthy", show_default=True
 )

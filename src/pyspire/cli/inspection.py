@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pyspire.cli.client import ApiError, AppHostClient, AppHostUnreachable
+from pyspire.cli.names import resource_argument
 from pyspire.cli.output import (
     APPHOST_OPTION,
     FORMAT_OPTION,
@@ -174,7 +175,7 @@ def _detail(snapshot: dict[str, Any]) -> None:
 
 
 @click.command()
-@click.argument("resource", required=False)
+@click.argument("resource", required=False, callback=resource_argument)
 @APPHOST_OPTION
 @FORMAT_OPTION
 def describe(resource: str | None, apphost: str | None, output_format: str) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from pyspire.cli.names import resource_and_replica
 from pyspire.cli.output import APPHOST_OPTION, FORMAT_OPTION
 from pyspire.cli.session import api_errors, connect
 
@@ -46,25 +47,30 @@ class _Printer:
 
 
 @click.command()
-@click.argument("target", required=False, metavar="[RESOURCE[/REPLICA]]")
+@click.argument("target", required=False, metavar="[RESOURCE[/REPLICA]]", callback=resource_and_replica)
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new lines until Ctrl+C (or the app host stops).")
 @click.option("--tail", type=click.IntRange(min=0), default=None, help="Only the last N lines (per resource).")
 @click.option("-t", "--timestamps", is_flag=True, help="Prefix each line with its time (RFC 3339, UTC).")
 @APPHOST_OPTION
 @FORMAT_OPTION
 def logs(
-    target: str | None, follow: bool, tail: int | None, timestamps: bool, apphost: str | None, output_format: str
+    target: tuple[str | None, str | None],
+    follow: bool,
+    tail: int | None,
+    timestamps: bool,
+    apphost: str | None,
+    output_format: str,
 ) -> None:
     """Print the console output of RESOURCE (or one REPLICA: its name or suffix); without one,
     every resource's, interleaved and prefixed."""
-    resource, _, replica = (target or "").partition("/")
+    resource, replica = target
     printer = _Printer(prefixed=not resource, timestamps=timestamps)
     with api_errors(), connect(apphost) as client:
         if resource and not replica:
             replicas = client.resource(resource).get("replicas") or []
             printer.prefixed = len(replicas) > 1
         try:
-            for line in client.logs(resource or None, replica or None, tail, follow):
+            for line in client.logs(resource, replica, tail, follow):
                 if output_format == "json":
                     sys.stdout.write(json.dumps(line) + "\n")
                     sys.stdout.flush()

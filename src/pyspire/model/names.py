@@ -11,26 +11,11 @@ import hashlib
 import re
 import secrets
 
-MAX_NAME_LENGTH = 63
-_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+from pyspire.dns_labels import name_problem as name_problem  # the rules live where the CLI can read them
 
 # Aspire leaves out letters that are easily confused with digits or each other (l, o, i).
 _SUFFIX_ALPHABET = "abcdefghjkmnpqrstuvwxyz"
 SUFFIX_LENGTH = 8
-
-
-def name_problem(name: str) -> str | None:
-    """Say what is wrong with ``name`` as a resource name, or ``None`` when it is valid."""
-    if not name:
-        return "the name is empty"
-    if len(name) > MAX_NAME_LENGTH:
-        return f"the name is {len(name)} characters long; at most {MAX_NAME_LENGTH} are allowed"
-    if not _DNS_LABEL.match(name):
-        return (
-            "use only lowercase letters, digits and '-', start with a letter and end with a letter "
-            "or digit (Kubernetes DNS-label rules)"
-        )
-    return None
 
 
 def random_suffix() -> str:

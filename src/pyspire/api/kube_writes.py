@@ -1,0 +1,197 @@
+"""What a client may change in an object, checked before a patch reaches the store.
+
+The objects belong to the app host: it renders their ``spec`` from the app model, and its
+controllers read that spec on every reconcile. A client (kubectl, a script) may change only:
+
+- ``spec.stop`` of an Executable or a Container (a boolean: stop the replica, or let it run);
+- ``metadata.labels`` and ``metadata.annotations`` (string to string, with Kubernetes' key and
+  value syntax) — except labels under ``pyspire.dev/``, by which the app host finds its objects.
+
+Anything else a patch changes, and any value of the wrong type, is answered 422 ``Invalid`` with
+one cause per field, as the Kubernetes API server answers (kubectl prints ``The Executable "x" is
+invalid: spec.stop: Invalid value: "yes": must be a boolean``), and the object stays as it was.
+``status`` (the controllers') and the server-managed metadata are not errors: a patch that
+touches them is applied without them, as the API server does for a kind with a status subresource.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pyspire.api.kube_status import KubeError
+from pyspire.orchestrator.objects import CONTAINER, EXECUTABLE
+from pyspire.orchestrator.store import API_GROUP, Obj
+
+#: The spec fields a client may write, per kind, with the JSON type each must have.
+CLIENT_SPEC_FIELDS: dict[str, dict[str, type]] = {EXECUTABLE: {"stop": bool}, CONTAINER: {"stop": bool}}
+_TYPE_NAMES = {bool: "a boolean", str: "a string", dict: "an object"}
+#: Label keys the app host sets and selects by: clients may read them, not change them.
+RESERVED_LABEL_PREFIX = f"{API_GROUP}/"
+_TOP_LEVEL = ("apiVersion", "kind", "metadata", "spec", "status")
+#: Metadata a client writes (the rest is the server's, or the app host's controllers').
+_CLIENT_METADATA = ("labels", "annotations")
+#: Metadata the server keeps whatever a patch says (preconditions or server-managed).
+SERVER_METADATA = (
+    "name",
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "generation",
+    "managedFields",
+    "selfLink",
+)
+
+_NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+Reason = Literal["FieldValueInvalid", "FieldValueForbidden", "FieldValueRequired"]
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One cause of a 422, worded as Kubernetes' ``field.Error``."""
+
+    field: str
+    reason: Reason
+    message: str
+
+    def cause(self) -> dict[str, str]:
+        return {"reason": self.reason, "message": self.message, "field": self.field}
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def invalid(field: str, value: Any, why: str) -> FieldError:
+    return FieldError(field, "FieldValueInvalid", f"Invalid value: {_shown(value)}: {why}")
+
+
+def forbidden(field: str, why: str) -> FieldError:
+    return FieldError(field, "FieldValueForbidden", f"Forbidden: {why}")
+
+
+def required(field: str, why: str) -> FieldError:
+    return FieldError(field, "FieldValueRequired", f"Required value: {why}")
+
+
+def invalid_object(kind: str, name: str, errors: list[FieldError]) -> KubeError:
+    """The 422 the API server sends: message ``Kind.group "name" is invalid: field: detail``."""
+    listed = [f"{e.field}: {e.message}" for e in errors]
+    summary = listed[0] if len(listed) == 1 else "[" + ", ".join(listed) + "]"
+    return KubeError(
+        422,
+        f'{kind}.{API_GROUP} "{name}" is invalid: {summary}',
+        details={"name": name, "group": API_GROUP, "kind": kind, "causes": [e.cause() for e in errors]},
+    )
+
+
+def check_write(current: Obj, desired: Obj) -> None:
+    """Raise the 422 for everything ``desired`` changes that a client may not, or gets wrong."""
+    errors = list(_write_errors(current, desired))
+    if errors:
+        raise invalid_object(str(current["kind"]), str(current["metadata"]["name"]), errors)
+
+
+def _write_errors(current: Obj, desired: Obj) -> Iterator[FieldError]:
+    kind = str(current["kind"])
+    for key in ("apiVersion", "kind"):
+        if desired.get(key) != current.get(key):
+            yield invalid(key, desired.get(key), "field is immutable")
+    for key in desired.keys() - set(_TOP_LEVEL):
+        yield forbidden(key, f"not a field of {kind} objects")
+    meta = desired.get("metadata")
+    if not isinstance(meta, dict):
+        yield invalid("metadata", meta, "must be an object")
+    else:
+        yield from _metadata_errors(current["metadata"], meta)
+    yield from _spec_errors(kind, current.get("spec"), desired.get("spec"))
+
+
+def _metadata_errors(current: dict[str, Any], desired: dict[str, Any]) -> Iterator[FieldError]:
+    for key in sorted((current.keys() | desired.keys()) - set(SERVER_METADATA) - set(_CLIENT_METADATA)):
+        if current.get(key) != desired.get(key):
+            yield forbidden(
+                f"metadata.{key}",
+                "managed by the app host; a client may change metadata.labels and metadata.annotations",
+            )
+    yield from _labels_errors(current.get("labels") or {}, desired.get("labels"))
+    annotations = desired.get("annotations")
+    if annotations is not None and current.get("annotations") != annotations:
+        yield from _string_map_errors("metadata.annotations", annotations, check_value=False)
+
+
+def _labels_errors(current: dict[str, Any], desired: Any) -> Iterator[FieldError]:
+    labels = {} if desired is None else desired
+    if current == labels:
+        return
+    if not isinstance(labels, dict):
+        yield invalid("metadata.labels", labels, "must be an object of strings")
+        return
+    yield from _string_map_errors("metadata.labels", labels, check_value=True)
+    for key in sorted(k for k in current.keys() | labels.keys() if k.startswith(RESERVED_LABEL_PREFIX)):
+        if current.get(key) != labels.get(key):
+            yield forbidden(
+                f"metadata.labels[{key}]",
+                f"labels under {RESERVED_LABEL_PREFIX} are set by the app host, which finds its objects by them",
+            )
+
+
+def _string_map_errors(field: str, value: Any, check_value: bool) -> Iterator[FieldError]:
+    if not isinstance(value, dict):
+        yield invalid(field, value, "must be an object of strings")
+        return
+    for key, item in value.items():
+        problem = _qualified_name_problem(key)
+        if problem:
+            yield invalid(field, key, f"name part {problem}")
+        if not isinstance(item, str):
+            yield invalid(f"{field}[{key}]", item, "must be a string")
+        elif check_value and item and not (len(item) <= 63 and _NAME_PART.match(item)):
+            yield invalid(
+                f"{field}[{key}]",
+                item,
+                "a label value must be 63 characters or less, alphanumeric, '-', '_' or '.', "
+                "starting and ending with an alphanumeric character",
+            )
+
+
+def _qualified_name_problem(key: str) -> str | None:
+    """Kubernetes' rule for label and annotation keys: ``[prefix/]name``."""
+    prefix, slash, name = key.rpartition("/")
+    if slash and not (len(prefix) <= 253 and _DNS_SUBDOMAIN.match(prefix)):
+        return "prefix must be a lowercase DNS subdomain"
+    if not (len(name) <= 63 and _NAME_PART.match(name)):
+        return "must be 63 characters or less, alphanumeric, '-', '_' or '.', starting and ending alphanumeric"
+    return None
+
+
+def _spec_errors(kind: str, current: Any, desired: Any) -> Iterator[FieldError]:
+    writable = CLIENT_SPEC_FIELDS.get(kind, {})
+    owned = "set by the app host from the app model; a client may change " + (
+        ", ".join(f"spec.{f}" for f in writable) or "nothing in the spec"
+    )
+    if desired is None:
+        yield required("spec", owned)
+        return
+    if not isinstance(desired, dict):
+        yield invalid("spec", desired, "must be an object")
+        return
+    current = current if isinstance(current, dict) else {}
+    for key in sorted(current.keys() | desired.keys()):
+        if current.get(key) == desired.get(key) and type(current.get(key)) is type(desired.get(key)):
+            continue
+        field = f"spec.{key}"
+        expected = writable.get(key)
+        if expected is None:
+            yield forbidden(field, owned)
+        elif key not in desired or desired[key] is None:
+            yield required(field, f"must be {_TYPE_NAMES[expected]}")
+        elif not isinstance(desired[key], expected):
+            yield invalid(field, desired[key], f"must be {_TYPE_NAMES[expected]}")
