@@ -21,7 +21,7 @@ from pathlib import Path
 from pyspire._version import VERSION
 from pyspire.api import ApiContext, ApiEndpoint, AppHostInfo, serve_api
 from pyspire.api.hosting import api_address
-from pyspire.console import ConsoleReporter
+from pyspire.console import ConsoleLogHandler, ConsoleReporter
 from pyspire.executor import Configuration, Executor, state_dir
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
 from pyspire.model.builder import AppModel, AppModelBuilder, caller_directory
@@ -207,6 +207,7 @@ class DistributedApplication:
             if reporter is not None:
                 reporter.close()
                 reporter.summary("app stopped")
+                await reporter.drain()
             return 0
         except Exception:
             logging.getLogger("pyspire").exception("the app host failed")
@@ -223,7 +224,11 @@ class DistributedApplication:
         if handoff is not None:
             handoff(self)
             raise AppHandedOff()
-        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        # Through the console's writer: an unread stderr must not stall the loop either.
+        logging.basicConfig(
+            level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", handlers=[ConsoleLogHandler()]
+        )
+        logging.captureWarnings(True)
         code = asyncio.run(self.run_async())
         if code:
             sys.exit(code)

@@ -1,8 +1,10 @@
 """What ``pyspire run`` shows in the terminal: a startup summary, state changes, resource output.
 
-Resource output can be very heavy (a million lines), so it bypasses rich and is written in one
-``write`` per batch, prefixed with the replica name in a colour per resource. Snapshots are
-already masked and logs already redacted, so nothing printed here can carry a secret.
+Resource output can be very heavy (a million lines), so it bypasses rich and is handed over in one
+piece per batch, prefixed with the replica name in a colour per resource. Everything goes through
+a :mod:`~pyspire.console.writer` sink, so a terminal or pipe that does not keep up costs dropped
+(and counted) lines, never a stalled event loop. Snapshots are already masked and logs already
+redacted, so nothing printed here can carry a secret.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from typing import TextIO
+from typing import IO, TextIO, cast
 
 from rich.console import Console
 from rich.table import Table
 
+from pyspire.console.writer import TextSink, sink_for
 from pyspire.executor.snapshots import ResourceSnapshot, SnapshotHub
 from pyspire.orchestrator.logs import LogBatch, LogStore
 from pyspire.runtime.process import process_uptime
@@ -32,13 +35,23 @@ _STATE_STYLES = {
 _SETTLED = {"Running", "Finished", "Exited", "FailedToStart", "ValueMissing"}
 
 
-class _QuietOnBrokenPipe(Console):
-    """Rich's default reaction to a closed stdout (``pyspire run | head``) is ``SystemExit``
-    raised inside whatever task printed — which would tear the app host down mid-flight. Here
-    the console just falls silent and the app keeps running until stopped."""
+class _SinkFile:
+    """The file rich writes to: its text goes to the sink as essential (pyspire's own messages
+    outlast a flood of resource output)."""
 
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
+    def __init__(self, sink: TextSink) -> None:
+        self._sink = sink
+
+    @property
+    def encoding(self) -> str:
+        return self._sink.encoding
+
+    def write(self, text: str) -> int:
+        self._sink.write(text, essential=True)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
 
 
 class ConsoleReporter:
@@ -53,10 +66,11 @@ class ConsoleReporter:
         self.snapshots = snapshots
         self.logs = logs
         self.show_output = show_output
-        self.stream = stream or sys.stdout
-        self.color = self.stream.isatty() if color is None else color
-        self.console = _QuietOnBrokenPipe(
-            file=self.stream,
+        stream = stream or sys.stdout
+        self.color = stream.isatty() if color is None else color
+        self._sink = sink_for(stream)
+        self.console = Console(
+            file=cast(IO[str], _SinkFile(self._sink)),
             force_terminal=self.color,
             no_color=not self.color,
             highlight=False,
@@ -156,14 +170,18 @@ class ConsoleReporter:
             )
         else:
             text = prefix + ("\n" + prefix).join(batch.lines) + "\n"
-        try:
-            self.stream.write(text)
-            self.stream.flush()
-        except (BrokenPipeError, ValueError):
-            self.console.quiet = True
+        self._sink.write(text, lines=len(batch.lines))
+        if self._sink.broken:  # the reader hung up (`pyspire run | head`): stop formatting output
             self.close()
 
     def close(self) -> None:
+        """Stop showing resource output (state messages and summaries still print)."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+
+    async def drain(self) -> None:
+        """Wait, in a thread and for a bounded time, until what was printed has reached the
+        terminal: the final summary should be seen, but a reader that never comes must not keep
+        the app host from exiting."""
+        await asyncio.to_thread(self._sink.drain)
