@@ -48,7 +48,7 @@ def run(
     from pyspire.executor.configuration import SettingsError
     from pyspire.model.errors import ModelError
 
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)  # piped: no wrapping at 80 columns
     try:
         path = find_apphost(apphost)
     except AppHostNotFound as exc:

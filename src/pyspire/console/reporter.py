@@ -5,6 +5,9 @@ piece per batch, prefixed with the replica name in a colour per resource. Everyt
 a :mod:`~pyspire.console.writer` sink, so a terminal or pipe that does not keep up costs dropped
 (and counted) lines, never a stalled event loop. Snapshots are already masked and logs already
 redacted, so nothing printed here can carry a secret.
+
+When the stream is not a terminal, nothing is wrapped: rich would otherwise lay tables out for 80
+columns and split paths and URLs across lines of a CI log.
 """
 
 from __future__ import annotations
@@ -17,21 +20,13 @@ from typing import IO, TextIO, cast
 from rich.console import Console
 from rich.table import Table
 
+from pyspire.console.styles import STATE_STYLES, UNWRAPPED_WIDTH
 from pyspire.console.writer import TextSink, sink_for
 from pyspire.executor.snapshots import ResourceSnapshot, SnapshotHub
 from pyspire.orchestrator.logs import LogBatch, LogStore
 from pyspire.runtime.process import process_uptime
 
 _COLOURS = ["36", "35", "33", "32", "34", "96", "95", "93", "92", "94"]
-_STATE_STYLES = {
-    "Running": "green",
-    "Finished": "blue",
-    "Exited": "yellow",
-    "FailedToStart": "bold red",
-    "ValueMissing": "bold red",
-    "Waiting": "magenta",
-    "Stopping": "yellow",
-}
 _SETTLED = {"Running", "Finished", "Exited", "FailedToStart", "ValueMissing"}
 
 
@@ -67,7 +62,8 @@ class ConsoleReporter:
         self.logs = logs
         self.show_output = show_output
         stream = stream or sys.stdout
-        self.color = stream.isatty() if color is None else color
+        terminal = stream.isatty()
+        self.color = terminal if color is None else color
         self._sink = sink_for(stream)
         self.console = Console(
             file=cast(IO[str], _SinkFile(self._sink)),
@@ -75,6 +71,7 @@ class ConsoleReporter:
             no_color=not self.color,
             highlight=False,
             soft_wrap=True,
+            width=None if terminal else UNWRAPPED_WIDTH,
         )
         self._colours: dict[str, str] = {}
         self._unsubscribe = None if not show_output else logs.subscribe(self._on_batch)
@@ -87,7 +84,7 @@ class ConsoleReporter:
         self.console.print(f"[{style}]pyspire[/] {text}", markup=True, highlight=False)
 
     def _style(self, state: str) -> str:
-        return _STATE_STYLES.get(state, "white")
+        return STATE_STYLES.get(state, "white")
 
     def summary(self, title: str) -> None:
         table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
