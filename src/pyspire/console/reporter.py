@@ -18,16 +18,15 @@ import time
 from typing import IO, TextIO, cast
 
 from rich.console import Console
-from rich.table import Table
 
-from pyspire.console.styles import STATE_STYLES, UNWRAPPED_WIDTH
+from pyspire.console.styles import UNWRAPPED_WIDTH
+from pyspire.console.summary import SETTLED_STATES, startup_headline, state_style, summary_table
 from pyspire.console.writer import TextSink, sink_for
 from pyspire.executor.snapshots import ResourceSnapshot, SnapshotHub
 from pyspire.orchestrator.logs import LogBatch, LogStore
 from pyspire.runtime.process import process_uptime
 
 _COLOURS = ["36", "35", "33", "32", "34", "96", "95", "93", "92", "94"]
-_SETTLED = {"Running", "Finished", "Exited", "FailedToStart", "ValueMissing"}
 
 
 class _SinkFile:
@@ -83,25 +82,8 @@ class ConsoleReporter:
         """An app-host message (not resource output)."""
         self.console.print(f"[{style}]pyspire[/] {text}", markup=True, highlight=False)
 
-    def _style(self, state: str) -> str:
-        return STATE_STYLES.get(state, "white")
-
     def summary(self, title: str) -> None:
-        table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-        table.add_column("resource")
-        table.add_column("type")
-        table.add_column("state")
-        table.add_column("urls / details", overflow="fold")
-        for snap in self.snapshots.all():
-            details = " ".join(u.url for u in snap.urls) or (snap.state_message or "")
-            replicas = f" ×{len(snap.replicas)}" if len(snap.replicas) > 1 else ""
-            table.add_row(
-                snap.name,
-                snap.resource_type,
-                f"[{self._style(snap.state)}]{snap.state}[/]{replicas}",
-                details,
-            )
-        self.console.print(table)
+        self.console.print(summary_table(title, self.snapshots.all()))
 
     async def report(self, settle_timeout: float = 10.0) -> None:
         """Print the startup summary once resources settle, then every state change. Runs until cancelled."""
@@ -111,7 +93,7 @@ class ConsoleReporter:
         deadline = time.monotonic() + settle_timeout
 
         def settled() -> bool:
-            return all(s.state in _SETTLED for s in self.snapshots.all())
+            return all(s.state in SETTLED_STATES for s in self.snapshots.all())
 
         watcher = self.snapshots.watch(include_current=True).__aiter__()
         while True:
@@ -127,14 +109,10 @@ class ConsoleReporter:
                     self._state_change(snap)
                     last[snap.name] = snap.state
             if not summary_printed and (settled() or time.monotonic() >= deadline):
-                if settled():
-                    title = f"app started in {process_uptime():.2f}s — Ctrl+C stops everything"
-                else:
-                    title = f"after {process_uptime():.2f}s some resources are still starting — Ctrl+C stops everything"
-                self.summary(title)
+                current = self.snapshots.all()
+                self.summary(startup_headline(current, process_uptime()))
                 summary_printed = True
                 # Changes already queued are in the summary: do not print them again.
-                current = self.snapshots.all()
                 last = {s.name: s.state for s in current}
                 shown_version = {s.name: s.version for s in current}
 
@@ -145,7 +123,7 @@ class ConsoleReporter:
         if snap.state_message and snap.state in ("FailedToStart", "Waiting", "ValueMissing"):
             extra += f": {snap.state_message}"
         self.console.print(
-            f"[bold]pyspire[/] {snap.name} [{self._style(snap.state)}]{snap.state}[/]{extra}", highlight=False
+            f"[bold]pyspire[/] {snap.name} [{state_style(snap.state)}]{snap.state}[/]{extra}", highlight=False
         )
 
     # -- resource output -----------------------------------------------------------------------
