@@ -24,7 +24,7 @@ from pyspire.console.summary import SETTLED_STATES, startup_headline, state_styl
 from pyspire.console.writer import TextSink, sink_for
 from pyspire.executor.snapshots import ResourceSnapshot, SnapshotHub
 from pyspire.orchestrator.logs import LogBatch, LogStore
-from pyspire.runtime.process import process_uptime
+from pyspire.runtime.startup import seconds_since_start
 
 _COLOURS = ["36", "35", "33", "32", "34", "96", "95", "93", "92", "94"]
 
@@ -110,7 +110,7 @@ class ConsoleReporter:
                     last[snap.name] = snap.state
             if not summary_printed and (settled() or time.monotonic() >= deadline):
                 current = self.snapshots.all()
-                self.summary(startup_headline(current, process_uptime()))
+                self.summary(startup_headline(current, seconds_since_start()))
                 summary_printed = True
                 # Changes already queued are in the summary: do not print them again.
                 last = {s.name: s.state for s in current}
