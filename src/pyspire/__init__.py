@@ -10,6 +10,8 @@ Describe every process of an app in ``apphost.py`` and run it with ``pyspire run
     builder.build().run()
 """
 
+import pyspire.runtime.startup  # noqa: F401, I001 - first: start-up is timed from here
+
 import importlib
 from typing import TYPE_CHECKING, Any
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from pyspire._version import VERSION
 from pyspire.api import ApiContext, ApiEndpoint, AppHostInfo, serve_api
 from pyspire.api.hosting import ApiSettingError, api_address
-from pyspire.console import ConsoleReporter
+from pyspire.console import ConsoleLogHandler, ConsoleReporter
 from pyspire.executor import Configuration, Executor, SettingsError, state_dir
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
 from pyspire.loader import expect_run_at_exit, note_run
@@ -218,6 +218,7 @@ class DistributedApplication:
             if reporter is not None:
                 reporter.close()
                 reporter.summary("app stopped")
+                await reporter.drain()
             return 0
         except (SettingsError, ApiSettingError) as exc:  # the user's setting: say which, no traceback
             print(f"error: {exc}", file=sys.stderr)
@@ -239,7 +240,11 @@ class DistributedApplication:
         if handoff is not None:
             handoff(self)
             raise AppHandedOff()
-        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        # Through the console's writer: an unread stderr must not stall the loop either.
+        logging.basicConfig(
+            level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", handlers=[ConsoleLogHandler()]
+        )
+        logging.captureWarnings(True)
         code = asyncio.run(self.run_async())
         if code:
             sys.exit(code)

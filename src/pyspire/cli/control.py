@@ -7,7 +7,6 @@ import os
 import queue
 import signal
 import sys
-import threading
 import time
 from typing import Any
 
@@ -19,6 +18,7 @@ from pyspire.cli.names import resource_argument
 from pyspire.cli.output import APPHOST_OPTION, FORMAT_OPTION, err, fail, out, print_json, progress, styled
 from pyspire.cli.selection import SelectionError, candidates, describe_host, select_apphost
 from pyspire.cli.session import api_errors, connect
+from pyspire.cli.watching import watch_in_background
 from pyspire.runtime.apphosts import RunningAppHost
 
 _ENDED = {"Finished", "Exited", "FailedToStart"}
@@ -73,16 +73,6 @@ def _verdict(snapshot: dict[str, Any], condition: str) -> tuple[bool | None, str
     return None, f"{name} is {state}{health}"
 
 
-def _watch_into(client: AppHostClient, name: str, events: queue.Queue[Any]) -> None:
-    try:
-        for kind, data in client.watch(name):
-            if kind in ("snapshot", "closing"):
-                events.put((kind, data))
-        events.put(("closing", {}))
-    except (ApiError, AppHostUnreachable) as exc:
-        events.put(("error", exc))
-
-
 @click.command()
 @click.argument("name", callback=resource_argument)
 @click.option(
@@ -95,8 +85,7 @@ def wait(name: str, condition: str, timeout: float, apphost: str | None) -> None
     timeout or when that can no longer happen (it failed, or completed with another exit code)."""
     with api_errors(), connect(apphost) as client:
         client.resource(name)  # a clear 404 before waiting for nothing
-        events: queue.Queue[Any] = queue.Queue()
-        threading.Thread(target=_watch_into, args=(client, name, events), daemon=True).start()
+        events = watch_in_background(client, name, kinds=("snapshot", "closing"))
         deadline = time.monotonic() + timeout
         said = f"{name}: waiting"
         with progress(f"waiting for {name} to be {condition}…") as status:

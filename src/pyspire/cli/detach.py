@@ -22,6 +22,7 @@ from rich.markup import escape
 from pyspire.cli.client import ApiError, AppHostClient, AppHostUnreachable
 from pyspire.cli.inspection import overview
 from pyspire.cli.output import err, fail, out, print_json, progress
+from pyspire.cli.watching import next_event, watch_in_background
 from pyspire.loader import AppHostNotFound, find_apphost
 from pyspire.runtime.apphosts import RunningAppHost, read_run_file, running_apphosts
 
@@ -82,11 +83,16 @@ def _died(code: int, log: Path) -> None:
 
 
 def _wait_until_up(client: AppHostClient, child: subprocess.Popen[bytes], log: Path, deadline: float) -> bool:
-    """Follow the snapshots until every resource settled; False on timeout."""
+    """Follow the snapshots until every resource settled; False at the deadline, even if the
+    app host has gone quiet (it sends nothing while a resource waits for a parameter)."""
     latest: dict[str, dict[str, Any]] = {}
     synced = False
+    events = watch_in_background(client)
     with progress("starting…") as status:
-        for kind, data in client.watch():
+        while (event := next_event(events, deadline)) is not None:
+            kind, data = event
+            if kind == "error":
+                raise data
             if kind == "snapshot":
                 latest[data["name"]] = data
             elif kind == "synced":
@@ -100,8 +106,6 @@ def _wait_until_up(client: AppHostClient, child: subprocess.Popen[bytes], log: P
                     status.update(f"starting… {up}/{len(latest)} up" + (f" (waiting for {', '.join(waiting[:3])})" if waiting else ""))
                 if up == len(latest):
                     return True
-            if time.monotonic() > deadline:
-                return False
     return False
 
 
@@ -136,7 +140,7 @@ def start_detached(apphost: str | None, timeout: float, output_format: str) -> N
         print_json({**info, "up": up, "seconds": round(elapsed, 3), "log": str(log), "resources": snapshots})
     else:
         console = out()
-        verdict = "[green]started[/]" if up else "[yellow]started, but not every resource is up yet[/]"
+        verdict = "[green]started[/]" if up else f"[yellow]started, but not every resource is up after {timeout:g}s[/]"
         console.print(f"{verdict} {escape(str(path))} in {elapsed:.2f}s (pid {host.pid})")
         console.print(overview(snapshots, ""))
         console.print(f"api         {host.api_url}   (token in {host.run_file})")

@@ -59,7 +59,7 @@ def run(
     from pyspire.loader import NO_RUN_FIX, user_traceback
     from pyspire.model.errors import ModelError
 
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)  # piped: no wrapping at 80 columns
     try:
         path = find_apphost(apphost)
     except AppHostNotFound as exc:

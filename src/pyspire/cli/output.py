@@ -15,23 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from pyspire.console.styles import STATE_STYLES, UNWRAPPED_WIDTH
 from pyspire.durations import age
-
-STATE_STYLES = {
-    "Running": "green",
-    "Finished": "blue",
-    "Exited": "yellow",
-    "FailedToStart": "bold red",
-    "ValueMissing": "bold red",
-    "RuntimeUnhealthy": "bold red",
-    "Waiting": "magenta",
-    "Starting": "cyan",
-    "Building": "cyan",
-    "Stopping": "yellow",
-    "NotStarted": "dim",
-    "Healthy": "green",
-    "Unhealthy": "red",
-}
 
 FORMAT_OPTION = click.option(
     "--format",
@@ -51,12 +36,17 @@ APPHOST_OPTION = click.option(
 
 def out() -> Console:
     """stdout: colours and boxes only in a terminal; no wrapping when piped (scripts cut columns)."""
-    terminal = sys.stdout.isatty()
-    return Console(highlight=False, soft_wrap=not terminal, width=None if terminal else 10_000)
+    return _console(stderr=False)
 
 
 def err() -> Console:
-    return Console(stderr=True, highlight=False)
+    """stderr, likewise: an error in a CI log keeps its paths whole instead of wrapping at 80."""
+    return _console(stderr=True)
+
+
+def _console(stderr: bool) -> Console:
+    terminal = (sys.stderr if stderr else sys.stdout).isatty()
+    return Console(stderr=stderr, highlight=False, soft_wrap=not terminal, width=None if terminal else UNWRAPPED_WIDTH)
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -203,14 +203,3 @@ def describe_exit(code: int) -> str:
             return f"killed by signal {-code}"
     return f"exit code {code}"
 
-
-def process_uptime() -> float:
-    """Seconds since this process started (interpreter start-up included), from /proc."""
-    try:
-        with open("/proc/self/stat") as f:
-            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
-        with open("/proc/uptime") as f:
-            uptime = float(f.read().split()[0])
-        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
-    except (OSError, ValueError, IndexError):
-        return time.process_time()

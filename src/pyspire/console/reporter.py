@@ -1,8 +1,13 @@
 """What ``pyspire run`` shows in the terminal: a startup summary, state changes, resource output.
 
-Resource output can be very heavy (a million lines), so it bypasses rich and is written in one
-``write`` per batch, prefixed with the replica name in a colour per resource. Snapshots are
-already masked and logs already redacted, so nothing printed here can carry a secret.
+Resource output can be very heavy (a million lines), so it bypasses rich and is handed over in one
+piece per batch, prefixed with the replica name in a colour per resource. Everything goes through
+a :mod:`~pyspire.console.writer` sink, so a terminal or pipe that does not keep up costs dropped
+(and counted) lines, never a stalled event loop. Snapshots are already masked and logs already
+redacted, so nothing printed here can carry a secret.
+
+When the stream is not a terminal, nothing is wrapped: rich would otherwise lay tables out for 80
+columns and split paths and URLs across lines of a CI log.
 """
 
 from __future__ import annotations
@@ -10,35 +15,37 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from typing import TextIO
+from typing import IO, TextIO, cast
 
 from rich.console import Console
-from rich.table import Table
 
+from pyspire.console.styles import UNWRAPPED_WIDTH
+from pyspire.console.summary import SETTLED_STATES, startup_headline, state_style, summary_table
+from pyspire.console.writer import TextSink, sink_for
 from pyspire.executor.snapshots import ResourceSnapshot, SnapshotHub
 from pyspire.orchestrator.logs import LogBatch, LogStore
-from pyspire.runtime.process import process_uptime
+from pyspire.runtime.startup import seconds_since_start
 
 _COLOURS = ["36", "35", "33", "32", "34", "96", "95", "93", "92", "94"]
-_STATE_STYLES = {
-    "Running": "green",
-    "Finished": "blue",
-    "Exited": "yellow",
-    "FailedToStart": "bold red",
-    "ValueMissing": "bold red",
-    "Waiting": "magenta",
-    "Stopping": "yellow",
-}
-_SETTLED = {"Running", "Finished", "Exited", "FailedToStart", "ValueMissing"}
 
 
-class _QuietOnBrokenPipe(Console):
-    """Rich's default reaction to a closed stdout (``pyspire run | head``) is ``SystemExit``
-    raised inside whatever task printed — which would tear the app host down mid-flight. Here
-    the console just falls silent and the app keeps running until stopped."""
+class _SinkFile:
+    """The file rich writes to: its text goes to the sink as essential (pyspire's own messages
+    outlast a flood of resource output)."""
 
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
+    def __init__(self, sink: TextSink) -> None:
+        self._sink = sink
+
+    @property
+    def encoding(self) -> str:
+        return self._sink.encoding
+
+    def write(self, text: str) -> int:
+        self._sink.write(text, essential=True)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
 
 
 class ConsoleReporter:
@@ -53,14 +60,17 @@ class ConsoleReporter:
         self.snapshots = snapshots
         self.logs = logs
         self.show_output = show_output
-        self.stream = stream or sys.stdout
-        self.color = self.stream.isatty() if color is None else color
-        self.console = _QuietOnBrokenPipe(
-            file=self.stream,
+        stream = stream or sys.stdout
+        terminal = stream.isatty()
+        self.color = terminal if color is None else color
+        self._sink = sink_for(stream)
+        self.console = Console(
+            file=cast(IO[str], _SinkFile(self._sink)),
             force_terminal=self.color,
             no_color=not self.color,
             highlight=False,
             soft_wrap=True,
+            width=None if terminal else UNWRAPPED_WIDTH,
         )
         self._colours: dict[str, str] = {}
         self._unsubscribe = None if not show_output else logs.subscribe(self._on_batch)
@@ -72,25 +82,8 @@ class ConsoleReporter:
         """An app-host message (not resource output)."""
         self.console.print(f"[{style}]pyspire[/] {text}", markup=True, highlight=False)
 
-    def _style(self, state: str) -> str:
-        return _STATE_STYLES.get(state, "white")
-
     def summary(self, title: str) -> None:
-        table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-        table.add_column("resource")
-        table.add_column("type")
-        table.add_column("state")
-        table.add_column("urls / details", overflow="fold")
-        for snap in self.snapshots.all():
-            details = " ".join(u.url for u in snap.urls) or (snap.state_message or "")
-            replicas = f" ×{len(snap.replicas)}" if len(snap.replicas) > 1 else ""
-            table.add_row(
-                snap.name,
-                snap.resource_type,
-                f"[{self._style(snap.state)}]{snap.state}[/]{replicas}",
-                details,
-            )
-        self.console.print(table)
+        self.console.print(summary_table(title, self.snapshots.all()))
 
     async def report(self, settle_timeout: float = 10.0) -> None:
         """Print the startup summary once resources settle, then every state change. Runs until cancelled."""
@@ -100,7 +93,7 @@ class ConsoleReporter:
         deadline = time.monotonic() + settle_timeout
 
         def settled() -> bool:
-            return all(s.state in _SETTLED for s in self.snapshots.all())
+            return all(s.state in SETTLED_STATES for s in self.snapshots.all())
 
         watcher = self.snapshots.watch(include_current=True).__aiter__()
         while True:
@@ -116,14 +109,10 @@ class ConsoleReporter:
                     self._state_change(snap)
                     last[snap.name] = snap.state
             if not summary_printed and (settled() or time.monotonic() >= deadline):
-                if settled():
-                    title = f"app started in {process_uptime():.2f}s — Ctrl+C stops everything"
-                else:
-                    title = f"after {process_uptime():.2f}s some resources are still starting — Ctrl+C stops everything"
-                self.summary(title)
+                current = self.snapshots.all()
+                self.summary(startup_headline(current, seconds_since_start()))
                 summary_printed = True
                 # Changes already queued are in the summary: do not print them again.
-                current = self.snapshots.all()
                 last = {s.name: s.state for s in current}
                 shown_version = {s.name: s.version for s in current}
 
@@ -134,7 +123,7 @@ class ConsoleReporter:
         if snap.state_message and snap.state in ("FailedToStart", "Waiting", "ValueMissing"):
             extra += f": {snap.state_message}"
         self.console.print(
-            f"[bold]pyspire[/] {snap.name} [{self._style(snap.state)}]{snap.state}[/]{extra}", highlight=False
+            f"[bold]pyspire[/] {snap.name} [{state_style(snap.state)}]{snap.state}[/]{extra}", highlight=False
         )
 
     # -- resource output -----------------------------------------------------------------------
@@ -156,14 +145,18 @@ class ConsoleReporter:
             )
         else:
             text = prefix + ("\n" + prefix).join(batch.lines) + "\n"
-        try:
-            self.stream.write(text)
-            self.stream.flush()
-        except (BrokenPipeError, ValueError):
-            self.console.quiet = True
+        self._sink.write(text, lines=len(batch.lines))
+        if self._sink.broken:  # the reader hung up (`pyspire run | head`): stop formatting output
             self.close()
 
     def close(self) -> None:
+        """Stop showing resource output (state messages and summaries still print)."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+
+    async def drain(self) -> None:
+        """Wait, in a thread and for a bounded time, until what was printed has reached the
+        terminal: the final summary should be seen, but a reader that never comes must not keep
+        the app host from exiting."""
+        await asyncio.to_thread(self._sink.drain)
