@@ -29,7 +29,8 @@ from pyspire.model.resources import DEFAULT_LOG_BUFFER_LINES
 from pyspire.model.validation import validate
 from pyspire.orchestrator import Orchestrator
 from pyspire.orchestrator.engine import EngineProvider
-from pyspire.runtime.records import RunRecorder, SweepReport, sweep_stale_runs
+from pyspire.runtime.records import RunRecorder
+from pyspire.runtime.stale_runs import SweepReport, sweep_stale_runs
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from pyspire.orchestrator.store import Obj, ObjectStore, now_rfc3339
 from pyspire.runtime.errors import SpawnError
 from pyspire.runtime.ports import port_holder, port_is_free
 from pyspire.runtime.process import SpawnedProcess, describe_exit, kill_group_now, spawn, terminate_group
-from pyspire.runtime.reaper import REPLICA_MARKER, kill_marked
+from pyspire.runtime.sweep import REPLICA_MARKER, kill_marked
 
 #: How long stragglers in a replica's process group get after its main process exits by itself.
 STRAGGLER_GRACE_SECONDS = 2.0

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pyspire.runtime.files import write_json_atomic
-from pyspire.runtime.reaper import start_ticks
+from pyspire.runtime.procs import start_ticks
 
 
 def registry_dir() -> Path:

@@ -1,98 +1,29 @@
 """Run records: what an app host has spawned, on disk, so nothing outlives it unseen.
 
-Each app host writes ``.pyspire/runs/<run id>.json`` with its own pid and start time and every
-process it spawned (pid + start time + command). A clean exit removes it. A run file whose app host
-is gone is swept by the next app host started in the same folder (see :mod:`pyspire.runtime.reaper`).
+Each app host writes ``.pyspire/runs/<run id>.json`` with its own pid and start time, every
+process it spawned (pid + start time + command), its reaper and its container engine. A clean
+exit removes the file. One whose app host is gone is swept by its reaper, or by the next app host
+started in the same folder (see :mod:`pyspire.runtime.stale_runs`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import secrets
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pyspire.runtime import apphosts, reaper
 from pyspire.runtime.files import write_json_atomic
-from pyspire.runtime.reaper import MARKER, kill_marked, remove_run_containers, start_ticks, sweep_run_file
+from pyspire.runtime.procs import kill_until_gone, marked_processes, start_ticks
+from pyspire.runtime.sweep import MARKER, Leftovers, remove_run_containers
 
 WRITE_DELAY_SECONDS = 0.05
-#: How long a new run waits for a dead run's reaper that is still cleaning up.
-REAPER_WAIT_SECONDS = 20.0
-
-
-@dataclass(frozen=True)
-class SweepReport:
-    """What was found from earlier runs that did not end cleanly."""
-
-    run_id: str
-    killed: list[str]
-    by: str  # "reaper" (it cleaned when the app host died) or "startup" (cleaned now)
-
-    def describe(self) -> str:
-        if not self.killed:
-            return f"an earlier run ({self.run_id}) ended without a clean shutdown; nothing was left running"
-        who = "its reaper stopped" if self.by == "reaper" else "stopped now"
-        listed = ", ".join(self.killed[:5]) + (
-            f" and {len(self.killed) - 5} more" if len(self.killed) > 5 else ""
-        )
-        return f"an earlier run ({self.run_id}) did not shut down cleanly; {who} {len(self.killed)} leftover(s): {listed}"
-
-
-def sweep_stale_runs(state_dir: Path) -> list[SweepReport]:
-    """Clean up after earlier runs in this folder whose app host is gone; report each once."""
-    runs = state_dir / "runs"
-    if not runs.is_dir():
-        return []
-    reports: list[SweepReport] = []
-    for run_file in sorted(runs.glob("*.json")):
-        try:
-            run = json.loads(run_file.read_text())
-        except (OSError, ValueError):
-            run_file.unlink(missing_ok=True)
-            continue
-        if start_ticks(int(run.get("appHostPid", 0))) == run.get("appHostStart"):
-            continue  # that app host is still running
-        if _reaper_finishes(run, run_file):
-            continue  # its reaper was mid-sweep: its note is read below
-        killed = sweep_run_file(run_file, by="startup")
-        reports.append(SweepReport(str(run.get("runId")), killed, "startup"))
-        run_file.with_suffix(".swept").unlink(missing_ok=True)
-    for note_file in sorted(runs.glob("*.swept")):
-        try:
-            note = json.loads(note_file.read_text())
-        except (OSError, ValueError):
-            note = {}
-        reports.append(
-            SweepReport(
-                str(note.get("runId", note_file.stem)),
-                list(note.get("killed", [])),
-                str(note.get("by", "reaper")),
-            )
-        )
-        note_file.unlink(missing_ok=True)
-    return reports
-
-
-def _reaper_finishes(run: dict[str, Any], run_file: Path, timeout: float = REAPER_WAIT_SECONDS) -> bool:
-    """Whether the dead app host's reaper is still at work and finishes within ``timeout``
-    (removing containers takes a moment): sweeping alongside it would report nothing left."""
-    pid = int(run.get("reaperPid") or 0)
-    if not pid or start_ticks(pid) != run.get("reaperStart"):
-        return False
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not run_file.exists():
-            return True
-        time.sleep(0.05)
-    return not run_file.exists()
 
 
 class RunRecorder:
@@ -196,10 +127,11 @@ class RunRecorder:
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
-        escaped = kill_marked(self.run_id, MARKER)
+        found = Leftovers()
+        found.processes(kill_until_gone(lambda: marked_processes(self.run_id, MARKER)))
         if self._engine:
             # A container whose start was interrupted (Ctrl+C during `run`) was never tracked.
-            escaped += remove_run_containers(self._engine, self.run_id)
+            found.extend(remove_run_containers(self._engine, self.run_id))
         if self._reaper is not None and self._reaper.stdin is not None:
             try:
                 self._reaper.stdin.write(b"bye")
@@ -212,4 +144,4 @@ class RunRecorder:
                 self._reaper.kill()
         apphosts.unregister(self.run_id)
         self.path.unlink(missing_ok=True)
-        return escaped
+        return found.described()
