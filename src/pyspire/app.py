@@ -29,6 +29,7 @@ from pyspire.model.resources import DEFAULT_LOG_BUFFER_LINES
 from pyspire.model.validation import validate
 from pyspire.orchestrator import Orchestrator
 from pyspire.orchestrator.engine import EngineProvider
+from pyspire.runtime.containers import detect_runtime
 from pyspire.runtime.records import RunRecorder
 from pyspire.runtime.stale_runs import SweepReport, sweep_stale_runs
 
@@ -108,7 +109,10 @@ class DistributedApplication:
         sweeps = sweep_stale_runs(folder)
         recorder = RunRecorder(folder, app_host_file(self.model.app_dir))
         recorder.start()
-        engines = EngineProvider(on_detected=lambda runtime: recorder.container_engine(runtime.binary))
+        engines = EngineProvider(
+            lambda: detect_runtime(calls_group=recorder.engine_group),
+            on_detected=lambda runtime: recorder.container_engine(runtime.binary),
+        )
         orchestrator = Orchestrator(self.model.log_buffer_lines, recorder, engines)
         try:
             async with self._running(configuration, orchestrator, telemetry, sweeps, recorder) as running:

@@ -69,6 +69,18 @@ def marked_processes(value: str, marker: str) -> list[int]:
     return found
 
 
+def group_members(group: int, started_since: int | None) -> list[int]:
+    """Live processes in process group ``group`` started at or after ``started_since`` (ticks)."""
+    found = []
+    for pid in pids():
+        fields = stat_fields(pid)
+        if fields is None or fields[0] == "Z" or int(fields[2]) != group:
+            continue
+        if started_since is None or int(fields[19]) >= started_since:
+            found.append(pid)
+    return found
+
+
 def kill_until_gone(find: Callable[[], list[int]], describe: Callable[[int], str] = command) -> dict[int, str]:
     """SIGKILL what ``find`` returns until it returns nothing (bounded by KILL_TIMEOUT); returns
     each pid killed with its description, read before it died."""

@@ -1,15 +1,18 @@
 """The reaper: a tiny watchdog process that outlives a killed app host and cleans up after it.
 
 A parent-death signal kills an app host's direct children when it dies, but not what those
-children started (a shell's background job, a daemon that double-forked into its own session).
-So every app host starts this script, ``python -I reaper.py RUN_FILE``, in its own session with a
-pipe on its stdin. A clean
+children started (a shell's background job, a daemon that double-forked into its own session),
+nor an engine CLI call in flight, which would create its container after any sweep. So every app
+host starts this script, ``python -I reaper.py RUN_FILE``, with a pipe on its stdin. A clean
 shutdown writes ``bye`` and closes it; if the pipe closes without ``bye`` the app host died, and
 the reaper sweeps the run (see :mod:`pyspire.runtime.sweep`) and leaves a note so the next run
 can say what was cleaned.
 
-It imports nothing but the standard library and the stdlib-only modules of this package (``-I``
-ignores ``PYTHONPATH``, so the package is found from this file's own location).
+It runs in a process group of its own in the app host's session — out of the terminal's
+foreground group, so a Ctrl+C meant for the app host is not for it — and the app host starts
+every engine CLI call in that group, which is how the sweep finds the calls in flight. It imports
+nothing but the standard library and the stdlib-only modules of this package (``-I`` ignores
+``PYTHONPATH``, so the package is found from this file's own location).
 """
 
 from __future__ import annotations

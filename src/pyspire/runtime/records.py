@@ -46,6 +46,12 @@ class RunRecorder:
         """Variables every spawned process gets, so the reaper can find its descendants."""
         return {MARKER: self.run_id}
 
+    @property
+    def engine_group(self) -> int | None:
+        """The reaper's process group, where every engine CLI call runs (so it finds those in
+        flight if the app host dies)."""
+        return self._reaper.pid if self._reaper else None
+
     def start(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         self._write()
@@ -54,7 +60,7 @@ class RunRecorder:
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            start_new_session=True,
+            process_group=0,  # see pyspire.runtime.reaper: in our session, out of the terminal's group
             close_fds=True,
         )
         self._write()  # now with the reaper's pid: a new run waits for it rather than racing it

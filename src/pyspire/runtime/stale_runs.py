@@ -2,7 +2,7 @@
 
 A run whose app host is gone and whose reaper is gone too is swept now (see
 :mod:`pyspire.runtime.sweep`); a run its reaper swept left a note, read here so the user hears
-what was cleaned.
+what was cleaned, and its label is looked up once more in case a container appeared after all.
 Files no live run owns go as well: API sockets, build secrets, a kubeconfig holding no live
 run's token.
 """
@@ -18,7 +18,13 @@ from typing import Any
 
 from pyspire.runtime.files import remove_if
 from pyspire.runtime.procs import start_ticks
-from pyspire.runtime.sweep import KUBECONFIG_FILE, kubeconfig_token, sweep_run_file
+from pyspire.runtime.sweep import (
+    KUBECONFIG_FILE,
+    engines_of,
+    kubeconfig_token,
+    remove_run_containers,
+    sweep_run_file,
+)
 
 #: How long a new run waits for a dead run's reaper that is still cleaning up.
 REAPER_WAIT_SECONDS = 20.0
@@ -71,7 +77,10 @@ def sweep_stale_runs(state_dir: Path) -> list[SweepReport]:
     for note_file in sorted(runs.glob("*.swept")):
         note = _read(note_file) or {}
         run_id = str(note.get("runId", note_file.stem))
-        reports.append(SweepReport(run_id, list(note.get("killed", [])), str(note.get("by", "reaper"))))
+        killed = list(note.get("killed", []))
+        for engine in engines_of(note):
+            killed += [x for x in remove_run_containers(engine, run_id) if x not in killed]
+        reports.append(SweepReport(run_id, killed, str(note.get("by", "reaper"))))
         note_file.unlink(missing_ok=True)
     remove_orphan_files(state_dir)
     return reports
