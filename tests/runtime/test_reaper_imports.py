@@ -35,5 +35,6 @@ def test_the_reaper_imports_only_the_standard_library_and_its_own_sweep(tmp_path
         "pyspire.runtime",
         "pyspire.runtime.sweep",
         "pyspire.runtime.procs",
+        "pyspire.runtime.cgroups",
         "pyspire.runtime.files",
     }, outside

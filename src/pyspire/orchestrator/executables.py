@@ -49,9 +49,15 @@ class ProcessObserver(Protocol):
 
     def exited(self, pid: int) -> None: ...
 
+    @property
+    def cgroup_procs(self) -> int | None:
+        """The run's cgroup (its ``cgroup.procs``, open) every process joins before exec, if any."""
+        ...
+
 
 class _NoObserver:
     env: Mapping[str, str] = {}
+    cgroup_procs: int | None = None
 
     def spawned(self, pid: int, command: str) -> None:
         pass
@@ -118,7 +124,7 @@ class ExecutableController(Controller):
             self._check_ports(ports)
             argv = [spec["executablePath"], *spec.get("args", [])]
             env = {**env_of(obj), **self.observer.env, REPLICA_MARKER: name}
-            process = spawn(argv, env, spec["workingDirectory"])
+            process = spawn(argv, env, spec["workingDirectory"], self.observer.cgroup_procs)
         except SpawnError as exc:
             self.logs.system(resource, f"{name} failed to start: {exc}", replica=name)
             self.store.patch_status(

@@ -1,9 +1,12 @@
 """Run records: what an app host has spawned, on disk, so nothing outlives it unseen.
 
 Each app host writes ``.pyspire/runs/<run id>.json`` with its own pid and start time, every
-process it spawned (pid + start time + command), its reaper and its container engine. A clean
-exit removes the file. One whose app host is gone is swept by its reaper, or by the next app host
-started in the same folder (see :mod:`pyspire.runtime.stale_runs`).
+process it spawned (pid + start time + command), its reaper, its container engine, and how its
+processes are tracked: ``processTracking`` is ``cgroup`` when the run has a cgroup of its own
+(``cgroup`` holds its path; see :mod:`pyspire.runtime.cgroups`), else ``marker`` (the
+``PYSPIRE_RUN_ID`` environment variable). A clean exit removes the file. One whose app host is
+gone is swept by its reaper, or by the next app host started in the same folder (see
+:mod:`pyspire.runtime.stale_runs`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pyspire.runtime import apphosts, reaper
+from pyspire.runtime.cgroups import RunCgroup, create_run_cgroup
 from pyspire.runtime.files import write_json_atomic
 from pyspire.runtime.procs import kill_until_gone, marked_processes, start_ticks
 from pyspire.runtime.sweep import MARKER, Leftovers, remove_run_containers
@@ -27,7 +31,7 @@ WRITE_DELAY_SECONDS = 0.05
 
 
 class RunRecorder:
-    """Keeps this app host's run file current and its reaper watching."""
+    """Keeps this app host's run file current, its reaper watching and its cgroup."""
 
     def __init__(self, state_dir: Path, app_host: Path | None = None) -> None:
         self.run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
@@ -38,6 +42,7 @@ class RunRecorder:
         self.path = self.dir / f"{self.run_id}.json"
         self._processes: dict[int, dict[str, Any]] = {}
         self._engine: str | None = None
+        self._cgroup: RunCgroup | None = None
         self._reaper: subprocess.Popen[bytes] | None = None
         self._pending: asyncio.TimerHandle | None = None
 
@@ -47,6 +52,11 @@ class RunRecorder:
         return {MARKER: self.run_id}
 
     @property
+    def cgroup_procs(self) -> int | None:
+        """The run cgroup's ``cgroup.procs``, open: every replica joins it before exec."""
+        return self._cgroup.procs_fd if self._cgroup else None
+
+    @property
     def engine_group(self) -> int | None:
         """The reaper's process group, where every engine CLI call runs (so it finds those in
         flight if the app host dies)."""
@@ -54,6 +64,7 @@ class RunRecorder:
 
     def start(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
+        self._cgroup = create_run_cgroup(self.run_id)
         self._write()
         self._reaper = subprocess.Popen(
             [sys.executable, "-I", reaper.__file__, str(self.path)],
@@ -101,7 +112,7 @@ class RunRecorder:
 
     def _schedule_write(self) -> None:
         """Coalesce writes: starting 100 processes rewrites the file a few times, not 100. A
-        process spawned in the gap is still found by the reaper through its environment marker."""
+        process spawned in the gap is still found through its cgroup or its environment marker."""
         if self._pending is None:
             self._pending = asyncio.get_running_loop().call_later(WRITE_DELAY_SECONDS, self._flush)
 
@@ -121,6 +132,8 @@ class RunRecorder:
                 "appHostStart": start_ticks(os.getpid()),
                 "processes": {str(pid): info for pid, info in self._processes.items()},
                 "containerEngine": self._engine,
+                "processTracking": "cgroup" if self._cgroup else "marker",
+                "cgroup": str(self._cgroup.path) if self._cgroup else None,
                 "reaperPid": self._reaper.pid if self._reaper else None,
                 "reaperStart": start_ticks(self._reaper.pid) if self._reaper else None,
             },
@@ -134,6 +147,9 @@ class RunRecorder:
             self._pending.cancel()
             self._pending = None
         found = Leftovers()
+        if self._cgroup is not None:
+            found.processes(self._cgroup.close())
+            self._cgroup = None
         found.processes(kill_until_gone(lambda: marked_processes(self.run_id, MARKER)))
         if self._engine:
             # A container whose start was interrupted (Ctrl+C during `run`) was never tracked.

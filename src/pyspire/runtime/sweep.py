@@ -4,12 +4,15 @@ The reaper runs a sweep when its app host dies; the next app host in the folder 
 run whose app host and reaper both died. In this order, so that nothing can appear behind it:
 
 1. the engine CLI calls in flight: the app host starts every one in its reaper's process group,
-   so they are found there — a ``podman run`` killed now creates nothing after step 3;
-2. each recorded process group whose leader is still the recorded process (pid + start time, so
-   a reused pid is never hit), and every process carrying the run's ``PYSPIRE_RUN_ID``;
-3. the run's session containers and networks, labelled ``pyspire.dev/run=<run id>``, through the
+   so they are found there — a ``podman run`` killed now creates nothing after step 4;
+2. the run's cgroup (see :mod:`pyspire.runtime.cgroups`): every replica and all it started,
+   whatever it did to its process group or its environment;
+3. each recorded process group whose leader is still the recorded process (pid + start time, so
+   a reused pid is never hit), and every process carrying the run's ``PYSPIRE_RUN_ID`` (all the
+   tracking there is where cgroups are not available);
+4. the run's session containers and networks, labelled ``pyspire.dev/run=<run id>``, through the
    engine recorded in the run file (else every engine installed), until a pass finds none twice;
-4. the files the run leaves: its API socket, its build secrets, and the folder's kubeconfig if
+5. the files the run leaves: its API socket, its build secrets, and the folder's kubeconfig if
    it is still the run's own.
 
 Standard library only: the reaper imports this.
@@ -27,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pyspire.runtime import procs
+from pyspire.runtime import cgroups, procs
 from pyspire.runtime.files import remove_if, write_json_atomic
 
 MARKER = "PYSPIRE_RUN_ID"
@@ -149,6 +152,9 @@ def sweep(run: dict[str, Any], state_dir: Path) -> list[str]:
     run_id = str(run["runId"])
     if run.get("reaperPid"):
         found.processes(kill_engine_calls(int(run["reaperPid"]), run.get("reaperStart")))
+    cgroup = run.get("cgroup")
+    if cgroup and Path(cgroup).name == cgroups.PREFIX + run_id:
+        found.processes(cgroups.kill_cgroup(Path(cgroup)))
     for pid_text, info in run.get("processes", {}).items():
         pid = int(pid_text)
         if procs.start_ticks(pid) == info.get("start"):
