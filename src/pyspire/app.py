@@ -29,9 +29,10 @@ from pyspire.model.resources import DEFAULT_LOG_BUFFER_LINES
 from pyspire.model.validation import validate
 from pyspire.orchestrator import Orchestrator
 from pyspire.orchestrator.engine import EngineProvider
+from pyspire.runtime.apphost_lock import AppHostAlreadyRunning
 from pyspire.runtime.containers import detect_runtime
 from pyspire.runtime.records import RunRecorder
-from pyspire.runtime.stale_runs import SweepReport, sweep_stale_runs
+from pyspire.runtime.stale_runs import SweepReport
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,8 @@ class DistributedApplication:
         running yet). Leaving stops everything and waits until every process is gone."""
         configuration = Configuration(self.model.app_dir)
         api_address()  # a bad PYSPIRE_API_PORT fails here, before anything starts
-        folder = state_dir(self.model.app_dir)
-        sweeps = sweep_stale_runs(folder)
-        recorder = RunRecorder(folder, app_host_file(self.model.app_dir))
-        recorder.start()
+        recorder = RunRecorder(state_dir(self.model.app_dir), app_host_file(self.model.app_dir))
+        sweeps = recorder.start()  # refuses a second app host of this file; cleans up after dead runs
         engines = EngineProvider(
             lambda: detect_runtime(calls_group=recorder.engine_group),
             on_detected=lambda runtime: recorder.container_engine(runtime.binary),
@@ -213,6 +212,9 @@ class DistributedApplication:
                 reporter.close()
                 reporter.summary("app stopped")
             return 0
+        except AppHostAlreadyRunning as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         except Exception:
             logging.getLogger("pyspire").exception("the app host failed")
             return 1

@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from pyspire.runtime import apphosts, reaper
+from pyspire.runtime.apphost_lock import AppHostLock
 from pyspire.runtime.cgroups import RunCgroup, create_run_cgroup
 from pyspire.runtime.files import write_json_atomic
 from pyspire.runtime.procs import kill_until_gone, marked_processes, start_ticks
+from pyspire.runtime.stale_runs import SweepReport, sweep_stale_runs
 from pyspire.runtime.sweep import MARKER, Leftovers, remove_run_containers
 
 WRITE_DELAY_SECONDS = 0.05
@@ -33,13 +35,15 @@ WRITE_DELAY_SECONDS = 0.05
 class RunRecorder:
     """Keeps this app host's run file current, its reaper watching and its cgroup."""
 
-    def __init__(self, state_dir: Path, app_host: Path | None = None) -> None:
+    def __init__(self, state_dir: Path, app_host: Path) -> None:
         self.run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
         self.app_host = app_host
+        self.state_dir = state_dir
         self.started_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         self._api: dict[str, Any] | None = None
         self.dir = state_dir / "runs"
         self.path = self.dir / f"{self.run_id}.json"
+        self._lock = AppHostLock(state_dir, app_host)
         self._processes: dict[int, dict[str, Any]] = {}
         self._engine: str | None = None
         self._cgroup: RunCgroup | None = None
@@ -62,19 +66,29 @@ class RunRecorder:
         flight if the app host dies)."""
         return self._reaper.pid if self._reaper else None
 
-    def start(self) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self._cgroup = create_run_cgroup(self.run_id)
-        self._write()
-        self._reaper = subprocess.Popen(
-            [sys.executable, "-I", reaper.__file__, str(self.path)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            process_group=0,  # see pyspire.runtime.reaper: in our session, out of the terminal's group
-            close_fds=True,
-        )
-        self._write()  # now with the reaper's pid: a new run waits for it rather than racing it
+    def start(self) -> list[SweepReport]:
+        """Refuse to start when another app host runs this ``apphost.py``
+        (:class:`~pyspire.runtime.apphost_lock.AppHostAlreadyRunning`); then clean up what dead
+        runs of the folder left (returned, to be reported), record this run and start its reaper."""
+        self._lock.acquire()
+        try:
+            sweeps = sweep_stale_runs(self.state_dir)
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self._cgroup = create_run_cgroup(self.run_id)
+            self._write()
+            self._reaper = subprocess.Popen(
+                [sys.executable, "-I", reaper.__file__, str(self.path)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                process_group=0,  # see pyspire.runtime.reaper: in our session, out of the terminal's group
+                close_fds=True,
+            )
+            self._write()  # now with the reaper's pid: a new run waits for it rather than racing it
+        except BaseException:
+            self.close()
+            raise
+        return sweeps
 
     def container_engine(self, binary: str) -> None:
         """The run uses this engine: a sweep removes the run's session containers through it."""
@@ -125,7 +139,7 @@ class RunRecorder:
             self.path,
             {
                 "runId": self.run_id,
-                "appHost": str(self.app_host) if self.app_host else None,
+                "appHost": str(self.app_host),
                 "startedAt": self.started_at,
                 "api": self._api,
                 "appHostPid": os.getpid(),
@@ -142,7 +156,8 @@ class RunRecorder:
     def close(self) -> list[str]:
         """Clean shutdown: kill any process of this run that escaped its process group (a
         double-forked daemon) and remove any container of the run still there, tell the reaper
-        all is well, remove the run file. Returns what had to be cleaned up."""
+        all is well, remove the run file, let the next app host of this file in. Returns what had
+        to be cleaned up."""
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
@@ -166,4 +181,5 @@ class RunRecorder:
                 self._reaper.kill()
         apphosts.unregister(self.run_id)
         self.path.unlink(missing_ok=True)
+        self._lock.release()
         return found.described()
