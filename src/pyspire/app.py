@@ -31,7 +31,10 @@ from pyspire.model.validation import issue_warnings, validate
 from pyspire.orchestrator import Orchestrator
 from pyspire.orchestrator.engine import EngineProvider
 from pyspire.orchestrator.redaction import Redactor, masked_log_records
-from pyspire.runtime.records import RunRecorder, SweepReport, sweep_stale_runs
+from pyspire.runtime.apphost_lock import AppHostAlreadyRunning
+from pyspire.runtime.containers import detect_runtime
+from pyspire.runtime.records import RunRecorder
+from pyspire.runtime.stale_runs import SweepReport
 
 
 @dataclass(frozen=True)
@@ -112,11 +115,12 @@ class DistributedApplication:
         configuration = Configuration(self.model.app_dir)
         api_address()  # a bad PYSPIRE_API_PORT fails here, before anything starts
         note_run()  # run() or not (the harness, given a builder), the app host did run the app
-        folder = state_dir(self.model.app_dir)
-        sweeps = sweep_stale_runs(folder)
-        recorder = RunRecorder(folder, app_host_file(self.model.app_dir))
-        recorder.start()
-        engines = EngineProvider(on_detected=lambda runtime: recorder.container_engine(runtime.binary))
+        recorder = RunRecorder(state_dir(self.model.app_dir), app_host_file(self.model.app_dir))
+        sweeps = recorder.start()  # refuses a second app host of this file; cleans up after dead runs
+        engines = EngineProvider(
+            lambda: detect_runtime(calls_group=recorder.engine_group),
+            on_detected=lambda runtime: recorder.container_engine(runtime.binary),
+        )
         orchestrator = Orchestrator(self.model.log_buffer_lines, recorder, engines, redactor)
         with masked_log_records(orchestrator.redactor):
             try:
@@ -220,7 +224,7 @@ class DistributedApplication:
                 reporter.summary("app stopped")
                 await reporter.drain()
             return 0
-        except (SettingsError, ApiSettingError) as exc:  # the user's setting: say which, no traceback
+        except (SettingsError, ApiSettingError, AppHostAlreadyRunning) as exc:  # say which, no traceback
             print(f"error: {exc}", file=sys.stderr)
             return 2
         except Exception:

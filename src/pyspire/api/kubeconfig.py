@@ -4,20 +4,25 @@ Written as JSON, which is YAML too, so no YAML library is needed; mode 0600 beca
 run's token. It names the HTTPS listener: client-go sends a bearer token only over TLS (over plain
 HTTP kubectl sends no credentials and gets "You must be logged in"), so the cluster entry carries
 the app host's own CA (``certificate-authority-data``) and the user entry the token.
+
+Several app hosts in one folder share the file (each of another ``apphost.py``), so it is written
+and removed under its lock, and an app host removes it only while it is still its own: a
+kubeconfig another app host wrote meanwhile stays. One left by a killed app host is removed by
+its reaper or the next run (it holds the dead run's token).
 """
 
 from __future__ import annotations
 
 import base64
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from pyspire.api.tls import SAN_DNS, SAN_IPS
-from pyspire.runtime.files import write_json_atomic
+from pyspire.runtime.files import exclusive, remove_if, write_json_atomic
+from pyspire.runtime.sweep import KUBECONFIG_FILE
 
-KUBECONFIG_FILE = "kubeconfig"
+__all__ = ["KUBECONFIG_FILE", "kubeconfig", "remove_kubeconfig", "write_kubeconfig"]
 
 
 def kubeconfig(server_url: str, token: str, name: str, ca_pem: bytes | None = None) -> dict[str, Any]:
@@ -42,16 +47,12 @@ def kubeconfig(server_url: str, token: str, name: str, ca_pem: bytes | None = No
 
 def write_kubeconfig(path: Path, server_url: str, token: str, name: str, ca_pem: bytes | None = None) -> Path:
     """Write atomically (temp file, then rename), readable only by the user."""
-    write_json_atomic(path, kubeconfig(server_url, token, name, ca_pem), indent=2)
+    with exclusive(path):
+        write_json_atomic(path, kubeconfig(server_url, token, name, ca_pem), indent=2)
     return path
 
 
 def remove_kubeconfig(path: Path, server_url: str) -> None:
-    """Remove the file if it still points at ``server_url`` (another app host in the same folder
-    may have written its own since)."""
-    try:
-        data = json.loads(path.read_text())
-        if data["clusters"][0]["cluster"]["server"] == server_url:
-            path.unlink()
-    except (OSError, ValueError, KeyError, IndexError, TypeError):
-        pass
+    """Remove the file if it still points at ``server_url``: checked and removed under the
+    file's lock, so a kubeconfig another app host has just written is never the one removed."""
+    remove_if(path, lambda config: config["clusters"][0]["cluster"]["server"] == server_url)

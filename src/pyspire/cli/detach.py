@@ -24,7 +24,7 @@ from pyspire.cli.inspection import overview
 from pyspire.cli.output import err, fail, out, print_json, progress
 from pyspire.cli.watching import next_event, watch_in_background
 from pyspire.loader import AppHostNotFound, find_apphost
-from pyspire.runtime.apphosts import RunningAppHost, read_run_file, running_apphosts
+from pyspire.runtime.apphosts import RunningAppHost, already_running, read_run_file, running_apphosts
 
 POLL_SECONDS = 0.02
 LOGS_KEPT = 5
@@ -116,11 +116,7 @@ def start_detached(apphost: str | None, timeout: float, output_format: str) -> N
         fail(str(exc), 2)
     already = [h for h in running_apphosts([path.parent / ".pyspire"]) if h.app_host == path]
     if already:
-        fail(
-            f"{path} is already running (pid {already[0].pid}, API {already[0].api_url}); "
-            "stop it first with: pyspire stop",
-            2,
-        )
+        fail(already_running(path, already[0].pid, already[0].api_url), 2)
     began = time.monotonic()
     deadline = began + timeout
     log = _log_file(path.parent)

@@ -52,7 +52,7 @@ from pyspire.orchestrator.objects import (
 )
 from pyspire.orchestrator.orchestrator import Orchestrator
 from pyspire.runtime.containers import NoContainerEngine
-from pyspire.runtime.reaper import RUN_LABEL
+from pyspire.runtime.sweep import RUN_LABEL
 
 log = logging.getLogger(__name__)
 

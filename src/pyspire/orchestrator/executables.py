@@ -32,7 +32,7 @@ from pyspire.runtime.ambient import ambient_environment
 from pyspire.runtime.errors import SpawnError
 from pyspire.runtime.ports import port_holder, port_is_free
 from pyspire.runtime.process import SpawnedProcess, describe_exit, kill_group_now, spawn, terminate_group
-from pyspire.runtime.reaper import REPLICA_MARKER, kill_marked
+from pyspire.runtime.sweep import REPLICA_MARKER, kill_marked
 
 #: How long stragglers in a replica's process group get after its main process exits by itself.
 STRAGGLER_GRACE_SECONDS = 2.0
@@ -50,9 +50,15 @@ class ProcessObserver(Protocol):
 
     def exited(self, pid: int) -> None: ...
 
+    @property
+    def cgroup_procs(self) -> int | None:
+        """The run's cgroup (its ``cgroup.procs``, open) every process joins before exec, if any."""
+        ...
+
 
 class _NoObserver:
     env: Mapping[str, str] = {}
+    cgroup_procs: int | None = None
 
     def spawned(self, pid: int, command: str) -> None:
         pass
@@ -120,7 +126,7 @@ class ExecutableController(Controller):
             argv = [spec["executablePath"], *spec.get("args", [])]
             inherit = (spec.get("ambientEnvironment") or {}).get("behavior", "Inherit") == "Inherit"
             env = {**(ambient_environment() if inherit else {}), **env_of(obj), **self.observer.env, REPLICA_MARKER: name}
-            process = spawn(argv, env, spec["workingDirectory"])
+            process = spawn(argv, env, spec["workingDirectory"], self.observer.cgroup_procs)
         except SpawnError as exc:
             self.logs.system(resource, f"{name} failed to start: {exc}", replica=name)
             self.store.patch_status(

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pyspire.runtime.files import write_json_atomic
-from pyspire.runtime.reaper import start_ticks
+from pyspire.runtime.procs import start_ticks
 
 
 def registry_dir() -> Path:
@@ -117,6 +117,14 @@ def running_apphosts(state_dirs: Iterable[Path] = ()) -> list[RunningAppHost]:
             if host is not None:
                 found.setdefault(host.run_id, host)
     return sorted(found.values(), key=lambda h: (h.started_at, h.run_id))
+
+
+def already_running(app_host: Path, pid: int | None, api_url: str | None) -> str:
+    """The refusal of a second app host for ``app_host`` (``pyspire start`` and the app host say
+    the same)."""
+    holder = f"pid {pid}" if pid else "another process"
+    where = f"API {api_url}" if api_url else "still starting"
+    return f"{app_host} is already running ({holder}, {where}); stop it first with: pyspire stop"
 
 
 def _file_alive(run_file: Path) -> bool:

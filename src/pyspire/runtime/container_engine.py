@@ -3,6 +3,11 @@
 Every container operation in pyspire is one run of ``podman``/``docker``: a subprocess with no stdin
 and the inherited environment. This module owns how those runs are made (spawned, streamed, killed
 and reaped when cancelled, turned into one-line errors) and which engine to use.
+
+No run is in the terminal's process group, so the Ctrl+C meant for the app host never reaches one
+(a ``podman wait`` that got it would report a container lost). An app host puts them all in its
+reaper's process group (``group``): if the app host dies, the reaper finds and kills the calls
+in flight before it sweeps, so a ``podman run`` cannot create its container behind the sweep.
 :mod:`pyspire.runtime.containers` builds the operations on top of it.
 """
 
@@ -10,11 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import functools
 import os
 import re
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pyspire.runtime.process import die_with_parent
@@ -118,17 +124,29 @@ async def _spawn(
     env: Mapping[str, str] | None,
     merge_stderr: bool,
     long_lived: bool,
+    group: int | None,
 ) -> asyncio.subprocess.Process:
-    try:
-        return await asyncio.create_subprocess_exec(
+    """Start the CLI in process group ``group``, else in a group of its own."""
+
+    def start(process_group: int) -> Awaitable[asyncio.subprocess.Process]:
+        return asyncio.create_subprocess_exec(
             binary,
             *args,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT if merge_stderr else asyncio.subprocess.PIPE,
             env=None if env is None else dict(env),
+            process_group=process_group,
             preexec_fn=functools.partial(die_with_parent, os.getpid()) if long_lived else None,
         )
+
+    try:
+        try:
+            return await start(group or 0)
+        except PermissionError as exc:
+            if not group or exc.errno != errno.EPERM:
+                raise
+            return await start(0)  # the group is gone (its reaper exited)
     except OSError as exc:
         raise ContainerEngineError(
             command_name(engine_name(binary), args), f"cannot run {binary!r}: {exc.strerror or exc}", 127
@@ -160,9 +178,10 @@ async def call(
     *,
     env: Mapping[str, str] | None = None,
     long_lived: bool = False,
+    group: int | None = None,
 ) -> CliResult:
     """Run ``binary args`` to completion and capture its output. Cancelling kills and reaps it."""
-    proc = await _spawn(binary, args, env=env, merge_stderr=False, long_lived=long_lived)
+    proc = await _spawn(binary, args, env=env, merge_stderr=False, long_lived=long_lived, group=group)
     try:
         out, err = await proc.communicate()
     except BaseException:
@@ -179,13 +198,14 @@ async def stream(
     *,
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
+    group: int | None = None,
 ) -> int | None:
     """Run ``binary args`` with stdout and stderr merged, handing each line to ``on_line`` as it comes.
 
     Returns the exit code, or ``None`` when ``timeout`` ran out (the run is then killed). Carriage
     returns split lines too, so progress bars arrive as updates rather than one huge line.
     """
-    proc = await _spawn(binary, args, env=env, merge_stderr=True, long_lived=True)
+    proc = await _spawn(binary, args, env=env, merge_stderr=True, long_lived=True, group=group)
     assert proc.stdout is not None
     reader = proc.stdout
 

@@ -212,11 +212,13 @@ def _secret_values(build_args: Mapping[str, str], secrets: Mapping[str, str]) ->
 class ContainerRuntime:
     """One class for podman and docker: the CLI subset used here is the same for both."""
 
-    def __init__(self, name: str, binary: str) -> None:
+    def __init__(self, name: str, binary: str, calls_group: int | None = None) -> None:
         if name not in _cli.ENGINES:
             raise ValueError(f"unknown container engine {name!r}; allowed: {', '.join(_cli.ENGINES)}")
         self.name = name
         self.binary = binary
+        #: The process group every CLI call runs in (the app host's reaper's); None: each its own.
+        self.calls_group = calls_group
         self.host_alias = "host.containers.internal" if name == "podman" else "host.docker.internal"
 
     def __repr__(self) -> str:
@@ -224,7 +226,7 @@ class ContainerRuntime:
 
     async def _call(self, *args: str, env: Mapping[str, str] | None = None, long_lived: bool = False) -> str:
         """Run a subcommand; its stdout on success, :class:`ContainerEngineError` otherwise."""
-        result = await _cli.call(self.binary, args, env=env, long_lived=long_lived)
+        result = await _cli.call(self.binary, args, env=env, long_lived=long_lived, group=self.calls_group)
         if result.returncode != 0:
             raise _cli.engine_error(self.binary, args, result)
         return result.stdout
@@ -268,7 +270,7 @@ class ContainerRuntime:
             on_line(text)
 
         args = ("pull", image)
-        code = await _cli.stream(self.binary, args, line)
+        code = await _cli.stream(self.binary, args, line, group=self.calls_group)
         if code:
             result = _cli.CliResult(code, "", "\n".join(tail))
             raise _cli.engine_error(self.binary, args, result)
@@ -313,7 +315,7 @@ class ContainerRuntime:
             tail.append(text)
             on_line(text)
 
-        code = await _cli.stream(self.binary, args, line, env=env)
+        code = await _cli.stream(self.binary, args, line, env=env, group=self.calls_group)
         if code:
             hidden = _secret_values(build_args, secrets)
             lines = [_redact(t, hidden) for t in tail if t.strip()]
@@ -427,7 +429,7 @@ class ContainerRuntime:
         if not ids:
             return []
         args = ("container", "inspect", *ids)
-        result = await _cli.call(self.binary, args)
+        result = await _cli.call(self.binary, args, group=self.calls_group)
         found = _json_list(result.stdout)
         # A container removed between `ps` and `inspect` is simply not listed.
         if result.returncode != 0 and not found:
@@ -464,7 +466,9 @@ class ContainerRuntime:
             while size > EXEC_OUTPUT_LIMIT and len(kept) > 1:
                 size -= len(kept.popleft()) + 1
 
-        code = await _cli.stream(self.binary, ["exec", ref, *argv], line, timeout=timeout)
+        code = await _cli.stream(
+            self.binary, ["exec", ref, *argv], line, timeout=timeout, group=self.calls_group
+        )
         if code is None:
             kept.append(f"[timed out after {timeout:g} s]")
             code = 124
@@ -542,7 +546,7 @@ class ContainerRuntime:
                 raise
 
 
-async def detect_runtime(preference: str | None = None) -> ContainerRuntime:
+async def detect_runtime(preference: str | None = None, calls_group: int | None = None) -> ContainerRuntime:
     """The container engine to use.
 
     ``preference`` ``None`` reads ``PYSPIRE_CONTAINER_RUNTIME``. If set (``podman`` or ``docker``) only
@@ -550,6 +554,7 @@ async def detect_runtime(preference: str | None = None) -> ContainerRuntime:
     then docker: the first whose ``info`` answers, not the first binary found (a docker client
     without a daemon is common). Both are asked at once; podman's answer is preferred.
     Raises :class:`NoContainerEngine` saying what was tried, why it failed, and how to fix it.
+    ``calls_group``: see :attr:`ContainerRuntime.calls_group`.
     """
     name, binary = await _cli.find_engine(preference)
-    return ContainerRuntime(name, binary)
+    return ContainerRuntime(name, binary, calls_group)

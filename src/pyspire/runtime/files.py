@@ -2,12 +2,18 @@
 
 Atomic (a temp file in the same folder, then a rename) so a reader — another app host, the CLI,
 the reaper — never sees half a file; 0600 because run files and kubeconfigs hold the API token.
+A file that several app hosts may write (the folder's kubeconfig) is checked and then replaced or
+removed under :func:`exclusive`, so one never removes what another has just written.
+Standard library only: the reaper imports this.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,3 +29,28 @@ def write_json_atomic(path: Path, data: Any, indent: int | None = None) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold the lock of ``path`` (``.NAME.lock`` beside it) while checking and changing it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def remove_if(path: Path, owned: Callable[[Any], bool]) -> bool:
+    """Remove the JSON file at ``path`` if ``owned(its content)`` holds, under :func:`exclusive`;
+    True when it was removed. A file that is missing or unreadable is left alone."""
+    with exclusive(path):
+        try:
+            if owned(json.loads(path.read_text())):
+                path.unlink()
+                return True
+        except (OSError, ValueError, LookupError, TypeError):
+            pass
+    return False

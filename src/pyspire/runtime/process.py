@@ -2,8 +2,9 @@
 
 Each replica runs in its own session and process group, so stopping it can signal the whole
 group (children included). On Linux each child also gets a parent-death signal, so a killed app host
-does not leave it running. Exit is observed through a pidfd on the event loop: no SIGCHLD handler,
-no thread per process.
+does not leave it running, and joins the run's cgroup before exec when the run has one (see
+:mod:`pyspire.runtime.cgroups`): what it starts can leave its group and its environment, not the
+cgroup. Exit is observed through a pidfd on the event loop: no SIGCHLD handler, no thread per process.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from pyspire.runtime.cgroups import join
 from pyspire.runtime.errors import SpawnError
 
 _PR_SET_PDEATHSIG = 1
@@ -40,6 +42,14 @@ def die_with_parent(parent_pid: int) -> None:
         _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent_pid:  # the parent died before prctl took effect
             os._exit(137)
+
+
+def _prepare_child(parent_pid: int, cgroup_procs: int | None) -> None:
+    """``preexec_fn`` of a replica: join the run's cgroup (before exec, so the program cannot
+    fork first), then die with the app host."""
+    if cgroup_procs is not None:
+        join(cgroup_procs)
+    die_with_parent(parent_pid)
 
 
 @dataclass
@@ -101,8 +111,11 @@ class SpawnedProcess:
             self._pidfd = None
 
 
-def spawn(argv: Sequence[str], env: Mapping[str, str], cwd: str) -> SpawnedProcess:
-    """Start ``argv`` in ``cwd`` with exactly ``env``, in a new session and process group.
+def spawn(
+    argv: Sequence[str], env: Mapping[str, str], cwd: str, cgroup_procs: int | None = None
+) -> SpawnedProcess:
+    """Start ``argv`` in ``cwd`` with exactly ``env``, in a new session and process group, and in
+    the cgroup whose ``cgroup.procs`` is open as ``cgroup_procs`` when given.
 
     Returns as soon as the process exists. Raises :class:`SpawnError` with the OS's reason when it
     cannot be started (missing command, bad working directory, not executable).
@@ -118,7 +131,8 @@ def spawn(argv: Sequence[str], env: Mapping[str, str], cwd: str) -> SpawnedProce
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
-            preexec_fn=functools.partial(die_with_parent, os.getpid()),
+            # The fd is still open in preexec_fn (fds are closed after it) and closed at exec.
+            preexec_fn=functools.partial(_prepare_child, os.getpid(), cgroup_procs),
         )
     except FileNotFoundError as exc:
         raise SpawnError(
@@ -130,6 +144,8 @@ def spawn(argv: Sequence[str], env: Mapping[str, str], cwd: str) -> SpawnedProce
         ) from exc
     except OSError as exc:
         raise SpawnError(f"command {argv[0]!r} could not be started: {exc.strerror or exc}") from exc
+    except subprocess.SubprocessError as exc:  # the child could not join the run's cgroup
+        raise SpawnError(f"command {argv[0]!r} could not be started in the run's cgroup: {exc}") from exc
     assert popen.stdout is not None and popen.stderr is not None
     stdout_fd = os.dup(popen.stdout.fileno())
     stderr_fd = os.dup(popen.stderr.fileno())

@@ -1,112 +1,52 @@
 """Run records: what an app host has spawned, on disk, so nothing outlives it unseen.
 
-Each app host writes ``.pyspire/runs/<run id>.json`` with its own pid and start time and every
-process it spawned (pid + start time + command). A clean exit removes it. A run file whose app host
-is gone is swept by the next app host started in the same folder (see :mod:`pyspire.runtime.reaper`).
+Each app host writes ``.pyspire/runs/<run id>.json`` with its own pid and start time, every
+process it spawned (pid + start time + command), its reaper, its container engine, and how its
+processes are tracked: ``processTracking`` is ``cgroup`` when the run has a cgroup of its own
+(``cgroup`` holds its path; see :mod:`pyspire.runtime.cgroups`), else ``marker`` (the
+``PYSPIRE_RUN_ID`` environment variable). A clean exit removes the file. One whose app host is
+gone is swept by its reaper, or by the next app host started in the same folder (see
+:mod:`pyspire.runtime.stale_runs`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import secrets
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pyspire.runtime import apphosts, reaper
+from pyspire.runtime.apphost_lock import AppHostLock
+from pyspire.runtime.cgroups import RunCgroup, create_run_cgroup
 from pyspire.runtime.files import write_json_atomic
-from pyspire.runtime.reaper import MARKER, kill_marked, remove_run_containers, start_ticks, sweep_run_file
+from pyspire.runtime.procs import kill_until_gone, marked_processes, start_ticks
+from pyspire.runtime.stale_runs import SweepReport, sweep_stale_runs
+from pyspire.runtime.sweep import MARKER, Leftovers, remove_run_containers
 
 WRITE_DELAY_SECONDS = 0.05
-#: How long a new run waits for a dead run's reaper that is still cleaning up.
-REAPER_WAIT_SECONDS = 20.0
-
-
-@dataclass(frozen=True)
-class SweepReport:
-    """What was found from earlier runs that did not end cleanly."""
-
-    run_id: str
-    killed: list[str]
-    by: str  # "reaper" (it cleaned when the app host died) or "startup" (cleaned now)
-
-    def describe(self) -> str:
-        if not self.killed:
-            return f"an earlier run ({self.run_id}) ended without a clean shutdown; nothing was left running"
-        who = "its reaper stopped" if self.by == "reaper" else "stopped now"
-        listed = ", ".join(self.killed[:5]) + (
-            f" and {len(self.killed) - 5} more" if len(self.killed) > 5 else ""
-        )
-        return f"an earlier run ({self.run_id}) did not shut down cleanly; {who} {len(self.killed)} leftover(s): {listed}"
-
-
-def sweep_stale_runs(state_dir: Path) -> list[SweepReport]:
-    """Clean up after earlier runs in this folder whose app host is gone; report each once."""
-    runs = state_dir / "runs"
-    if not runs.is_dir():
-        return []
-    reports: list[SweepReport] = []
-    for run_file in sorted(runs.glob("*.json")):
-        try:
-            run = json.loads(run_file.read_text())
-        except (OSError, ValueError):
-            run_file.unlink(missing_ok=True)
-            continue
-        if start_ticks(int(run.get("appHostPid", 0))) == run.get("appHostStart"):
-            continue  # that app host is still running
-        if _reaper_finishes(run, run_file):
-            continue  # its reaper was mid-sweep: its note is read below
-        killed = sweep_run_file(run_file, by="startup")
-        reports.append(SweepReport(str(run.get("runId")), killed, "startup"))
-        run_file.with_suffix(".swept").unlink(missing_ok=True)
-    for note_file in sorted(runs.glob("*.swept")):
-        try:
-            note = json.loads(note_file.read_text())
-        except (OSError, ValueError):
-            note = {}
-        reports.append(
-            SweepReport(
-                str(note.get("runId", note_file.stem)),
-                list(note.get("killed", [])),
-                str(note.get("by", "reaper")),
-            )
-        )
-        note_file.unlink(missing_ok=True)
-    return reports
-
-
-def _reaper_finishes(run: dict[str, Any], run_file: Path, timeout: float = REAPER_WAIT_SECONDS) -> bool:
-    """Whether the dead app host's reaper is still at work and finishes within ``timeout``
-    (removing containers takes a moment): sweeping alongside it would report nothing left."""
-    pid = int(run.get("reaperPid") or 0)
-    if not pid or start_ticks(pid) != run.get("reaperStart"):
-        return False
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not run_file.exists():
-            return True
-        time.sleep(0.05)
-    return not run_file.exists()
 
 
 class RunRecorder:
-    """Keeps this app host's run file current and its reaper watching."""
+    """Keeps this app host's run file current, its reaper watching and its cgroup."""
 
-    def __init__(self, state_dir: Path, app_host: Path | None = None) -> None:
+    def __init__(self, state_dir: Path, app_host: Path) -> None:
         self.run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
         self.app_host = app_host
+        self.state_dir = state_dir
         self.started_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         self._api: dict[str, Any] | None = None
         self.dir = state_dir / "runs"
         self.path = self.dir / f"{self.run_id}.json"
+        self._lock = AppHostLock(state_dir, app_host)
         self._processes: dict[int, dict[str, Any]] = {}
         self._engine: str | None = None
+        self._cgroup: RunCgroup | None = None
         self._reaper: subprocess.Popen[bytes] | None = None
         self._pending: asyncio.TimerHandle | None = None
 
@@ -115,18 +55,40 @@ class RunRecorder:
         """Variables every spawned process gets, so the reaper can find its descendants."""
         return {MARKER: self.run_id}
 
-    def start(self) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self._write()
-        self._reaper = subprocess.Popen(
-            [sys.executable, "-I", reaper.__file__, str(self.path)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            close_fds=True,
-        )
-        self._write()  # now with the reaper's pid: a new run waits for it rather than racing it
+    @property
+    def cgroup_procs(self) -> int | None:
+        """The run cgroup's ``cgroup.procs``, open: every replica joins it before exec."""
+        return self._cgroup.procs_fd if self._cgroup else None
+
+    @property
+    def engine_group(self) -> int | None:
+        """The reaper's process group, where every engine CLI call runs (so it finds those in
+        flight if the app host dies)."""
+        return self._reaper.pid if self._reaper else None
+
+    def start(self) -> list[SweepReport]:
+        """Refuse to start when another app host runs this ``apphost.py``
+        (:class:`~pyspire.runtime.apphost_lock.AppHostAlreadyRunning`); then clean up what dead
+        runs of the folder left (returned, to be reported), record this run and start its reaper."""
+        self._lock.acquire()
+        try:
+            sweeps = sweep_stale_runs(self.state_dir)
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self._cgroup = create_run_cgroup(self.run_id)
+            self._write()
+            self._reaper = subprocess.Popen(
+                [sys.executable, "-I", reaper.__file__, str(self.path)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                process_group=0,  # see pyspire.runtime.reaper: in our session, out of the terminal's group
+                close_fds=True,
+            )
+            self._write()  # now with the reaper's pid: a new run waits for it rather than racing it
+        except BaseException:
+            self.close()
+            raise
+        return sweeps
 
     def container_engine(self, binary: str) -> None:
         """The run uses this engine: a sweep removes the run's session containers through it."""
@@ -164,7 +126,7 @@ class RunRecorder:
 
     def _schedule_write(self) -> None:
         """Coalesce writes: starting 100 processes rewrites the file a few times, not 100. A
-        process spawned in the gap is still found by the reaper through its environment marker."""
+        process spawned in the gap is still found through its cgroup or its environment marker."""
         if self._pending is None:
             self._pending = asyncio.get_running_loop().call_later(WRITE_DELAY_SECONDS, self._flush)
 
@@ -177,13 +139,15 @@ class RunRecorder:
             self.path,
             {
                 "runId": self.run_id,
-                "appHost": str(self.app_host) if self.app_host else None,
+                "appHost": str(self.app_host),
                 "startedAt": self.started_at,
                 "api": self._api,
                 "appHostPid": os.getpid(),
                 "appHostStart": start_ticks(os.getpid()),
                 "processes": {str(pid): info for pid, info in self._processes.items()},
                 "containerEngine": self._engine,
+                "processTracking": "cgroup" if self._cgroup else "marker",
+                "cgroup": str(self._cgroup.path) if self._cgroup else None,
                 "reaperPid": self._reaper.pid if self._reaper else None,
                 "reaperStart": start_ticks(self._reaper.pid) if self._reaper else None,
             },
@@ -192,14 +156,19 @@ class RunRecorder:
     def close(self) -> list[str]:
         """Clean shutdown: kill any process of this run that escaped its process group (a
         double-forked daemon) and remove any container of the run still there, tell the reaper
-        all is well, remove the run file. Returns what had to be cleaned up."""
+        all is well, remove the run file, let the next app host of this file in. Returns what had
+        to be cleaned up."""
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
-        escaped = kill_marked(self.run_id, MARKER)
+        found = Leftovers()
+        if self._cgroup is not None:
+            found.processes(self._cgroup.close())
+            self._cgroup = None
+        found.processes(kill_until_gone(lambda: marked_processes(self.run_id, MARKER)))
         if self._engine:
             # A container whose start was interrupted (Ctrl+C during `run`) was never tracked.
-            escaped += remove_run_containers(self._engine, self.run_id)
+            found.extend(remove_run_containers(self._engine, self.run_id))
         if self._reaper is not None and self._reaper.stdin is not None:
             try:
                 self._reaper.stdin.write(b"bye")
@@ -212,4 +181,5 @@ class RunRecorder:
                 self._reaper.kill()
         apphosts.unregister(self.run_id)
         self.path.unlink(missing_ok=True)
-        return escaped
+        self._lock.release()
+        return found.described()
