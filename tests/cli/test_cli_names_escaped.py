@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from pyspire import DistributedApplication, testing
-from pyspire.runtime.reaper import start_ticks
+from pyspire.runtime.procs import start_ticks
 from tests.conftest import PYTHON
 
 PYSPIRE = str(Path(sys.executable).parent / "pyspire")

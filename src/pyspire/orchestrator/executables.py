@@ -32,6 +32,7 @@ from pyspire.runtime.ambient import ambient_environment
 from pyspire.runtime.errors import SpawnError
 from pyspire.runtime.ports import port_holder, port_is_free
 from pyspire.runtime.process import SpawnedProcess, describe_exit, kill_group_now, spawn, terminate_group
+from pyspire.runtime.procs import describe_command
 from pyspire.runtime.sweep import REPLICA_MARKER, kill_marked
 
 #: How long stragglers in a replica's process group get after its main process exits by itself.
@@ -140,7 +141,7 @@ class ExecutableController(Controller):
             PipeReader(process.stderr_fd, self.logs, resource, name, "stderr"),
         ]
         # Recorded for the next run's sweep report, which must not print a secret argument.
-        self.observer.spawned(process.pid, self.logs.redactor.mask(" ".join(argv)))
+        self.observer.spawned(process.pid, describe_command(argv))
         replica = _Replica(process, resource, readers, [])
         self._replicas[name] = replica
         self.store.patch_status(

@@ -51,8 +51,20 @@ def argv(pid: int) -> list[str]:
         return []
 
 
+def describe_command(args: list[str]) -> str:
+    """What a process runs, for a leftover report: its program and, when the next argument is a
+    file (``python server.py``), that file's name. Never the other arguments: they can carry a
+    password, and these reports are printed by the next run, which cannot know it."""
+    if not args:
+        return "?"
+    words = [os.path.basename(args[0]) or args[0]]
+    if len(args) > 1 and not args[1].startswith("-") and os.path.isfile(args[1]):
+        words.append(os.path.basename(args[1]))
+    return " ".join(words)
+
+
 def command(pid: int) -> str:
-    return " ".join(argv(pid))[:120] or "?"
+    return describe_command(argv(pid))
 
 
 def marked_processes(value: str, marker: str) -> list[int]:
