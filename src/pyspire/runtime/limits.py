@@ -14,6 +14,10 @@ from __future__ import annotations
 import resource
 from dataclasses import dataclass
 
+#: The descriptor limits this process was started with, before the proxy hub raised the soft one
+#: (``pyspire.proxy.hub``); children get these back, as Go's os/exec gives a child the original.
+INHERITED_NOFILE: tuple[int, int] = resource.getrlimit(resource.RLIMIT_NOFILE)
+
 #: At least this many descriptors stay in reserve, whatever the limit.
 MIN_RESERVE = 64
 #: At most this many API connections that sent no (complete) request are kept at once.
@@ -45,3 +49,13 @@ def descriptor_budget(limit: int | None = None) -> DescriptorBudget:
         limit = soft if soft != resource.RLIM_INFINITY else 1 << 20
     reserve = min(limit // 2, max(MIN_RESERVE, limit // 4))
     return DescriptorBudget(limit, reserve, max(8, min(MAX_IDLE_CONNECTIONS, limit // 8)))
+
+
+def restore_inherited_nofile() -> None:
+    """In a child before exec: the soft descriptor limit the app host itself was given. A program
+    that sizes a table by its limit, closes every descriptor up to it, or uses ``select()``
+    (which fails above 1024) must not be surprised by the limit pyspire raised for its proxies."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = INHERITED_NOFILE[0]
+    if wanted != soft and (hard == resource.RLIM_INFINITY or wanted <= hard):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))

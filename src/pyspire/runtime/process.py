@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from pyspire.runtime.cgroups import join
 from pyspire.runtime.errors import SpawnError
+from pyspire.runtime.limits import restore_inherited_nofile
 
 _PR_SET_PDEATHSIG = 1
 _F_SETPIPE_SZ = 1031
@@ -46,9 +47,11 @@ def die_with_parent(parent_pid: int) -> None:
 
 def _prepare_child(parent_pid: int, cgroup_procs: int | None) -> None:
     """``preexec_fn`` of a replica: join the run's cgroup (before exec, so the program cannot
-    fork first), then die with the app host."""
+    fork first), get the descriptor limit the app host was started with, then die with the app
+    host."""
     if cgroup_procs is not None:
         join(cgroup_procs)
+    restore_inherited_nofile()
     die_with_parent(parent_pid)
 
 
@@ -146,6 +149,11 @@ def spawn(
         raise SpawnError(f"command {argv[0]!r} could not be started: {exc.strerror or exc}") from exc
     except subprocess.SubprocessError as exc:  # the child could not join the run's cgroup
         raise SpawnError(f"command {argv[0]!r} could not be started in the run's cgroup: {exc}") from exc
+    except ValueError as exc:  # an env name with '=', a NUL byte: what a callback produced at run time
+        raise SpawnError(
+            f"command {argv[0]!r} could not be started: {exc}; check the values the resource's "
+            "env and args callbacks produce"
+        ) from exc
     assert popen.stdout is not None and popen.stderr is not None
     stdout_fd = os.dup(popen.stdout.fileno())
     stderr_fd = os.dup(popen.stderr.fileno())
