@@ -120,6 +120,7 @@ MISTAKES = [
     ("api.with_restart_policy('always', max_restarts=-1)", "api", "restart_policy max_restarts", "-1 is not a count"),
     ("api.with_restart_policy('always', initial_backoff='1')", "api", "with_restart_policy initial_backoff", "'1' is not a number"),
     ("api.with_command('flush', 'Flush', None)", "api", "with_command callback", "None cannot be called; pass a function"),
+    ("api.with_command('cache/flush', 'Flush', lambda ctx: None)", "api", "command 'cache/flush'", "use letters, digits"),
     ("api.with_env('U', mig.get_endpoint('http'))", "api", "env U", "'migrate' has no endpoint 'http' (it declares none)"),
     (
         "api.with_endpoint('tcp'); b.add_executable('web', sys.executable, '.')"

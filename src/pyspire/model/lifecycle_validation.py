@@ -21,6 +21,8 @@ from pyspire.model.lifecycle import (
 from pyspire.model.resources import Resource, RunnableResource
 
 BUILT_IN_COMMANDS = frozenset({"start", "stop", "restart"})
+#: A command name is one segment of a URL and one word on a command line.
+_COMMAND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 #: The shortest pause before restarting a replica that exited. A replica that crashes at once is
 #: then restarted at most 10 times a second, and the doubling reaches a 30 s max_backoff after 9
@@ -204,6 +206,14 @@ def _command_problems(resource: Resource) -> Iterator[ModelProblem]:
             )
         if not command.name:
             yield ModelProblem(resource.name, "command", "the command name is empty", at)
+        elif not _COMMAND_NAME.match(command.name):
+            yield ModelProblem(
+                resource.name,
+                f"command '{command.name}'",
+                "use letters, digits, '-', '_' and '.', starting with a letter or digit: the name is "
+                "what `pyspire resource NAME COMMAND` and the API's URL carry",
+                at,
+            )
 
 
 def wait_cycles(model: AppModel) -> Iterator[ModelProblem]:
