@@ -33,6 +33,7 @@ def test_the_reaper_imports_only_the_standard_library_and_its_own_sweep(tmp_path
         "pyspire",
         "pyspire._version",
         "pyspire.runtime",
+        "pyspire.runtime.startup",  # pyspire/__init__ starts the start-up clock (stdlib only)
         "pyspire.runtime.sweep",
         "pyspire.runtime.procs",
         "pyspire.runtime.cgroups",
