@@ -142,7 +142,12 @@ class ResourceRunner:
             for allocation in self.host.addresses.for_resource(self.name):
                 await allocation.bound
             for index in range(self.resource.replicas):
+                if self.host.shutting_down:
+                    return
                 secrets |= await self._create_replica(index)
+                # Creating a replica may not suspend at all: yield, so that however many there
+                # are, signals (Ctrl+C), the controllers and the API keep being served.
+                await asyncio.sleep(0)
         except self.start_errors as exc:
             message = mask_secrets(f"cannot start: {exc}", secrets)
             self._log(message)
