@@ -221,7 +221,7 @@ class Executor:
             properties=runner.properties() or current.properties,
         )
         custom = runner.resource.annotations_of(CommandAnnotation)
-        commands = command_snapshots(provisional, custom, with_built_ins=True)
+        commands = command_snapshots(provisional, custom, with_built_ins=True, errors=runner.command_errors)
         self.snapshots.publish_snapshot(dataclasses.replace(provisional, commands=commands))
 
     def _health_status(self, resource: RunnableResource, state: str) -> str | None:

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pyspire.executor.addresses import EndpointAddresses, EndpointFailed
+from pyspire.executor.commands import PredicateErrors
 from pyspire.executor.environment import Launch, TelemetryEnv, mask_secrets, resolve_launch
 from pyspire.executor.resolution import ConfiguredValues, ResolutionContext
 from pyspire.executor.snapshots import ReplicaSnapshot, SnapshotHub
@@ -99,6 +100,8 @@ class ResourceRunner:
         self._stop_requested = False
         self._changed = asyncio.Event()
         self.policy = resource.last_annotation(RestartPolicyAnnotation) or RestartPolicyAnnotation()
+        #: Failing ``enabled_when`` predicates of its custom commands, reported once each.
+        self.command_errors = PredicateErrors(host.orchestrator.logs, self.name)
 
     # -- state ---------------------------------------------------------------------------------
 
