@@ -86,6 +86,11 @@ async def test_a_callback_that_raises_on_a_restart_fails_the_resource_not_the_ap
         gone = await until(app, "worker", lambda s: s.state == "FailedToStart")
         assert gone.state_message.startswith("cannot replace deleted replica worker-")
         assert gone.state_message.endswith(": LookupError: the secret store is down")
+        # Started by command: the command fails with the reason; the app host is still there.
+        started = await app.execute_command("crashy", "start")
+        assert (
+            not started.success and started.message == "cannot start: LookupError: the secret store is down"
+        )
 
 
 async def test_custom_command_and_enabled_when_errors_stay_in_the_resource_log(tmp_path):

@@ -112,7 +112,7 @@ def built_in_states(state: str) -> dict[str, str]:
 
 
 _BUILT_IN_LABELS = {
-    "start": ("Start", "Start the resource", "play"),
+    "start": ("Start", "Start the resource once its waits are satisfied (a Waiting one: at once)", "play"),
     "stop": ("Stop", "Stop the resource (SIGTERM, grace period, then SIGKILL)", "stop"),
     "restart": ("Restart", "Stop, then start the resource", "arrow-clockwise"),
 }

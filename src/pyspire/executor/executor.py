@@ -422,8 +422,8 @@ class Executor:
                 f"command '{command}' is {found.state} while '{resource}' is {snapshot.state}"
             )
         if command in ("start", "stop", "restart"):
-            await getattr(runner, command)()
-            return CommandResult.ok()
+            result: CommandResult = await getattr(runner, command)()
+            return result
         annotation = next(c for c in runner.resource.annotations_of(CommandAnnotation) if c.name == command)
         logger = CommandLogger(self.orchestrator.logs, resource, command)
         return await run_custom(annotation, CommandContext(resource, snapshot, logger, self.stopping))

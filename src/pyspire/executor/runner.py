@@ -2,11 +2,19 @@
 
 The runner owns the resource's replicas (one Executable object each; a container resource's
 runner, in :mod:`pyspire.executor.container_runner`, owns one Container object instead). Starting
-means: wait for dependencies (unless started by command), resolve values, create the Executables. Stopping patches
+means: wait for dependencies, resolve values, create the Executables. Stopping patches
 ``spec.stop`` and waits for every replica to end. Start after stop deletes the old objects and
 creates new ones (new pids) on the same target ports, behind the same proxy port, so clients keep
 working. Commands on one resource are serialized; different resources never wait on each other,
 so a crash-looping resource does not slow the rest of the app.
+
+Starting by command re-evaluates the waits, as the app's start does: when one cannot be satisfied
+now (the dependency is stopped, failed, or finished with the wrong exit code) the command fails
+with the reason and the resource stays as it was; when one is pending the resource shows Waiting.
+``start`` on a resource that is already Waiting starts it at once, skipping its waits (Aspire's
+"force start"). A resource that failed to start only because a dependency failed keeps watching
+it and starts again once the dependency gets where it is awaited — a chain of dependents (migrate
+→ api → web) recovers by itself when the first link is fixed.
 
 The user's code that runs while a replica is rendered (env and args callbacks, value providers)
 cannot take the app host down: whatever it raises fails this resource only, with the user's
@@ -25,7 +33,7 @@ from collections.abc import Coroutine, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pyspire.executor.addresses import EndpointAddresses, EndpointFailed
-from pyspire.executor.commands import PredicateErrors
+from pyspire.executor.commands import CommandResult, PredicateErrors
 from pyspire.executor.environment import Launch, TelemetryEnv, mask_secrets, resolve_launch
 from pyspire.executor.recovery import ReplicaRecovery
 from pyspire.executor.resolution import ConfiguredValues, ResolutionContext
@@ -33,7 +41,7 @@ from pyspire.executor.restart_policy import RestartBackoff
 from pyspire.executor.snapshots import ReplicaSnapshot, SnapshotHub
 from pyspire.executor.states import aggregate_state, replica_state
 from pyspire.executor.user_code import USER_ERRORS, describe, raised_by_user_code, user_traceback
-from pyspire.executor.waits import DependencyFailed, wait_for_dependencies
+from pyspire.executor.waits import DependencyFailed, blocked, until_unblocked, wait_for_dependencies
 from pyspire.model.errors import ResolutionError
 from pyspire.model.lifecycle import ExplicitStartAnnotation, RestartPolicyAnnotation, WaitAnnotation
 from pyspire.model.names import random_suffix
@@ -97,6 +105,8 @@ class ResourceRunner(ReplicaRecovery):
         #: Replicas someone else deleted, being replaced → their last unadjusted snapshot.
         self._replacing: dict[str, ReplicaSnapshot] = {}
         self._launch_task: asyncio.Task[None] | None = None
+        #: Set once the current launch has settled: replicas created, Waiting, or FailedToStart.
+        self._settled = asyncio.Event()
         self._restart_tasks: dict[int, asyncio.Task[None]] = {}
         self._lock = asyncio.Lock()
         self._stop_requested = False
@@ -120,6 +130,8 @@ class ResourceRunner(ReplicaRecovery):
 
     def _set_phase(self, phase: str, message: str | None = None) -> None:
         self.phase, self.message = phase, message
+        if phase == "FailedToStart":
+            self._settled.set()
         self.host.publish(self.name)
 
     def _log(self, text: str) -> None:
@@ -148,16 +160,27 @@ class ResourceRunner(ReplicaRecovery):
         else:
             self._launch(skip_waits=False)
 
-    def _launch(self, skip_waits: bool) -> None:
+    def _launch(self, skip_waits: bool) -> asyncio.Event:
+        """Start the launch task; returns the event set once it has settled."""
         self._stop_requested = False
+        self._settled = settled = asyncio.Event()
         self._launch_task = self.host.spawn(self._launch_body(skip_waits), f"launch-{self.name}")
+        return settled
 
     async def _launch_body(self, skip_waits: bool) -> None:
         secrets: set[str] = set()
         try:
-            if self._waits and not skip_waits:
-                self._set_phase("Waiting", "waiting for dependencies")
-                await wait_for_dependencies(self._waits, self.host.snapshots, self._on_wait)
+            while True:
+                try:
+                    if self._waits and not skip_waits:
+                        self._set_phase("Waiting", "waiting for dependencies")
+                        await wait_for_dependencies(self._waits, self.host.snapshots, self._on_wait)
+                    break
+                except DependencyFailed as exc:
+                    self._set_phase("FailedToStart", self._failure("cannot start", exc))
+                    # Failed only because of a dependency: start once it is fixed.
+                    await until_unblocked(self._waits, self.host.snapshots)
+                    self._log("its dependencies are back; waiting for them again")
             self._set_phase("Starting")
             for allocation in self.host.addresses.for_resource(self.name):
                 await allocation.bound
@@ -170,10 +193,13 @@ class ResourceRunner(ReplicaRecovery):
                 await asyncio.sleep(0)
         except USER_ERRORS as exc:
             self._set_phase("FailedToStart", self._failure("cannot start", exc, secrets))
+        finally:
+            self._settled.set()
 
     def _on_wait(self, what: str) -> None:
         self._log(what)
         self._set_phase("Waiting", what)
+        self._settled.set()
 
     def _suffix(self, index: int) -> str:
         """The replica's name suffix (also its ``service.instance.id``)."""
@@ -304,7 +330,7 @@ class ResourceRunner(ReplicaRecovery):
                 await task
         self._restart_tasks.clear()
 
-    async def stop(self) -> None:
+    async def stop(self) -> CommandResult:
         """Stop every replica (SIGTERM to its group, grace period, SIGKILL) and wait until ended."""
         async with self._lock:
             self._stop_requested = True
@@ -319,17 +345,38 @@ class ResourceRunner(ReplicaRecovery):
             while any(self.replicas[n].state not in _ENDED for n in live if n in self.replicas):
                 self._changed.clear()
                 await self._changed.wait()
+        return CommandResult.ok()
 
-    async def start(self) -> None:
-        """Start now (skipping waits): replace any ended replicas with new ones."""
+    def _blocked(self, command: str) -> CommandResult | None:
+        """A failure naming every wait that cannot be satisfied now, else None."""
+        failed = blocked(self._waits, self.host.snapshots)
+        if not failed:
+            return None
+        reasons = "; ".join(reason for _, reason in failed)
+        names = ", ".join(dict.fromkeys(f"'{wait.target.name}'" for wait, _ in failed))
+        return CommandResult.failure(f"cannot {command} '{self.name}': {reasons}; start {names} first")
+
+    async def start(self) -> CommandResult:
+        """Start again (new replicas in place of ended ones) once the waits are satisfied; on a
+        Waiting resource, at once. Returns once the resource is starting, Waiting or failed."""
         async with self._lock:
+            force = self.state == "Waiting"
+            refusal = None if force else self._blocked("start")
+            if refusal is not None:
+                return refusal
             await self._cancel_pending()
             await self._forget(list(self.replicas))
             self._backoff.reset()
-            self._launch(skip_waits=True)
-            assert self._launch_task is not None
-            await asyncio.shield(self._launch_task)
+            settled = self._launch(skip_waits=force)
+            await settled.wait()
+            if self.phase == "FailedToStart":
+                return CommandResult.failure(self.message or f"'{self.name}' failed to start")
+            return CommandResult.ok(self.message if self.phase == "Waiting" else None)
 
-    async def restart(self) -> None:
+    async def restart(self) -> CommandResult:
+        """Stop, then start — unless a wait cannot be satisfied now: then it keeps running."""
+        refusal = self._blocked("restart")
+        if refusal is not None:
+            return refusal
         await self.stop()
-        await self.start()
+        return await self.start()
