@@ -19,6 +19,10 @@ from datetime import datetime
 
 from pyspire.model.lifecycle import RestartPolicyAnnotation
 
+#: Enough doublings to take any backoff from the 0.1 s floor past any maximum (2**60 × 0.1 s is
+#: over 3,000 years), few enough to stay a float.
+_MAX_DOUBLINGS = 60
+
 
 @dataclass(frozen=True)
 class RestartDecision:
@@ -47,7 +51,10 @@ class RestartBackoff:
             return RestartDecision(
                 None, f"{name} exited; not restarting after {streak} restarts in a row (max_restarts)"
             )
-        delay = min(policy.max_backoff, policy.initial_backoff * (2**streak))
+        # The exponent stops growing once the delay is at its maximum: 0.1 × 2**1024 would
+        # overflow a float, after 1,024 exits in a row.
+        doublings = min(streak, _MAX_DOUBLINGS)
+        delay = min(policy.max_backoff, policy.initial_backoff * 2**doublings)
         self._streaks[index] = streak + 1
         times = "once" if streak == 0 else f"{streak + 1} times in a row"
         return RestartDecision(
