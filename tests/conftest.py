@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from pyspire.executor.snapshots import ResourceSnapshot
+    from pyspire.testing import AppHandle
 
 APPS = Path(__file__).parent / "apps"
 PYTHON = sys.executable
@@ -45,3 +52,13 @@ def processes_with_marker(marker: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+async def until(
+    app: AppHandle, name: str, done: Callable[[ResourceSnapshot], bool], timeout: float = 15
+) -> ResourceSnapshot:
+    """Poll ``name``'s snapshot until ``done`` holds (for conditions the harness has no wait for)."""
+    async with asyncio.timeout(timeout):
+        while not done(snapshot := app.resource(name)):
+            await asyncio.sleep(0.02)
+    return snapshot

@@ -8,26 +8,14 @@ goes through the real kubectl and podman.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import pytest
 
 from pyspire import DistributedApplication, testing
-from pyspire.executor.snapshots import ResourceSnapshot
-from pyspire.testing import AppHandle
 from tests.api.kube_helpers import Kubectl, recording_states, table_rows, wait_for_kubeconfig
-from tests.conftest import PYTHON, pid_alive
+from tests.conftest import PYTHON, pid_alive, until
 
 SLEEP = "import time; time.sleep(120)"
-
-
-async def until(
-    app: AppHandle, name: str, done: Callable[[ResourceSnapshot], bool], timeout: float = 10
-) -> ResourceSnapshot:
-    async with asyncio.timeout(timeout):
-        while not done(snapshot := app.resource(name)):
-            await asyncio.sleep(0.02)
-    return snapshot
 
 
 async def test_deleting_one_of_two_replicas_replaces_only_that_one(tmp_path):

@@ -1,23 +1,27 @@
 """Commands: the built-in start / stop / restart and the user's own, with their enablement.
 
-Enablement follows Aspire: start when stopped, waiting or not started; stop while active; restart
-when it makes sense; hidden when a command has no meaning in the current state. Custom commands
-compute their state from the snapshot with their ``enabled_when``.
+Enablement follows Aspire: start when stopped, waiting or not started (on a Waiting resource it
+starts at once, skipping the waits); stop while active; restart when it makes sense; hidden when a
+command has no meaning in the current state. Custom commands compute their state from the snapshot
+with their ``enabled_when``.
+
+A custom command's callback and its ``enabled_when`` are the user's code: whatever they raise
+fails that command (or disables it) with the user's traceback in the resource's log, and never
+reaches the app host.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from pyspire.executor.snapshots import CommandSnapshot, ResourceSnapshot
+from pyspire.executor.user_code import USER_ERRORS, describe, user_traceback
 from pyspire.model.lifecycle import CommandAnnotation
 from pyspire.orchestrator.logs import LogStore
-
-log = logging.getLogger(__name__)
 
 _STOPPED = {"NotStarted", "Exited", "Finished", "FailedToStart"}
 
@@ -50,6 +54,34 @@ class CommandLogger:
     error = info
     warning = info
 
+    def failed(self, what: str, exc: BaseException) -> None:
+        """``what`` raised ``exc``: one line, then the user's traceback."""
+        self.lines([f"{what}: {describe(exc)}", *user_traceback(exc)])
+
+    def lines(self, lines: Iterable[str]) -> None:
+        prefix = f"[{self._command}] "
+        self._logs.append(self._resource, self._resource, "system", [prefix + line for line in lines])
+
+
+class PredicateErrors:
+    """Reports a command's failing ``enabled_when`` into the resource's log — once per distinct
+    error, since the predicate runs at every snapshot and a traceback each time would flood the
+    log. Holds one entry per command."""
+
+    def __init__(self, logs: LogStore, resource: str) -> None:
+        self._logs, self._resource = logs, resource
+        self._last: dict[str, str] = {}
+
+    def report(self, command: CommandAnnotation, exc: BaseException) -> None:
+        if self._last.get(command.name) == describe(exc):
+            return
+        self._last[command.name] = describe(exc)
+        logger = CommandLogger(self._logs, self._resource, command.name)
+        logger.failed("enabled_when raised (the command is disabled)", exc)
+
+    def cleared(self, command: CommandAnnotation) -> None:
+        self._last.pop(command.name, None)
+
 
 @dataclass
 class CommandContext:
@@ -80,20 +112,25 @@ def built_in_states(state: str) -> dict[str, str]:
 
 
 _BUILT_IN_LABELS = {
-    "start": ("Start", "Start the resource", "play"),
+    "start": ("Start", "Start the resource once its waits are satisfied (a Waiting one: at once)", "play"),
     "stop": ("Stop", "Stop the resource (SIGTERM, grace period, then SIGKILL)", "stop"),
     "restart": ("Restart", "Stop, then start the resource", "arrow-clockwise"),
 }
 
 
-def _custom_state(command: CommandAnnotation, snapshot: ResourceSnapshot) -> str:
+def _custom_state(
+    command: CommandAnnotation, snapshot: ResourceSnapshot, errors: PredicateErrors | None
+) -> str:
     if command.enabled_when is None:
         return "enabled"
     try:
         result = command.enabled_when(snapshot)
-    except Exception:  # a broken predicate hides nothing: it disables the command
-        log.exception("enabled_when of command %s failed", command.name)
+    except USER_ERRORS as exc:  # a broken predicate hides nothing: it disables the command
+        if errors is not None:
+            errors.report(command, exc)
         return "disabled"
+    if errors is not None:
+        errors.cleared(command)
     if result is True:
         return "enabled"
     if result is False:
@@ -102,7 +139,10 @@ def _custom_state(command: CommandAnnotation, snapshot: ResourceSnapshot) -> str
 
 
 def command_snapshots(
-    snapshot: ResourceSnapshot, custom: list[CommandAnnotation], with_built_ins: bool
+    snapshot: ResourceSnapshot,
+    custom: list[CommandAnnotation],
+    with_built_ins: bool,
+    errors: PredicateErrors | None = None,
 ) -> tuple[CommandSnapshot, ...]:
     commands: list[CommandSnapshot] = []
     if with_built_ins:
@@ -114,7 +154,7 @@ def command_snapshots(
             CommandSnapshot(
                 command.name,
                 command.display_name,
-                _custom_state(command, snapshot),
+                _custom_state(command, snapshot, errors),
                 command.description,
                 command.confirmation_message,
                 command.icon,
@@ -141,7 +181,7 @@ async def run_custom(command: CommandAnnotation, context: CommandContext) -> Com
             value = await value
     except asyncio.CancelledError:
         raise
-    except Exception as exc:
-        context.logger.error(f"failed: {type(exc).__name__}: {exc}")
-        return CommandResult.failure(f"{type(exc).__name__}: {exc}")
+    except USER_ERRORS as exc:
+        context.logger.failed("failed", exc)
+        return CommandResult.failure(describe(exc))
     return to_result(value)

@@ -221,7 +221,7 @@ class Executor:
             properties=runner.properties() or current.properties,
         )
         custom = runner.resource.annotations_of(CommandAnnotation)
-        commands = command_snapshots(provisional, custom, with_built_ins=True)
+        commands = command_snapshots(provisional, custom, with_built_ins=True, errors=runner.command_errors)
         self.snapshots.publish_snapshot(dataclasses.replace(provisional, commands=commands))
 
     def _health_status(self, resource: RunnableResource, state: str) -> str | None:
@@ -421,12 +421,14 @@ class Executor:
             return CommandResult.failure(
                 f"command '{command}' is {found.state} while '{resource}' is {snapshot.state}"
             )
+        result: CommandResult
         if command in ("start", "stop", "restart"):
-            await getattr(runner, command)()
-            return CommandResult.ok()
-        annotation = next(c for c in runner.resource.annotations_of(CommandAnnotation) if c.name == command)
-        logger = CommandLogger(self.orchestrator.logs, resource, command)
-        result = await run_custom(annotation, CommandContext(resource, snapshot, logger, self.stopping))
-        # The user's message (or an exception's) can quote a value the resource was given.
+            result = await getattr(runner, command)()
+        else:
+            annotation = next(c for c in runner.resource.annotations_of(CommandAnnotation) if c.name == command)
+            logger = CommandLogger(self.orchestrator.logs, resource, command)
+            result = await run_custom(annotation, CommandContext(resource, snapshot, logger, self.stopping))
+        # The message (the user's, an exception's, a failed start's) can quote a value the
+        # resource was given.
         message = self.orchestrator.redactor.mask(result.message) if result.message else None
         return CommandResult(result.success, message)

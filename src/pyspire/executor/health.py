@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyspire.executor.addresses import EndpointAddresses
 from pyspire.executor.snapshots import HealthReport
+from pyspire.executor.user_code import USER_ERRORS, describe, user_traceback
 from pyspire.model.lifecycle import HealthCheckAnnotation, HealthIntervalAnnotation
 from pyspire.model.resources import Resource
 from pyspire.orchestrator.logs import LogBatch, LogStore
@@ -85,6 +86,8 @@ class HealthMonitor:
         self._http = http
         self._exec_in = exec_in
         self._log_matched: set[str] = set()
+        #: The last error each custom check raised, logged with its traceback once.
+        self._raised: dict[str, str] = {}
 
     async def run(self) -> None:
         unsubscribe = self._watch_logs()
@@ -152,12 +155,26 @@ class HealthMonitor:
     async def _custom(self, check: HealthCheckAnnotation) -> HealthReport:
         assert check.check is not None
         try:
-            result: Any = await asyncio.wait_for(check.check(), CHECK_TIMEOUT)
-        except Exception as exc:
-            return HealthReport(check.name, "Unhealthy", None, f"{type(exc).__name__}: {exc}", _now())
+            # Awaited in this task, not wrapped in one (as wait_for would): a SystemExit raised
+            # in a task of its own escapes the event loop and ends the app host.
+            async with asyncio.timeout(CHECK_TIMEOUT):
+                result: Any = await check.check()
+        except USER_ERRORS as exc:
+            self._report_raised(check, exc)
+            return HealthReport(check.name, "Unhealthy", None, describe(exc), _now())
+        self._raised.pop(check.name, None)
         if result is None or result is True:
             return HealthReport(check.name, "Healthy", None, None, _now())
         return HealthReport(check.name, "Unhealthy", None if result is False else str(result), None, _now())
+
+    def _report_raised(self, check: HealthCheckAnnotation, exc: BaseException) -> None:
+        """The user's check raised: its traceback goes to the resource's log, once per distinct
+        error (the check runs every 0.1 s while unhealthy)."""
+        if isinstance(exc, TimeoutError) or self._raised.get(check.name) == describe(exc):
+            return
+        self._raised[check.name] = describe(exc)
+        lines = [f"health check {check.name} raised {describe(exc)}", *user_traceback(exc)]
+        self._logs.append(self.resource.name, self.resource.name, "system", lines)
 
     async def _exec(self, check: HealthCheckAnnotation) -> HealthReport:
         """Run the command inside each running replica; healthy when every one exits 0."""

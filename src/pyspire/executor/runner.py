@@ -1,19 +1,27 @@
 """One runnable resource's lifecycle: wait, start, stop, restart, and restart on crash.
 
 The runner owns the resource's replicas (one Executable object each; a container resource's
-runner, in :mod:`pyspire.executor.container_runner`, owns one Container object instead). Starting means: wait for
-dependencies (unless started by command), resolve values, create the Executables. Stopping patches
+runner, in :mod:`pyspire.executor.container_runner`, owns one Container object instead). Starting
+means: wait for dependencies, resolve values, create the Executables. Stopping patches
 ``spec.stop`` and waits for every replica to end. Start after stop deletes the old objects and
 creates new ones (new pids) on the same target ports, behind the same proxy port, so clients keep
 working. Commands on one resource are serialized; different resources never wait on each other,
 so a crash-looping resource does not slow the rest of the app.
 
-A replica object deleted by someone else (``kubectl delete executable ...``) is replaced, as
-Aspire's app host recreates a deleted DCP Executable: once the old one is gone, a new replica with
-the same index (new name suffix, new pid, same ports behind the same proxy) starts, and it counts
-as a restart. Meanwhile the replica shows Stopping (then Starting), never an ended state. Not when
-the resource was stopped by command — deleting what is left of it starts nothing — or when the app
-host is shutting down.
+Starting by command re-evaluates the waits, as the app's start does: when one cannot be satisfied
+now (the dependency is stopped, failed, or finished with the wrong exit code) the command fails
+with the reason and the resource stays as it was; when one is pending the resource shows Waiting.
+``start`` on a resource that is already Waiting starts it at once, skipping its waits (Aspire's
+"force start"). A resource that failed to start only because a dependency failed keeps watching
+it and starts again once the dependency gets where it is awaited — a chain of dependents (migrate
+→ api → web) recovers by itself when the first link is fixed.
+
+The user's code that runs while a replica is rendered (env and args callbacks, value providers)
+cannot take the app host down: whatever it raises fails this resource only, with the user's
+traceback in the resource's log.
+
+Replicas the runner did not end itself — crashed, or deleted by a client — are replaced by
+:class:`pyspire.executor.recovery.ReplicaRecovery`, which also defines the restart count.
 """
 
 from __future__ import annotations
@@ -21,16 +29,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import Coroutine
-from datetime import datetime
+from collections.abc import Coroutine, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pyspire.executor.addresses import EndpointAddresses, EndpointFailed
+from pyspire.executor.commands import CommandResult, PredicateErrors
 from pyspire.executor.environment import Launch, TelemetryEnv, mask_secrets, resolve_launch
+from pyspire.executor.recovery import ReplicaRecovery
 from pyspire.executor.resolution import ConfiguredValues, ResolutionContext
+from pyspire.executor.restart_policy import RestartBackoff
 from pyspire.executor.snapshots import ReplicaSnapshot, SnapshotHub
 from pyspire.executor.states import aggregate_state, replica_state
-from pyspire.executor.waits import DependencyFailed, wait_for_dependencies
+from pyspire.executor.user_code import USER_ERRORS, describe, raised_by_user_code, user_traceback
+from pyspire.executor.waits import DependencyFailed, blocked, until_unblocked, wait_for_dependencies
 from pyspire.model.errors import ResolutionError
 from pyspire.model.lifecycle import ExplicitStartAnnotation, RestartPolicyAnnotation, WaitAnnotation
 from pyspire.model.names import random_suffix
@@ -59,10 +70,10 @@ class RunnerHost(Protocol):
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]: ...
 
 
-class ResourceRunner:
+class ResourceRunner(ReplicaRecovery):
     #: The orchestrator kind of this runner's replica objects.
     kind = EXECUTABLE
-    #: Errors that mean "this resource cannot start", reported as FailedToStart.
+    #: pyspire's own reasons a resource cannot start (shown as a message, without a traceback).
     start_errors: tuple[type[Exception], ...] = (
         DependencyFailed,
         ResolutionError,
@@ -79,6 +90,7 @@ class ResourceRunner:
         self.message: str | None = None
         self.replicas: dict[str, ReplicaSnapshot] = {}
         self.env_shown: tuple[Any, ...] = ()
+        #: Times the app host replaced a replica by itself (restart policy, deleted object).
         self.restart_count = 0
         self._index: dict[str, int] = {}
         #: The uid of each replica object we created: events about an older object of the same
@@ -89,12 +101,17 @@ class ResourceRunner:
         #: Replicas someone else deleted, being replaced → their last unadjusted snapshot.
         self._replacing: dict[str, ReplicaSnapshot] = {}
         self._launch_task: asyncio.Task[None] | None = None
+        #: Set once the current launch has settled: replicas created, Waiting, or FailedToStart.
+        self._settled = asyncio.Event()
         self._restart_tasks: dict[int, asyncio.Task[None]] = {}
-        self._attempts: dict[int, int] = {}
         self._lock = asyncio.Lock()
         self._stop_requested = False
         self._changed = asyncio.Event()
         self.policy = resource.last_annotation(RestartPolicyAnnotation) or RestartPolicyAnnotation()
+        self._backoff = RestartBackoff(self.policy)
+        self._waits = resource.annotations_of(WaitAnnotation)
+        #: Failing ``enabled_when`` predicates of its custom commands, reported once each.
+        self.command_errors = PredicateErrors(host.orchestrator.logs, self.name)
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -109,10 +126,26 @@ class ResourceRunner:
 
     def _set_phase(self, phase: str, message: str | None = None) -> None:
         self.phase, self.message = phase, message
+        if phase == "FailedToStart":
+            self._settled.set()
         self.host.publish(self.name)
 
     def _log(self, text: str) -> None:
         self.host.orchestrator.logs.system(self.name, text)
+
+    def _log_lines(self, lines: Iterable[str]) -> None:
+        self.host.orchestrator.logs.append(self.name, self.name, "system", list(lines))
+
+    def _failure(self, what: str, exc: BaseException, secrets: Iterable[str] = ()) -> str:
+        """Log why ``what`` failed — with the user's traceback when their code raised, or the
+        whole one for a bug — and return the one-line message for the snapshot."""
+        known = isinstance(exc, self.start_errors) and not raised_by_user_code(exc)
+        hidden = set(secrets)
+        message = mask_secrets(f"{what}: {exc if known else describe(exc)}", hidden)
+        self._log(message)
+        if not known:
+            self._log_lines(mask_secrets(line, hidden) for line in user_traceback(exc))
+        return message
 
     # -- starting ------------------------------------------------------------------------------
 
@@ -123,30 +156,46 @@ class ResourceRunner:
         else:
             self._launch(skip_waits=False)
 
-    def _launch(self, skip_waits: bool) -> None:
+    def _launch(self, skip_waits: bool) -> asyncio.Event:
+        """Start the launch task; returns the event set once it has settled."""
         self._stop_requested = False
+        self._settled = settled = asyncio.Event()
         self._launch_task = self.host.spawn(self._launch_body(skip_waits), f"launch-{self.name}")
+        return settled
 
     async def _launch_body(self, skip_waits: bool) -> None:
         secrets: set[str] = set()
         try:
-            waits = self.resource.annotations_of(WaitAnnotation)
-            if waits and not skip_waits:
-                self._set_phase("Waiting", "waiting for dependencies")
-                await wait_for_dependencies(waits, self.host.snapshots, self._on_wait)
+            while True:
+                try:
+                    if self._waits and not skip_waits:
+                        self._set_phase("Waiting", "waiting for dependencies")
+                        await wait_for_dependencies(self._waits, self.host.snapshots, self._on_wait)
+                    break
+                except DependencyFailed as exc:
+                    self._set_phase("FailedToStart", self._failure("cannot start", exc))
+                    # Failed only because of a dependency: start once it is fixed.
+                    await until_unblocked(self._waits, self.host.snapshots)
+                    self._log("its dependencies are back; waiting for them again")
             self._set_phase("Starting")
             for allocation in self.host.addresses.for_resource(self.name):
                 await allocation.bound
             for index in range(self.resource.replicas):
+                if self.host.shutting_down:
+                    return
                 secrets |= await self._create_replica(index)
-        except self.start_errors as exc:
-            message = mask_secrets(f"cannot start: {exc}", secrets)
-            self._log(message)
-            self._set_phase("FailedToStart", message)
+                # Creating a replica may not suspend at all: yield, so that however many there
+                # are, signals (Ctrl+C), the controllers and the API keep being served.
+                await asyncio.sleep(0)
+        except USER_ERRORS as exc:
+            self._set_phase("FailedToStart", self._failure("cannot start", exc, secrets))
+        finally:
+            self._settled.set()
 
     def _on_wait(self, what: str) -> None:
         self._log(what)
         self._set_phase("Waiting", what)
+        self._settled.set()
 
     def _suffix(self, index: int) -> str:
         """The replica's name suffix (also its ``service.instance.id``)."""
@@ -190,6 +239,8 @@ class ResourceRunner:
         return obj, launch
 
     async def _create_replica(self, index: int) -> set[str]:
+        """Render and create replica ``index``; raises what rendering raised, after registering
+        the secrets it resolved so far for masking."""
         suffix = self._suffix(index)
         ctx = await self._context_for(index)
         try:
@@ -243,86 +294,6 @@ class ResourceRunner:
         self._changed.set()
         self.host.publish(self.name)
 
-    def _deleted_by_client(self, name: str, snapshot: ReplicaSnapshot) -> ReplicaSnapshot:
-        """Someone else deleted this replica's object: replace it once it is gone. Returns the
-        snapshot to show meanwhile."""
-        if name not in self._replacing:
-            index = self._index[name]
-            if self._stop_requested or self.host.shutting_down or index in self._restart_tasks:
-                return snapshot  # stopped by command, or a pending restart replaces it anyway
-            self._log(f"{name} was deleted; replacing it with a new replica")
-            self.message = f"replacing deleted replica {name}"
-            self._restart_tasks[index] = self.host.spawn(
-                self._replace_deleted(name, index), f"replace-{name}"
-            )
-        self._replacing[name] = snapshot
-        alive = snapshot.state in ("Starting", "Running", "Stopping")
-        return dataclasses.replace(snapshot, state="Stopping" if alive else "Starting")
-
-    async def _replace_deleted(self, name: str, index: int) -> None:
-        replaced = False
-        try:
-            await self.host.orchestrator.wait_deleted(self.kind, [name])
-            async with self._lock:
-                if name not in self._replacing or self._stop_requested or self.host.shutting_down:
-                    return
-                del self._replacing[name]
-                self._drop([name])
-                replaced = True
-                self.restart_count += 1
-                self.message = None
-                await self._create_replica(index)
-        except self.start_errors as exc:
-            self._log(f"cannot replace {name}: {exc}")
-            self._set_phase("FailedToStart", f"cannot replace deleted replica {name}: {exc}")
-        finally:
-            self._restart_tasks.pop(index, None)
-            last = self._replacing.pop(name, None)
-            if not replaced and last is not None and name in self.replicas:
-                # Cancelled by a stop or start: show the replica as it really is again.
-                self.replicas[name] = last
-                if self.message == f"replacing deleted replica {name}":
-                    self.message = None
-                self._changed.set()
-                self.host.publish(self.name)
-
-    def _maybe_restart(self, name: str, exit_code: int | None) -> None:
-        policy = self.policy
-        wanted = policy.policy == "always" or (policy.policy == "on_failure" and exit_code != 0)
-        if not wanted or self._stop_requested or self.host.shutting_down:
-            return
-        index = self._index[name]
-        if index in self._restart_tasks:
-            return
-        replica = self.replicas[name]
-        ran = _seconds_between(replica.started_at, replica.stopped_at)
-        attempt = 0 if ran is not None and ran >= policy.reset_after else self._attempts.get(index, 0)
-        if policy.max_restarts is not None and attempt >= policy.max_restarts:
-            self._log(f"{name} exited; not restarting after {attempt} restarts in a row (max_restarts)")
-            return
-        delay = min(policy.max_backoff, policy.initial_backoff * (2**attempt))
-        self._attempts[index] = attempt + 1
-        self._log(f"{name} exited ({exit_code}); restarting in {delay:.1f}s (restart {attempt + 1})")
-        self.message = f"restarting in {delay:.1f}s"
-        self._restart_tasks[index] = self.host.spawn(
-            self._restart_replica(name, index, delay), f"restart-{name}"
-        )
-
-    async def _restart_replica(self, name: str, index: int, delay: float) -> None:
-        try:
-            await asyncio.sleep(delay)
-            async with self._lock:
-                if self._stop_requested or self.host.shutting_down or name not in self._index:
-                    return
-                await self._forget([name])
-                self.restart_count += 1
-                self.message = None
-                await self._create_replica(index)
-        except self.start_errors as exc:
-            self._log(f"cannot restart: {exc}")
-        finally:
-            self._restart_tasks.pop(index, None)
-
     async def _forget(self, names: list[str]) -> None:
         """Delete replica objects, wait until they are gone, and drop them from the snapshot."""
         store = self.host.orchestrator.store
@@ -355,7 +326,7 @@ class ResourceRunner:
                 await task
         self._restart_tasks.clear()
 
-    async def stop(self) -> None:
+    async def stop(self) -> CommandResult:
         """Stop every replica (SIGTERM to its group, grace period, SIGKILL) and wait until ended."""
         async with self._lock:
             self._stop_requested = True
@@ -370,26 +341,38 @@ class ResourceRunner:
             while any(self.replicas[n].state not in _ENDED for n in live if n in self.replicas):
                 self._changed.clear()
                 await self._changed.wait()
+        return CommandResult.ok()
 
-    async def start(self) -> None:
-        """Start now (skipping waits): replace any ended replicas with new ones."""
+    def _blocked(self, command: str) -> CommandResult | None:
+        """A failure naming every wait that cannot be satisfied now, else None."""
+        failed = blocked(self._waits, self.host.snapshots)
+        if not failed:
+            return None
+        reasons = "; ".join(reason for _, reason in failed)
+        names = ", ".join(dict.fromkeys(f"'{wait.target.name}'" for wait, _ in failed))
+        return CommandResult.failure(f"cannot {command} '{self.name}': {reasons}; start {names} first")
+
+    async def start(self) -> CommandResult:
+        """Start again (new replicas in place of ended ones) once the waits are satisfied; on a
+        Waiting resource, at once. Returns once the resource is starting, Waiting or failed."""
         async with self._lock:
+            force = self.state == "Waiting"
+            refusal = None if force else self._blocked("start")
+            if refusal is not None:
+                return refusal
             await self._cancel_pending()
             await self._forget(list(self.replicas))
-            self._attempts.clear()
-            self._launch(skip_waits=True)
-            assert self._launch_task is not None
-            await asyncio.shield(self._launch_task)
+            self._backoff.reset()
+            settled = self._launch(skip_waits=force)
+            await settled.wait()
+            if self.phase == "FailedToStart":
+                return CommandResult.failure(self.message or f"'{self.name}' failed to start")
+            return CommandResult.ok(self.message if self.phase == "Waiting" else None)
 
-    async def restart(self) -> None:
+    async def restart(self) -> CommandResult:
+        """Stop, then start — unless a wait cannot be satisfied now: then it keeps running."""
+        refusal = self._blocked("restart")
+        if refusal is not None:
+            return refusal
         await self.stop()
-        await self.start()
-
-
-def _seconds_between(start: str | None, end: str | None) -> float | None:
-    if not start or not end:
-        return None
-    try:
-        return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
-    except ValueError:
-        return None
+        return await self.start()

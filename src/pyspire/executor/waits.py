@@ -2,11 +2,18 @@
 
 Waits are evaluated on resource snapshots, so a dependent reacts the moment its dependency's
 snapshot changes — no polling here; how fast health is noticed is the health monitor's business.
+
+A wait is in one of three conditions at any moment: satisfied, pending (the dependency may still
+get there by itself), or failed (:class:`DependencyFailed`: it cannot get there unless someone
+acts — it ended, failed, or finished with the wrong exit code). A failed wait is not final: the
+dependent watches until none of its waits fails any more (the dependency was fixed and started
+again), then waits again and starts, so a chain of dependents recovers by itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import AsyncGenerator, Callable, Sequence
 
 from pyspire.executor.snapshots import ResourceSnapshot, SnapshotHub
 from pyspire.model.lifecycle import WaitAnnotation
@@ -50,6 +57,39 @@ def describe(wait: WaitAnnotation) -> str:
     return f"'{wait.target.name}' to be healthy"
 
 
+def blocked(waits: Sequence[WaitAnnotation], snapshots: SnapshotHub) -> list[tuple[WaitAnnotation, str]]:
+    """Each wait that cannot be satisfied now, with why (empty when every wait is satisfied or
+    pending)."""
+    failed = []
+    for wait in waits:
+        try:
+            _check(wait, snapshots.get(wait.target.name))
+        except DependencyFailed as exc:
+            failed.append((wait, str(exc)))
+    return failed
+
+
+async def _changes(waits: Sequence[WaitAnnotation], snapshots: SnapshotHub) -> AsyncGenerator[None, None]:
+    """Once now, then after every change to a snapshot these waits look at."""
+    watched = {w.target.name for w in waits}
+    subscription = snapshots.subscribe()
+    try:
+        yield
+        async for snap in subscription:
+            if snap.name in watched:
+                yield
+    finally:
+        await subscription.aclose()
+
+
+async def until_unblocked(waits: Sequence[WaitAnnotation], snapshots: SnapshotHub) -> None:
+    """Return once no wait fails any more (each is satisfied or pending again)."""
+    async with contextlib.aclosing(_changes(waits, snapshots)) as changes:
+        async for _ in changes:
+            if not blocked(waits, snapshots):
+                return
+
+
 async def wait_for_dependencies(
     waits: Sequence[WaitAnnotation], snapshots: SnapshotHub, on_wait: Callable[[str], None]
 ) -> None:
@@ -57,21 +97,12 @@ async def wait_for_dependencies(
     ``on_wait`` is told what is still awaited whenever that changes."""
     pending = list(waits)
     told = ""
-
-    def evaluate() -> None:
-        nonlocal pending, told
-        pending = [w for w in pending if not _check(w, snapshots.get(w.target.name))]
-        message = "waiting for " + ", ".join(describe(w) for w in pending) if pending else ""
-        if message and message != told:
-            told = message
-            on_wait(message)
-
-    evaluate()
-    if not pending:
-        return
-    watched = {w.target.name for w in waits}
-    async for snap in snapshots.watch(include_current=False):
-        if snap.name in watched:
-            evaluate()
+    async with contextlib.aclosing(_changes(waits, snapshots)) as changes:
+        async for _ in changes:
+            pending = [w for w in pending if not _check(w, snapshots.get(w.target.name))]
             if not pending:
                 return
+            message = "waiting for " + ", ".join(describe(w) for w in pending)
+            if message != told:
+                told = message
+                on_wait(message)

@@ -77,6 +77,9 @@ class _Replica:
     stopping: bool = False
     deleting: bool = False
     exited: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Waits for the ports to listen; ended when the process does (a crash loop would pile up
+    #: one waiter per restart, and keep the socket scan running, if it never listened).
+    publishing: asyncio.Task[None] | None = None
 
 
 class ExecutableController(Controller):
@@ -151,7 +154,9 @@ class ExecutableController(Controller):
         )
         self.spawn_task(self._monitor(name, replica), name=f"monitor-{name}")
         if ports:
-            self.spawn_task(self._publish_endpoints(name, replica, ports), name=f"endpoints-{name}")
+            replica.publishing = self.spawn_task(
+                self._publish_endpoints(name, replica, ports), name=f"endpoints-{name}"
+            )
 
     async def _publish_endpoints(self, name: str, replica: _Replica, ports: list[ServedPort]) -> None:
         """Create the replica's Endpoint objects once it listens, so the proxy keeps new clients
@@ -189,6 +194,8 @@ class ExecutableController(Controller):
         """Wait for the replica to exit by itself or by a stop, then record how it ended."""
         try:
             code = await replica.process.wait()
+            if replica.publishing is not None:
+                replica.publishing.cancel()
             self._remove_endpoints(replica)
             if not replica.stopping:
                 # The main process is gone; children it left in its group must not linger.
