@@ -125,10 +125,6 @@ class ConnectionGuard:
             "connections to the control API that send no request are below the cap again (%d closed)",
         )
 
-    @property
-    def idle_count(self) -> int:
-        return len(self._idle)
-
     # -- from the listener ---------------------------------------------------------------------
 
     def admit(self, conn: socket.socket) -> bool:
