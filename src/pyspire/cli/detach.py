@@ -25,6 +25,7 @@ from pyspire.cli.output import err, fail, out, print_json, progress
 from pyspire.cli.watching import next_event, watch_in_background
 from pyspire.loader import AppHostNotFound, find_apphost
 from pyspire.runtime.apphosts import RunningAppHost, already_running, read_run_file, running_apphosts
+from pyspire.states import FAILED_STATES, HALTED_STATES, HealthStatus, ResourceState
 
 POLL_SECONDS = 0.02
 LOGS_KEPT = 5
@@ -32,11 +33,11 @@ LOGS_KEPT = 5
 
 def _settled(snapshot: dict[str, Any]) -> bool:
     state = snapshot["state"]
-    if state == "Running":
-        return snapshot.get("health_status") in (None, "Healthy")
-    if state == "NotStarted":
+    if state == ResourceState.RUNNING:
+        return snapshot.get("health_status") in (None, HealthStatus.HEALTHY)
+    if state == ResourceState.NOT_STARTED:
         return "started by command" in (snapshot.get("state_message") or "")
-    return state in ("Finished", "Exited", "FailedToStart", "ValueMissing")
+    return state in HALTED_STATES
 
 
 def _log_file(app_dir: Path) -> Path:
@@ -144,7 +145,7 @@ def start_detached(apphost: str | None, timeout: float, output_format: str) -> N
             console.print(f"kubeconfig  {host.kubeconfig}")
         console.print(f"log         {log}")
         console.print("next        pyspire describe | pyspire logs -f | pyspire stop")
-        failed = [s["name"] for s in snapshots if s["state"] in ("FailedToStart", "ValueMissing")]
+        failed = [s["name"] for s in snapshots if s["state"] in FAILED_STATES]
         if failed:
             console.print(f"[bold red]failed:[/] {escape(', '.join(failed))} — see `pyspire describe NAME`")
     if not up:

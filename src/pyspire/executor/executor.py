@@ -53,6 +53,7 @@ from pyspire.orchestrator.objects import (
 from pyspire.orchestrator.orchestrator import Orchestrator
 from pyspire.runtime.containers import NoContainerEngine
 from pyspire.runtime.sweep import RUN_LABEL
+from pyspire.states import HealthStatus, ResourceState
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ class Executor:
             return ResourceSnapshot(
                 resource.name,
                 resource.resource_type,
-                state="ValueMissing",
+                state=ResourceState.VALUE_MISSING,
                 state_message=f"no value: {self.configuration.how_to_supply(resource)}",
                 relationships=snapshot.relationships,
             )
@@ -167,8 +168,8 @@ class Executor:
         return ResourceSnapshot(
             resource.name,
             resource.resource_type,
-            state="Running",
-            health_status="Healthy",
+            state=ResourceState.RUNNING,
+            health_status=HealthStatus.HEALTHY,
             properties=(("value", MASK if resource.is_secret else value),),
             relationships=snapshot.relationships,
         )
@@ -188,9 +189,9 @@ class Executor:
         self._accept_value(resource, value)
         return self.snapshots.publish(
             name,
-            state="Running",
+            state=ResourceState.RUNNING,
             state_message=None,
-            health_status="Healthy",
+            health_status=HealthStatus.HEALTHY,
             properties=(("value", MASK if resource.is_secret else value),),
         )
 
@@ -203,20 +204,20 @@ class Executor:
         started = [r.started_at for r in replicas if r.started_at]
         stopped = [r.stopped_at for r in replicas if r.stopped_at]
         message = runner.message
-        if message is None and state == "FailedToStart":
+        if message is None and state == ResourceState.FAILED_TO_START:
             message = next((r.message for r in replicas if r.message), None)
         current = self.snapshots.get(name)
         provisional = dataclasses.replace(
             current,
             state=state,
             state_message=message,
-            exit_code=aggregate_exit_code(replicas) if state not in ("Running", "Starting") else None,
+            exit_code=aggregate_exit_code(replicas) if state not in (ResourceState.RUNNING, ResourceState.STARTING) else None,
             replicas=replicas,
             env=runner.env_shown,
             started_at=min(started) if started else None,
             stopped_at=max(stopped) if stopped and len(stopped) == len(replicas) else None,
             health_status=self._health_status(runner.resource, state),
-            health_reports=self._reports.get(name, ()) if state == "Running" else (),
+            health_reports=self._reports.get(name, ()) if state == ResourceState.RUNNING else (),
             restart_count=runner.restart_count,
             properties=runner.properties() or current.properties,
         )
@@ -224,23 +225,23 @@ class Executor:
         commands = command_snapshots(provisional, custom, with_built_ins=True, errors=runner.command_errors)
         self.snapshots.publish_snapshot(dataclasses.replace(provisional, commands=commands))
 
-    def _health_status(self, resource: RunnableResource, state: str) -> str | None:
-        if state != "Running":
+    def _health_status(self, resource: RunnableResource, state: ResourceState) -> HealthStatus | None:
+        if state != ResourceState.RUNNING:
             return None
         if not resource.annotations_of(HealthCheckAnnotation):
-            return "Healthy"
+            return HealthStatus.HEALTHY
         reports = self._reports.get(resource.name, ())
-        if not reports or any(r.status != "Healthy" for r in reports):
-            return "Unhealthy"
-        return "Healthy"
+        if not reports or any(r.status != HealthStatus.HEALTHY for r in reports):
+            return HealthStatus.UNHEALTHY
+        return HealthStatus.HEALTHY
 
-    def _follow_health(self, runner: ResourceRunner, state: str) -> None:
+    def _follow_health(self, runner: ResourceRunner, state: ResourceState) -> None:
         """Run the resource's health monitor exactly while it is Running."""
         name = runner.name
         if not runner.resource.annotations_of(HealthCheckAnnotation):
             return
         task = self._health.get(name)
-        if state == "Running" and task is None and self._tg is not None and not self.shutting_down:
+        if state == ResourceState.RUNNING and task is None and self._tg is not None and not self.shutting_down:
 
             def replicas() -> list[Replica]:
                 return [Replica(n, i) for n, i in runner.running_replicas()]
@@ -259,7 +260,7 @@ class Executor:
                 self._exec_in,
             )
             self._health[name] = self.spawn(monitor.run(), f"health-{name}")
-        elif state != "Running" and task is not None:
+        elif state != ResourceState.RUNNING and task is not None:
             task.cancel()
             del self._health[name]
             self._reports.pop(name, None)
