@@ -29,6 +29,7 @@ from pyspire.app import (
     RunningApp,
     _handoff,
 )
+from pyspire.errors import PyspireError
 from pyspire.executor.commands import CommandResult
 from pyspire.executor.snapshots import ResourceSnapshot
 from pyspire.loader import execute_apphost, find_apphost
@@ -38,7 +39,7 @@ from pyspire.states import HALTED_STATES, HealthStatus, ResourceState
 DEFAULT_TIMEOUT = 30.0
 
 
-class ResourceStateError(AssertionError):
+class ResourceStateError(PyspireError, AssertionError):
     """A resource reached a state it can no longer leave, other than the one waited for."""
 
 

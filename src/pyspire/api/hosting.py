@@ -34,11 +34,12 @@ from pyspire.api.kubeconfig import KUBECONFIG_FILE, remove_kubeconfig, write_kub
 from pyspire.api.openapi import OPENAPI_PATH
 from pyspire.api.server import ApiServer
 from pyspire.api.tls import ensure_certificate
+from pyspire.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 
 
-class ApiSettingError(ValueError):
+class ApiSettingError(ConfigurationError, ValueError):
     """``PYSPIRE_API_PORT`` / ``PYSPIRE_API_HOST`` hold something unusable."""
 
 

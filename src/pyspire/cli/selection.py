@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pyspire.errors import ConfigurationError
 from pyspire.runtime.apphosts import RunningAppHost, running_apphosts
 
 
-class SelectionError(Exception):
+class SelectionError(ConfigurationError):
     """No app host, or more than one and nothing to choose by; the message says what to do."""
 
 

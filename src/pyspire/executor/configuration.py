@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pyspire.errors import ConfigurationError
 from pyspire.model.resources import ConfiguredValueResource
 
 SETTINGS_FILE = "settings.json"
@@ -27,7 +28,7 @@ def state_dir(app_dir: Path) -> Path:
     return app_dir / ".pyspire"
 
 
-class SettingsError(ValueError):
+class SettingsError(ConfigurationError, ValueError):
     """The settings file exists but cannot be read as the expected JSON object."""
 
 

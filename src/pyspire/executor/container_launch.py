@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyspire.errors import PermanentError
 from pyspire.executor.addresses import EndpointAddresses
 from pyspire.executor.environment import Launch, TelemetryEnv, resolve_launch
 from pyspire.executor.resolution import ResolutionContext
@@ -28,7 +29,7 @@ from pyspire.orchestrator.objects import (
 from pyspire.orchestrator.store import Obj
 
 
-class ContainerUnavailable(RuntimeError):
+class ContainerUnavailable(PermanentError, RuntimeError):
     """Containers cannot run in this app host (no engine, or its network failed); says why."""
 
 

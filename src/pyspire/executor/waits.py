@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncGenerator, Callable, Sequence
 
+from pyspire.errors import PermanentError
 from pyspire.executor.snapshots import ResourceSnapshot, SnapshotHub
 from pyspire.model.lifecycle import WaitAnnotation
 from pyspire.states import UNAVAILABLE_STATES, HealthStatus, ResourceState
@@ -23,8 +24,10 @@ from pyspire.states import UNAVAILABLE_STATES, HealthStatus, ResourceState
 UNAVAILABLE = UNAVAILABLE_STATES
 
 
-class DependencyFailed(RuntimeError):
-    """A dependency ended in a way that means the dependent can never start; names it."""
+class DependencyFailed(PermanentError, RuntimeError):
+    """A dependency ended in a way that means the dependent cannot start until someone acts; names
+    it. Permanent for this attempt: the dependent does not retry, it waits until the dependency is
+    fixed (:func:`until_unblocked`)."""
 
 
 def _check(wait: WaitAnnotation, snap: ResourceSnapshot) -> bool:

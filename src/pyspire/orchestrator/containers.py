@@ -15,6 +15,7 @@ import contextlib
 import os
 from dataclasses import dataclass, field
 
+from pyspire.errors import PermanentError
 from pyspire.orchestrator.container_spec import lifecycle_key, run_spec
 from pyspire.orchestrator.controller import Controller
 from pyspire.orchestrator.engine import EngineProvider
@@ -37,7 +38,7 @@ from pyspire.runtime.process import SpawnedProcess, kill_group_now, spawn
 LABEL_LIFECYCLE_KEY = "pyspire.dev/lifecycle-key"
 
 
-class ContainerStartError(Exception):
+class ContainerStartError(PermanentError):
     """Terminal: the container cannot start with this configuration (the message says why)."""
 
 

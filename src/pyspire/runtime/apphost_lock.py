@@ -15,10 +15,11 @@ import fcntl
 import os
 from pathlib import Path
 
+from pyspire.errors import ConfigurationError
 from pyspire.runtime.apphosts import already_running, running_apphosts
 
 
-class AppHostAlreadyRunning(Exception):
+class AppHostAlreadyRunning(ConfigurationError):
     """Another app host runs this ``apphost.py``; the message names it and how to stop it."""
 
 
