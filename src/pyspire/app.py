@@ -35,6 +35,7 @@ from pyspire.orchestrator.redaction import Redactor, masked_log_records
 from pyspire.runtime.containers import detect_runtime
 from pyspire.runtime.records import RunRecorder
 from pyspire.runtime.stale_runs import SweepReport
+from pyspire.runtime.state_dir import StateDir
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ class DistributedApplication:
                 version=VERSION,
             )
             context = ApiContext(executor, orchestrator, info, stop_requested.set)
-            socket_path = recorder.dir / f"{recorder.run_id}.sock"
+            socket_path = StateDir(recorder.state_dir).run_socket(recorder.run_id)
             # The API listens before the resources start, so the first thing they print is
             # already followed; it closes after they are gone, so clients see how each ended.
             async with serve_api(context, state_dir(self.model.app_dir), socket_path) as api:

@@ -25,7 +25,7 @@ from pyspire.executor.commands import (
     command_snapshots,
     run_custom,
 )
-from pyspire.executor.configuration import Configuration, state_dir
+from pyspire.executor.configuration import Configuration
 from pyspire.executor.container_launch import ContainerSetup, ContainerUnavailable
 from pyspire.executor.container_runner import ContainerRunner
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
@@ -35,6 +35,7 @@ from pyspire.executor.resolution import ConfiguredValues
 from pyspire.executor.runner import ResourceRunner
 from pyspire.executor.snapshots import MASK, HealthReport, Relationship, ResourceSnapshot, SnapshotHub, Url
 from pyspire.executor.states import aggregate_exit_code
+from pyspire.labels import LABEL_APP, LABEL_RUN
 from pyspire.model.annotations import ReferenceAnnotation
 from pyspire.model.builder import AppModel
 from pyspire.model.lifecycle import CommandAnnotation, HealthCheckAnnotation, WaitAnnotation
@@ -52,7 +53,7 @@ from pyspire.orchestrator.objects import (
 )
 from pyspire.orchestrator.orchestrator import Orchestrator
 from pyspire.runtime.containers import NoContainerEngine
-from pyspire.runtime.sweep import RUN_LABEL
+from pyspire.runtime.state_dir import StateDir
 from pyspire.states import HealthStatus, ResourceState
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,8 @@ class Executor:
         self.run_id = run_id or random_suffix()
         #: Identifies the app host across runs (persistent containers and their network).
         self.app_key = hashlib.sha256(str(model.app_dir).encode()).hexdigest()[:10]
-        self.secrets_dir = state_dir(model.app_dir) / "secrets" / self.run_id
-        self.persistent_ports = PersistentPorts(state_dir(model.app_dir))
+        self.secrets_dir = StateDir.of(model.app_dir).run_secrets(self.run_id)
+        self.persistent_ports = PersistentPorts(StateDir.of(model.app_dir).root)
         self.container_network: str | None = None
         self.orchestrator = orchestrator
         self.configuration = configuration
@@ -275,13 +276,13 @@ class Executor:
             return
         persistent = any(c.persistent for c in containers)
         network_name = f"pyspire-{self.app_key}" if persistent else f"pyspire-{self.run_id.lower()}"
-        labels = {"pyspire.dev/app": self.app_key} if persistent else {RUN_LABEL: self.run_id}
+        labels = {LABEL_APP: self.app_key} if persistent else {LABEL_RUN: self.run_id}
         self.container_network = "network"
         store = self.orchestrator.store
         store.create(new_network("network", network_name=network_name, persistent=persistent, labels=labels))
         volumes = {m.source for c in containers for m in c.mounts if m.kind == "volume" and m.source}
         for volume in sorted(volumes):
-            store.create(new_volume(f"volume-{volume}", volume_name=volume, labels={"pyspire.dev/app": self.app_key}))
+            store.create(new_volume(f"volume-{volume}", volume_name=volume, labels={LABEL_APP: self.app_key}))
 
     async def container_setup(self, persistent: bool) -> ContainerSetup:
         """The engine (once it answers) and the network's name; raises :class:`ContainerUnavailable`.
@@ -297,7 +298,7 @@ class Executor:
         except NoContainerEngine as exc:
             raise ContainerUnavailable(str(exc)) from None
         network = self.orchestrator.store.find(CONTAINER_NETWORK, self.container_network or "")
-        labels = {"pyspire.dev/app": self.app_key} if persistent else {RUN_LABEL: self.run_id}
+        labels = {LABEL_APP: self.app_key} if persistent else {LABEL_RUN: self.run_id}
         return ContainerSetup(runtime.host_alias, network["spec"]["networkName"] if network else None, labels)
 
     async def _exec_in(self, replica: str, argv: Sequence[str], timeout: float) -> tuple[int, str]:

@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass, field
 
 from pyspire.errors import PermanentError
+from pyspire.labels import LABEL_LIFECYCLE_KEY
 from pyspire.orchestrator.container_spec import lifecycle_key, run_spec
 from pyspire.orchestrator.controller import Controller
 from pyspire.orchestrator.engine import EngineProvider
@@ -33,9 +34,6 @@ from pyspire.orchestrator.store import Obj, ObjectStore, now_rfc3339
 from pyspire.runtime.containers import ContainerEngineError, ContainerRuntime, NoContainerEngine
 from pyspire.runtime.errors import SpawnError
 from pyspire.runtime.process import SpawnedProcess, kill_group_now, spawn
-
-#: The label holding a container's lifecycle key (a hash of everything that defines it).
-LABEL_LIFECYCLE_KEY = "pyspire.dev/lifecycle-key"
 
 
 class ContainerStartError(PermanentError):
