@@ -19,6 +19,7 @@ from pyspire import DistributedApplication, testing
 from pyspire.executor.container_launch import write_secret
 from pyspire.executor.persistent_ports import PersistentPorts
 from pyspire.runtime.files import write_atomic, write_json_atomic
+from pyspire.runtime.stale_runs import remove_orphan_files
 from pyspire.runtime.state_dir import StateDir
 from tests.api.kube_helpers import wait_for_kubeconfig
 from tests.conftest import PYTHON
@@ -108,4 +109,7 @@ def test_a_process_killed_mid_write_leaves_the_old_content(tmp_path):
     temp = path.with_name(f".r.json.{child.pid}.tmp")
     assert temp.exists() and mode(temp) == 0o600, "the half-done write stays private too"
     write_json_atomic(path, {"version": 3})
+    assert json.loads(path.read_text()) == {"version": 3}
+    remove_orphan_files(StateDir.of(tmp_path).root)  # what the next app host in the folder does
+    assert not temp.exists(), "the dead writer's temp file is cleaned up"
     assert json.loads(path.read_text()) == {"version": 3}

@@ -31,7 +31,7 @@ def write_atomic(path: Path, data: bytes | str, private_folder: bool = False) ->
         os.chmod(path.parent, 0o700)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temp_path(path, os.getpid())
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
         os.fchmod(fd, 0o600)  # a leftover temp file of the same name keeps its mode otherwise
@@ -41,6 +41,30 @@ def write_atomic(path: Path, data: bytes | str, private_folder: bool = False) ->
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def temp_path(path: Path, pid: int) -> Path:
+    """Where process ``pid`` writes ``path`` before renaming it into place."""
+    return path.with_name(f".{path.name}.{pid}.tmp")
+
+
+def remove_abandoned_temps(folder: Path) -> None:
+    """Remove the temp files, anywhere under ``folder``, of writers that died before renaming
+    them (a crash mid-write leaves the old file whole, and this temp file behind)."""
+    for tmp in folder.rglob(".*.tmp") if folder.is_dir() else []:
+        pid = tmp.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and not _pid_exists(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _pid_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_json_atomic(path: Path, data: Any, indent: int | None = None) -> None:

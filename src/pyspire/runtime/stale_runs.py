@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyspire.runtime.files import remove_if
+from pyspire.runtime.files import remove_abandoned_temps, remove_if
 from pyspire.runtime.procs import start_ticks
 from pyspire.runtime.state_dir import StateDir
 from pyspire.runtime.sweep import (
@@ -102,9 +102,11 @@ def _reaper_finishes(run: dict[str, Any], run_file: Path, timeout: float = REAPE
 
 def remove_orphan_files(state_dir: Path) -> None:
     """Remove the API sockets and build secrets of runs that have no run file any more, and the
-    kubeconfig if no run file holds its token. A run writes its run file before any of these,
+    kubeconfig if no run file holds its token, and the temp files of writers that died mid-write.
+    A run writes its run file before any of these,
     and its token before its kubeconfig; the token check runs under the kubeconfig's lock, so a
     kubeconfig being written meanwhile is never taken for an orphan."""
+    remove_abandoned_temps(state_dir)
     runs = StateDir(state_dir).runs
     live = {path.stem for path in runs.glob("*.json")}
     for socket in runs.glob("*.sock"):
