@@ -20,9 +20,10 @@ from pathlib import Path
 
 from pyspire._version import VERSION
 from pyspire.api import ApiContext, ApiEndpoint, AppHostInfo, serve_api
-from pyspire.api.hosting import ApiSettingError, api_address
+from pyspire.api.hosting import api_address
 from pyspire.console import ConsoleLogHandler, ConsoleReporter
-from pyspire.executor import Configuration, Executor, SettingsError, state_dir
+from pyspire.errors import PyspireError
+from pyspire.executor import Configuration, Executor, state_dir
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
 from pyspire.loader import expect_run_at_exit, note_run
 from pyspire.model.builder import AppModel, AppModelBuilder, caller_directory
@@ -31,10 +32,10 @@ from pyspire.model.validation import issue_warnings, validate
 from pyspire.orchestrator import Orchestrator
 from pyspire.orchestrator.engine import EngineProvider
 from pyspire.orchestrator.redaction import Redactor, masked_log_records
-from pyspire.runtime.apphost_lock import AppHostAlreadyRunning
 from pyspire.runtime.containers import detect_runtime
 from pyspire.runtime.records import RunRecorder
 from pyspire.runtime.stale_runs import SweepReport
+from pyspire.runtime.state_dir import StateDir
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ class DistributedApplication:
                 version=VERSION,
             )
             context = ApiContext(executor, orchestrator, info, stop_requested.set)
-            socket_path = recorder.dir / f"{recorder.run_id}.sock"
+            socket_path = StateDir(recorder.state_dir).run_socket(recorder.run_id)
             # The API listens before the resources start, so the first thing they print is
             # already followed; it closes after they are gone, so clients see how each ended.
             async with serve_api(context, state_dir(self.model.app_dir), socket_path) as api:
@@ -224,9 +225,9 @@ class DistributedApplication:
                 reporter.summary("app stopped")
                 await reporter.drain()
             return 0
-        except (SettingsError, ApiSettingError, AppHostAlreadyRunning) as exc:  # say which, no traceback
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        except PyspireError as exc:  # a user's mistake or the machine's state: say which, no traceback
+            print(f"error: {redactor.mask(str(exc))}", file=sys.stderr)
+            return exc.exit_code
         except Exception:
             with masked_log_records(redactor):
                 logging.getLogger("pyspire").exception("the app host failed")

@@ -17,11 +17,13 @@ import traceback
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from pyspire.errors import ConfigurationError
+
 NO_RUN_FIX = "call builder.build().run() at the end of it"
 
 
-class AppHostNotFound(FileNotFoundError):
-    pass
+class AppHostNotFound(ConfigurationError, FileNotFoundError):
+    """The path given (or ``./apphost.py``) is not an app host; the message says what to pass."""
 
 
 def find_apphost(path: str | Path | None) -> Path:

@@ -29,15 +29,17 @@ from pyspire.app import (
     RunningApp,
     _handoff,
 )
+from pyspire.errors import PyspireError
 from pyspire.executor.commands import CommandResult
 from pyspire.executor.snapshots import ResourceSnapshot
 from pyspire.loader import execute_apphost, find_apphost
 from pyspire.orchestrator.logs import LogLine
+from pyspire.states import HALTED_STATES, HealthStatus, ResourceState
 
 DEFAULT_TIMEOUT = 30.0
 
 
-class ResourceStateError(AssertionError):
+class ResourceStateError(PyspireError, AssertionError):
     """A resource reached a state it can no longer leave, other than the one waited for."""
 
 
@@ -80,7 +82,7 @@ class AppHandle:
         return "\n".join(line.text for line in self.logs(name))
 
     async def wait_for_resource(
-        self, name: str, state: str | Collection[str] = "Running", timeout: float = DEFAULT_TIMEOUT
+        self, name: str, state: str | Collection[str] = ResourceState.RUNNING, timeout: float = DEFAULT_TIMEOUT
     ) -> ResourceSnapshot:
         """Wait until ``name`` is in ``state`` (one or several); raises :class:`ResourceStateError`
         at once if it ends in another terminal state, and ``TimeoutError`` after ``timeout``."""
@@ -91,7 +93,7 @@ class AppHandle:
         """Wait until ``name`` is Running and Healthy."""
         return await self._wait_until(
             name,
-            lambda s: s.state == "Running" and s.health_status == "Healthy",
+            lambda s: s.state == ResourceState.RUNNING and s.health_status == HealthStatus.HEALTHY,
             "Running and Healthy",
             timeout,
         )
@@ -107,7 +109,7 @@ class AppHandle:
                     continue
                 if done(snap):
                     return snap
-                if snap.is_terminal or snap.state == "ValueMissing":
+                if snap.state in HALTED_STATES:
                     tail = "\n".join(f"  {line.text}" for line in self.logs(name)[-10:])
                     raise ResourceStateError(
                         f"resource '{name}' is {snap.state} ({snap.state_message or 'no message'}), "

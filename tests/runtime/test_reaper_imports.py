@@ -38,4 +38,6 @@ def test_the_reaper_imports_only_the_standard_library_and_its_own_sweep(tmp_path
         "pyspire.runtime.procs",
         "pyspire.runtime.cgroups",
         "pyspire.runtime.files",
+        "pyspire.runtime.state_dir",  # where the run's socket and secrets are (stdlib only)
+        "pyspire.labels",  # the run label its containers carry (no imports)
     }, outside

@@ -30,15 +30,17 @@ from pyspire.api.application import create_app
 from pyspire.api.auth import new_token
 from pyspire.api.connection_guard import ConnectionGuard
 from pyspire.api.context import ApiContext
-from pyspire.api.kubeconfig import KUBECONFIG_FILE, remove_kubeconfig, write_kubeconfig
+from pyspire.api.kubeconfig import remove_kubeconfig, write_kubeconfig
 from pyspire.api.openapi import OPENAPI_PATH
 from pyspire.api.server import ApiServer
 from pyspire.api.tls import ensure_certificate
+from pyspire.errors import ConfigurationError
+from pyspire.runtime.state_dir import StateDir
 
 log = logging.getLogger(__name__)
 
 
-class ApiSettingError(ValueError):
+class ApiSettingError(ConfigurationError, ValueError):
     """``PYSPIRE_API_PORT`` / ``PYSPIRE_API_HOST`` hold something unusable."""
 
 
@@ -87,7 +89,7 @@ async def _serving(
     app = create_app(context, token)
     server = ApiServer(app, host, port, socket_path, guard=guard)
     kube = ApiServer(app, host, 0, tls=True, guard=guard)
-    kubeconfig = state_dir / KUBECONFIG_FILE
+    kubeconfig = StateDir(state_dir).kubeconfig
     bring_up: asyncio.Task[None] | None = None
     try:
         await server.start()

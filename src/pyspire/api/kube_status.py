@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
+from pyspire.errors import PyspireError
 from pyspire.orchestrator.store import (
     API_GROUP,
     AlreadyExists,
@@ -35,7 +36,7 @@ _REASONS = {
 }
 
 
-class KubeError(Exception):
+class KubeError(PyspireError):
     """An error answered as a ``Status``; ``reason`` defaults to the code's usual one."""
 
     def __init__(

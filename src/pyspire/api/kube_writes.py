@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pyspire.api.kube_status import KubeError
+from pyspire.labels import LABEL_PREFIX
 from pyspire.orchestrator.objects import CONTAINER, EXECUTABLE
 from pyspire.orchestrator.store import API_GROUP, Obj
 
@@ -30,7 +31,7 @@ from pyspire.orchestrator.store import API_GROUP, Obj
 CLIENT_SPEC_FIELDS: dict[str, dict[str, type]] = {EXECUTABLE: {"stop": bool}, CONTAINER: {"stop": bool}}
 _TYPE_NAMES = {bool: "a boolean", str: "a string", dict: "an object"}
 #: Label keys the app host sets and selects by: clients may read them, not change them.
-RESERVED_LABEL_PREFIX = f"{API_GROUP}/"
+RESERVED_LABEL_PREFIX = LABEL_PREFIX
 _TOP_LEVEL = ("apiVersion", "kind", "metadata", "spec", "status")
 #: Metadata a client writes (the rest is the server's, or the app host's controllers').
 _CLIENT_METADATA = ("labels", "annotations")

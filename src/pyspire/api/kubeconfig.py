@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from pyspire.api.tls import SAN_DNS, SAN_IPS
 from pyspire.runtime.files import exclusive, remove_if, write_json_atomic
-from pyspire.runtime.sweep import KUBECONFIG_FILE
+from pyspire.runtime.state_dir import KUBECONFIG_FILE
 
 __all__ = ["KUBECONFIG_FILE", "kubeconfig", "remove_kubeconfig", "write_kubeconfig"]
 

@@ -8,6 +8,7 @@ described by them instead.)
 from __future__ import annotations
 
 import dataclasses
+import enum
 import types
 import typing
 from typing import Any
@@ -55,6 +56,8 @@ def _schema_of(annotation: Any) -> dict[str, Any]:
         return {"anyOf": [schema, {"type": "null"}]} if type(None) in args else schema
     if origin is tuple:
         return {"type": "array", "items": _schema_of(args[0])}
+    if isinstance(annotation, type) and issubclass(annotation, enum.StrEnum):
+        return {"type": "string", "enum": [member.value for member in annotation]}
     if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return {"$ref": f"#/components/schemas/{annotation.__name__}"}
     raise TypeError(f"no JSON schema for {annotation!r}")

@@ -30,6 +30,7 @@ from starlette.types import ASGIApp
 
 from pyspire.api.connection_guard import ConnectionGuard, GuardedListener
 from pyspire.api.guarded_protocol import guarded_protocol
+from pyspire.errors import ConfigurationError
 
 #: Longest path a Unix socket address can hold on Linux (``sun_path`` is 108 bytes with the NUL).
 MAX_SOCKET_PATH = 107
@@ -38,8 +39,14 @@ SHUTDOWN_GRACE_SECONDS = 2.0
 TLS12_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
 
 
-class ApiBindError(OSError):
-    """The configured host/port cannot be listened on."""
+class ApiBindError(ConfigurationError, OSError):
+    """The configured host/port cannot be listened on: choose another ``PYSPIRE_API_PORT``.
+
+    Still an ``OSError`` (``errno`` says why); ``str()`` is the message alone, without the
+    ``[Errno N]`` prefix, since the message already says why."""
+
+    def __str__(self) -> str:
+        return self.strerror or super().__str__()
 
 
 class _Embedded(uvicorn.Server):

@@ -28,8 +28,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-TLS_DIR = "tls"
-BUNDLE_FILE = "server.pem"
+from pyspire.runtime.files import write_atomic
+from pyspire.runtime.state_dir import StateDir
+
 #: How long a generated certificate (and its CA) is valid.
 VALIDITY = dt.timedelta(days=90)
 #: A cached certificate that expires sooner than this is replaced.
@@ -51,7 +52,7 @@ class Certificate:
 
 
 def bundle_path(state_dir: Path) -> Path:
-    return state_dir / TLS_DIR / BUNDLE_FILE
+    return StateDir(state_dir).tls_bundle
 
 
 def load_cached(state_dir: Path, now: float | None = None) -> Certificate | None:
@@ -144,23 +145,8 @@ def generate(state_dir: Path) -> Certificate:
         + server_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     path = bundle_path(state_dir)
-    _write_private(path, bundle)
+    write_atomic(path, bundle, private_folder=True)
     return Certificate(path, ca_pem, not_after.timestamp())
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Atomically, in a folder only the user can enter, readable only by the user."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 async def ensure_certificate(state_dir: Path) -> Certificate:

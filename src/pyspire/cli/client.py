@@ -17,10 +17,13 @@ from urllib.parse import quote
 import httpx
 from httpx_sse import connect_sse
 
+from pyspire.errors import PyspireError, TemporaryError
 from pyspire.runtime.apphosts import RunningAppHost
 
 
-class ApiError(Exception):
+class ApiError(PyspireError):
+    """The app host answered with an error; the message is the server's own."""
+
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
@@ -30,7 +33,7 @@ class UnexpectedAnswer(ApiError):
     """The app host answered, but not with what this CLI reads."""
 
 
-class AppHostUnreachable(Exception):
+class AppHostUnreachable(TemporaryError):
     """The app host's API does not answer (it is stopping, or was killed)."""
 
 

@@ -20,8 +20,9 @@ from pyspire.cli.selection import SelectionError, candidates, describe_host, sel
 from pyspire.cli.session import api_errors, connect
 from pyspire.cli.watching import watch_in_background
 from pyspire.runtime.apphosts import RunningAppHost
+from pyspire.states import FAILED_STATES, TERMINAL_STATES, HealthStatus, ResourceState
 
-_ENDED = {"Finished", "Exited", "FailedToStart"}
+_ENDED = TERMINAL_STATES
 
 
 @click.command()
@@ -54,17 +55,19 @@ def _verdict(snapshot: dict[str, Any], condition: str) -> tuple[bool | None, str
     restarting = (snapshot.get("state_message") or "").startswith("restarting")
     ended = state in _ENDED and not restarting
     if condition == "completed":
-        if ended and state != "FailedToStart":
+        if ended and state != ResourceState.FAILED_TO_START:
             code = snapshot.get("exit_code")
             if code == 0:
                 return True, f"{name} completed (exit code 0)"
             return False, f"{name} ended with exit code {code}"
-        if state in ("FailedToStart", "ValueMissing"):
+        if state in FAILED_STATES:
             return False, f"{name} is {state}: {snapshot.get('state_message') or ''}".rstrip(": ")
         return None, f"{name} is {state}"
-    if state == "Running" and (condition == "running" or snapshot.get("health_status") == "Healthy"):
+    if state == ResourceState.RUNNING and (
+        condition == "running" or snapshot.get("health_status") == HealthStatus.HEALTHY
+    ):
         return True, f"{name} is {'Running' if condition == 'running' else 'Running and Healthy'}"
-    if ended or state == "ValueMissing":
+    if ended or state == ResourceState.VALUE_MISSING:
         detail = snapshot.get("state_message") or (
             f"exit code {snapshot['exit_code']}" if snapshot.get("exit_code") is not None else ""
         )

@@ -25,6 +25,8 @@ from pyspire.cli.output import err, fail, out, print_json, progress
 from pyspire.cli.watching import next_event, watch_in_background
 from pyspire.loader import AppHostNotFound, find_apphost
 from pyspire.runtime.apphosts import RunningAppHost, already_running, read_run_file, running_apphosts
+from pyspire.runtime.state_dir import StateDir
+from pyspire.states import FAILED_STATES, HALTED_STATES, HealthStatus, ResourceState
 
 POLL_SECONDS = 0.02
 LOGS_KEPT = 5
@@ -32,15 +34,15 @@ LOGS_KEPT = 5
 
 def _settled(snapshot: dict[str, Any]) -> bool:
     state = snapshot["state"]
-    if state == "Running":
-        return snapshot.get("health_status") in (None, "Healthy")
-    if state == "NotStarted":
+    if state == ResourceState.RUNNING:
+        return snapshot.get("health_status") in (None, HealthStatus.HEALTHY)
+    if state == ResourceState.NOT_STARTED:
         return "started by command" in (snapshot.get("state_message") or "")
-    return state in ("Finished", "Exited", "FailedToStart", "ValueMissing")
+    return state in HALTED_STATES
 
 
 def _log_file(app_dir: Path) -> Path:
-    folder = app_dir / ".pyspire" / "logs"
+    folder = StateDir.of(app_dir).logs
     folder.mkdir(parents=True, exist_ok=True)
     for old in sorted(folder.glob("apphost-*.log"))[: -(LOGS_KEPT - 1) or None]:
         old.unlink(missing_ok=True)
@@ -61,7 +63,7 @@ def _spawn(path: Path, log: Path) -> subprocess.Popen[bytes]:
 
 
 def _find_host(child: subprocess.Popen[bytes], path: Path, log: Path, deadline: float) -> RunningAppHost:
-    runs = path.parent / ".pyspire" / "runs"
+    runs = StateDir.of(path.parent).runs
     while time.monotonic() < deadline:
         if child.poll() is not None:
             _died(child.returncode, log)
@@ -114,7 +116,7 @@ def start_detached(apphost: str | None, timeout: float, output_format: str) -> N
         path = find_apphost(apphost)
     except AppHostNotFound as exc:
         fail(str(exc), 2)
-    already = [h for h in running_apphosts([path.parent / ".pyspire"]) if h.app_host == path]
+    already = [h for h in running_apphosts([StateDir.of(path.parent).root]) if h.app_host == path]
     if already:
         fail(already_running(path, already[0].pid, already[0].api_url), 2)
     began = time.monotonic()
@@ -144,7 +146,7 @@ def start_detached(apphost: str | None, timeout: float, output_format: str) -> N
             console.print(f"kubeconfig  {host.kubeconfig}")
         console.print(f"log         {log}")
         console.print("next        pyspire describe | pyspire logs -f | pyspire stop")
-        failed = [s["name"] for s in snapshots if s["state"] in ("FailedToStart", "ValueMissing")]
+        failed = [s["name"] for s in snapshots if s["state"] in FAILED_STATES]
         if failed:
             console.print(f"[bold red]failed:[/] {escape(', '.join(failed))} — see `pyspire describe NAME`")
     if not up:

@@ -22,8 +22,9 @@ from pyspire.cli.output import (
 from pyspire.cli.selection import candidates
 from pyspire.cli.session import api_errors, connect
 from pyspire.runtime.apphosts import RunningAppHost
+from pyspire.states import EXPLAINED_STATES, ResourceState
 
-_DETAIL_STATES = {"FailedToStart", "Waiting", "ValueMissing", "NotStarted", "Exited", "Stopping"}
+_DETAIL_STATES = EXPLAINED_STATES
 
 
 def _host_summary(host: RunningAppHost) -> dict[str, Any]:
@@ -49,9 +50,9 @@ def _counts(resources: dict[str, Any] | None) -> str:
     if not resources:
         return "?"
     states = resources.get("states", {})
-    running = states.get("Running", 0)
+    running = states.get(ResourceState.RUNNING, 0)
     text = f"{running}/{resources.get('total', 0)} running"
-    failed = states.get("FailedToStart", 0) + states.get("Exited", 0)
+    failed = states.get(ResourceState.FAILED_TO_START, 0) + states.get(ResourceState.EXITED, 0)
     return text + (f", {failed} failed/exited" if failed else "")
 
 
@@ -77,7 +78,7 @@ def _replicas(snapshot: dict[str, Any]) -> str:
     replicas = snapshot.get("replicas") or []
     if not replicas:
         return ""
-    running = sum(1 for r in replicas if r["state"] == "Running")
+    running = sum(1 for r in replicas if r["state"] == ResourceState.RUNNING)
     return f"{running}/{len(replicas)}"
 
 

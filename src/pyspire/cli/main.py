@@ -19,7 +19,8 @@ from pyspire.cli.control import resource, stop, wait
 from pyspire.cli.detach import start_detached
 from pyspire.cli.inspection import describe, ps
 from pyspire.cli.logs import logs
-from pyspire.cli.output import FORMAT_OPTION
+from pyspire.cli.output import FORMAT_OPTION, fail
+from pyspire.errors import PyspireError
 from pyspire.loader import AppHostNotFound, execute_apphost, find_apphost
 
 
@@ -76,6 +77,9 @@ def run(
                 f"{escape(problem.field)}: {escape(problem.message)}"
             )
         sys.exit(2)
+    except PyspireError as exc:  # pyspire refused something apphost.py asked for: say what, no traceback
+        err.print(f"[bold red]error:[/] {escape(str(path))}: {escape(str(exc))}")
+        sys.exit(exc.exit_code)
     except Exception as exc:  # the user's code failed: their traceback, not ours
         err.print(escape(user_traceback(exc, path, everything=debug)), end="")
         if not debug:
@@ -103,7 +107,13 @@ for command in (ps, describe, logs, resource, wait, stop):
 
 
 def main() -> None:
-    cli()
+    """The ``pyspire`` command. A :class:`~pyspire.errors.PyspireError` that reaches here is a user
+    error no command turned into a message: one line and its exit code, never a traceback. Any
+    other exception is a bug in pyspire and keeps its traceback."""
+    try:
+        cli()
+    except PyspireError as exc:
+        fail(str(exc), exc.exit_code)
 
 
 if __name__ == "__main__":

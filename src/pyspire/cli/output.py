@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pyspire.console.styles import STATE_STYLES, UNWRAPPED_WIDTH
+from pyspire.console.styles import UNWRAPPED_WIDTH, style_of
 from pyspire.durations import age
 
 FORMAT_OPTION = click.option(
@@ -64,7 +64,7 @@ def print_json(data: Any) -> None:
 def styled(value: str | None) -> str:
     if not value:
         return ""
-    style = STATE_STYLES.get(value)
+    style = style_of(value)
     return f"[{style}]{escape(value)}[/]" if style else escape(value)
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pyspire.errors import ConfigurationError
 from pyspire.runtime.apphosts import RunningAppHost, running_apphosts
+from pyspire.runtime.state_dir import StateDir
 
 
-class SelectionError(Exception):
+class SelectionError(ConfigurationError):
     """No app host, or more than one and nothing to choose by; the message says what to do."""
 
 
@@ -28,7 +30,7 @@ def _folders_up(start: Path) -> list[Path]:
 def candidates(cwd: Path | None = None) -> list[RunningAppHost]:
     """Every running app host, including ones recorded only in this folder or above it."""
     here = (cwd or Path.cwd()).resolve()
-    return running_apphosts(folder / ".pyspire" for folder in _folders_up(here))
+    return running_apphosts(StateDir.of(folder).root for folder in _folders_up(here))
 
 
 def describe_host(host: RunningAppHost) -> str:
@@ -39,7 +41,7 @@ def select_apphost(apphost: str | None, cwd: Path | None = None) -> RunningAppHo
     here = (cwd or Path.cwd()).resolve()
     if apphost:
         wanted = _apphost_file(apphost)
-        found = [h for h in running_apphosts([wanted.parent / ".pyspire"]) if h.app_host == wanted]
+        found = [h for h in running_apphosts([StateDir.of(wanted.parent).root]) if h.app_host == wanted]
         if not found:
             raise SelectionError(f"no app host is running for {wanted}; start it with: pyspire start {wanted}")
         return found[-1]

@@ -5,31 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from pyspire.cli.client import ApiError, AppHostClient, AppHostUnreachable
+from pyspire.cli.client import AppHostClient
 from pyspire.cli.output import fail
-from pyspire.cli.selection import SelectionError, select_apphost
+from pyspire.cli.selection import select_apphost
+from pyspire.errors import PyspireError
 
 
 def connect(apphost: str | None) -> AppHostClient:
-    try:
-        return AppHostClient(select_apphost(apphost))
-    except SelectionError as exc:
-        fail(str(exc), 2)
-        raise  # unreachable: fail exits
+    """A client of the chosen app host; a :class:`SelectionError` (no app host, or several) ends the
+    command with exit code 2 in :func:`pyspire.cli.main.main`."""
+    return AppHostClient(select_apphost(apphost))
 
 
 @contextmanager
 def api_errors() -> Iterator[None]:
-    """An API error ends the command with its message and exit code 1; Ctrl+C ends it quietly.
+    """An API error (any :class:`PyspireError`) ends the command with its message and exit code
+    (1 for the API's answers and an unreachable app host); Ctrl+C ends it quietly.
 
     The client checks the shape of what it returns; an answer that still surprises the code
     that prints it (a field of another type) ends the command the same way, not in a traceback."""
     try:
         yield
-    except ApiError as exc:
-        fail(str(exc), 1)
-    except AppHostUnreachable as exc:
-        fail(str(exc), 1)
+    except PyspireError as exc:
+        fail(str(exc), exc.exit_code)
     except (KeyError, TypeError, AttributeError) as exc:
         fail(
             f"the app host's answer is not what this CLI reads ({type(exc).__name__}: {exc}); "

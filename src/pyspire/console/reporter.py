@@ -20,11 +20,12 @@ from typing import IO, TextIO, cast
 from rich.console import Console
 
 from pyspire.console.styles import UNWRAPPED_WIDTH
-from pyspire.console.summary import SETTLED_STATES, startup_headline, state_style, summary_table
+from pyspire.console.summary import startup_headline, state_style, summary_table
 from pyspire.console.writer import TextSink, sink_for
 from pyspire.executor.snapshots import ResourceSnapshot, SnapshotHub
 from pyspire.orchestrator.logs import LogBatch, LogStore
 from pyspire.runtime.startup import seconds_since_start
+from pyspire.states import BLOCKED_STATES, SETTLED_STATES
 
 _COLOURS = ["36", "35", "33", "32", "34", "96", "95", "93", "92", "94"]
 
@@ -120,7 +121,7 @@ class ConsoleReporter:
         extra = ""
         if snap.exit_code is not None and snap.is_terminal:
             extra = f" (exit code {snap.exit_code})"
-        if snap.state_message and snap.state in ("FailedToStart", "Waiting", "ValueMissing"):
+        if snap.state_message and snap.state in BLOCKED_STATES:
             extra += f": {snap.state_message}"
         self.console.print(
             f"[bold]pyspire[/] {snap.name} [{state_style(snap.state)}]{snap.state}[/]{extra}", highlight=False

@@ -12,33 +12,29 @@ from collections.abc import Sequence
 from rich.markup import escape
 from rich.table import Table
 
-from pyspire.console.styles import STATE_STYLES
+from pyspire.console.styles import UNKNOWN_STYLE, style_of
 from pyspire.executor.snapshots import ResourceSnapshot
 from pyspire.runtime.process import describe_exit
+from pyspire.states import BLOCKED_STATES, FAILED_STATES, SETTLED_STATES, ResourceState
 
-#: States in which a resource is done starting, one way or another.
-SETTLED_STATES = frozenset({"Running", "Finished", "Exited", "FailedToStart", "ValueMissing"})
-FAILED_STATES = frozenset({"FailedToStart", "ValueMissing", "RuntimeUnhealthy"})
-#: States whose state message is the thing to read (why it failed, what it waits for).
-_REASON_STATES = FAILED_STATES | {"Waiting"}
 _NAMES_SHOWN = 5
 
 
 def state_style(state: str) -> str:
-    return STATE_STYLES.get(state, "white")
+    return style_of(state) or UNKNOWN_STYLE
 
 
 def has_failed(snap: ResourceSnapshot) -> bool:
     """Failed to start, has no value, is unhealthy, or ended by itself with a non-zero code."""
-    return snap.state in FAILED_STATES or (snap.state == "Exited" and snap.exit_code not in (None, 0))
+    return snap.state in FAILED_STATES or (snap.state == ResourceState.EXITED and snap.exit_code not in (None, 0))
 
 
 def details(snap: ResourceSnapshot) -> str:
     """The last column: why, for a resource that failed or waits; how it ended, for one that
     exited; otherwise where to reach it."""
-    if snap.state in _REASON_STATES:
+    if snap.state in BLOCKED_STATES:
         return snap.state_message or ""
-    if snap.state == "Exited" and snap.exit_code is not None:
+    if snap.state == ResourceState.EXITED and snap.exit_code is not None:
         ended = describe_exit(snap.exit_code)
         return f"{ended}: {snap.state_message}" if snap.state_message else ended
     return " ".join(u.url for u in snap.urls) or (snap.state_message or "")

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from pyspire.errors import TemporaryError
 from pyspire.model.endpoints import EndpointAnnotation
 from pyspire.model.resources import Resource
 
 
-class EndpointFailed(RuntimeError):
-    """The endpoint's Service failed (its fixed port is taken, say); the message says why."""
+class EndpointFailed(TemporaryError, RuntimeError):
+    """The endpoint's Service failed (its fixed port is taken, say); the message says why.
+    Temporary: once the port's holder lets go, starting the resource again works."""
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """Commands: the built-in start / stop / restart and the user's own, with their enablement.
 
-Enablement follows Aspire: start when stopped, waiting or not started (on a Waiting resource it
-starts at once, skipping the waits); stop while active; restart when it makes sense; hidden when a
-command has no meaning in the current state. Custom commands compute their state from the snapshot
-with their ``enabled_when``.
+The built-in commands' enablement in each state is one table, :data:`pyspire.state_rules.COMMAND_RULES`
+(Aspire's rules: start when stopped, waiting or not started, stop while active, restart when it
+makes sense, hidden when a command has no meaning in the current state). Custom commands compute
+their state from the snapshot with their ``enabled_when``.
 
 A custom command's callback and its ``enabled_when`` are the user's code: whatever they raise
 fails that command (or disables it) with the user's traceback in the resource's log, and never
@@ -22,8 +22,8 @@ from pyspire.executor.snapshots import CommandSnapshot, ResourceSnapshot
 from pyspire.executor.user_code import USER_ERRORS, describe, user_traceback
 from pyspire.model.lifecycle import CommandAnnotation
 from pyspire.orchestrator.logs import LogStore
-
-_STOPPED = {"NotStarted", "Exited", "Finished", "FailedToStart"}
+from pyspire.state_rules import COMMAND_RULES, CommandState
+from pyspire.states import ResourceState
 
 
 @dataclass(frozen=True)
@@ -94,21 +94,9 @@ class CommandContext:
     cancellation: asyncio.Event
 
 
-def built_in_states(state: str) -> dict[str, str]:
-    if state in _STOPPED:
-        start, stop = "enabled", "hidden"
-    elif state == "Waiting":
-        start, stop = "enabled", "enabled"
-    elif state in ("Starting", "Stopping", "Building"):
-        start, stop = "disabled", "disabled"
-    else:  # Running, RuntimeUnhealthy
-        start, stop = "hidden", "enabled"
-    restart = (
-        "enabled"
-        if state in ("Running", "RuntimeUnhealthy", "Exited", "Finished", "FailedToStart")
-        else "disabled"
-    )
-    return {"start": start, "stop": stop, "restart": restart}
+def built_in_states(state: ResourceState) -> dict[str, CommandState]:
+    """The state of start, stop and restart for a resource in ``state``."""
+    return COMMAND_RULES[state].as_dict()
 
 
 _BUILT_IN_LABELS = {

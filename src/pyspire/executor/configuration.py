@@ -17,23 +17,24 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pyspire.errors import ConfigurationError
 from pyspire.model.resources import ConfiguredValueResource
-
-SETTINGS_FILE = "settings.json"
+from pyspire.runtime.state_dir import SETTINGS_FILE as SETTINGS_FILE
+from pyspire.runtime.state_dir import StateDir
 
 
 def state_dir(app_dir: Path) -> Path:
     """The ``.pyspire/`` folder next to the app host, where pyspire keeps everything on disk."""
-    return app_dir / ".pyspire"
+    return StateDir.of(app_dir).root
 
 
-class SettingsError(ValueError):
+class SettingsError(ConfigurationError, ValueError):
     """The settings file exists but cannot be read as the expected JSON object."""
 
 
 class Configuration:
     def __init__(self, app_dir: Path, environ: Mapping[str, str] | None = None) -> None:
-        self.settings_path = state_dir(app_dir) / SETTINGS_FILE
+        self.settings_path = StateDir.of(app_dir).settings
         self._environ = dict(os.environ if environ is None else environ)
         self._settings = self._load(self.settings_path)
 

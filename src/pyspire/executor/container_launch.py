@@ -8,11 +8,11 @@ by the user.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyspire.errors import PermanentError
 from pyspire.executor.addresses import EndpointAddresses
 from pyspire.executor.environment import Launch, TelemetryEnv, resolve_launch
 from pyspire.executor.resolution import ResolutionContext
@@ -26,9 +26,10 @@ from pyspire.orchestrator.objects import (
     new_container,
 )
 from pyspire.orchestrator.store import Obj
+from pyspire.runtime.files import write_atomic
 
 
-class ContainerUnavailable(RuntimeError):
+class ContainerUnavailable(PermanentError, RuntimeError):
     """Containers cannot run in this app host (no engine, or its network failed); says why."""
 
 
@@ -115,10 +116,6 @@ async def _build(
 
 def write_secret(folder: Path, name: str, value: str) -> Path:
     """Write ``value`` to a file only the user can read (the folder too)."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(folder, 0o700)
     path = folder / name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(value)
+    write_atomic(path, value, private_folder=True)
     return path

@@ -25,7 +25,7 @@ from pyspire.executor.commands import (
     command_snapshots,
     run_custom,
 )
-from pyspire.executor.configuration import Configuration, state_dir
+from pyspire.executor.configuration import Configuration
 from pyspire.executor.container_launch import ContainerSetup, ContainerUnavailable
 from pyspire.executor.container_runner import ContainerRunner
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
@@ -35,6 +35,7 @@ from pyspire.executor.resolution import ConfiguredValues
 from pyspire.executor.runner import ResourceRunner
 from pyspire.executor.snapshots import MASK, HealthReport, Relationship, ResourceSnapshot, SnapshotHub, Url
 from pyspire.executor.states import aggregate_exit_code
+from pyspire.labels import LABEL_APP, LABEL_RUN
 from pyspire.model.annotations import ReferenceAnnotation
 from pyspire.model.builder import AppModel
 from pyspire.model.lifecycle import CommandAnnotation, HealthCheckAnnotation, WaitAnnotation
@@ -52,7 +53,8 @@ from pyspire.orchestrator.objects import (
 )
 from pyspire.orchestrator.orchestrator import Orchestrator
 from pyspire.runtime.containers import NoContainerEngine
-from pyspire.runtime.sweep import RUN_LABEL
+from pyspire.runtime.state_dir import StateDir
+from pyspire.states import HealthStatus, ResourceState
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +72,8 @@ class Executor:
         self.run_id = run_id or random_suffix()
         #: Identifies the app host across runs (persistent containers and their network).
         self.app_key = hashlib.sha256(str(model.app_dir).encode()).hexdigest()[:10]
-        self.secrets_dir = state_dir(model.app_dir) / "secrets" / self.run_id
-        self.persistent_ports = PersistentPorts(state_dir(model.app_dir))
+        self.secrets_dir = StateDir.of(model.app_dir).run_secrets(self.run_id)
+        self.persistent_ports = PersistentPorts(StateDir.of(model.app_dir).root)
         self.container_network: str | None = None
         self.orchestrator = orchestrator
         self.configuration = configuration
@@ -159,7 +161,7 @@ class Executor:
             return ResourceSnapshot(
                 resource.name,
                 resource.resource_type,
-                state="ValueMissing",
+                state=ResourceState.VALUE_MISSING,
                 state_message=f"no value: {self.configuration.how_to_supply(resource)}",
                 relationships=snapshot.relationships,
             )
@@ -167,8 +169,8 @@ class Executor:
         return ResourceSnapshot(
             resource.name,
             resource.resource_type,
-            state="Running",
-            health_status="Healthy",
+            state=ResourceState.RUNNING,
+            health_status=HealthStatus.HEALTHY,
             properties=(("value", MASK if resource.is_secret else value),),
             relationships=snapshot.relationships,
         )
@@ -188,9 +190,9 @@ class Executor:
         self._accept_value(resource, value)
         return self.snapshots.publish(
             name,
-            state="Running",
+            state=ResourceState.RUNNING,
             state_message=None,
-            health_status="Healthy",
+            health_status=HealthStatus.HEALTHY,
             properties=(("value", MASK if resource.is_secret else value),),
         )
 
@@ -203,20 +205,20 @@ class Executor:
         started = [r.started_at for r in replicas if r.started_at]
         stopped = [r.stopped_at for r in replicas if r.stopped_at]
         message = runner.message
-        if message is None and state == "FailedToStart":
+        if message is None and state == ResourceState.FAILED_TO_START:
             message = next((r.message for r in replicas if r.message), None)
         current = self.snapshots.get(name)
         provisional = dataclasses.replace(
             current,
             state=state,
             state_message=message,
-            exit_code=aggregate_exit_code(replicas) if state not in ("Running", "Starting") else None,
+            exit_code=aggregate_exit_code(replicas) if state not in (ResourceState.RUNNING, ResourceState.STARTING) else None,
             replicas=replicas,
             env=runner.env_shown,
             started_at=min(started) if started else None,
             stopped_at=max(stopped) if stopped and len(stopped) == len(replicas) else None,
             health_status=self._health_status(runner.resource, state),
-            health_reports=self._reports.get(name, ()) if state == "Running" else (),
+            health_reports=self._reports.get(name, ()) if state == ResourceState.RUNNING else (),
             restart_count=runner.restart_count,
             properties=runner.properties() or current.properties,
         )
@@ -224,23 +226,23 @@ class Executor:
         commands = command_snapshots(provisional, custom, with_built_ins=True, errors=runner.command_errors)
         self.snapshots.publish_snapshot(dataclasses.replace(provisional, commands=commands))
 
-    def _health_status(self, resource: RunnableResource, state: str) -> str | None:
-        if state != "Running":
+    def _health_status(self, resource: RunnableResource, state: ResourceState) -> HealthStatus | None:
+        if state != ResourceState.RUNNING:
             return None
         if not resource.annotations_of(HealthCheckAnnotation):
-            return "Healthy"
+            return HealthStatus.HEALTHY
         reports = self._reports.get(resource.name, ())
-        if not reports or any(r.status != "Healthy" for r in reports):
-            return "Unhealthy"
-        return "Healthy"
+        if not reports or any(r.status != HealthStatus.HEALTHY for r in reports):
+            return HealthStatus.UNHEALTHY
+        return HealthStatus.HEALTHY
 
-    def _follow_health(self, runner: ResourceRunner, state: str) -> None:
+    def _follow_health(self, runner: ResourceRunner, state: ResourceState) -> None:
         """Run the resource's health monitor exactly while it is Running."""
         name = runner.name
         if not runner.resource.annotations_of(HealthCheckAnnotation):
             return
         task = self._health.get(name)
-        if state == "Running" and task is None and self._tg is not None and not self.shutting_down:
+        if state == ResourceState.RUNNING and task is None and self._tg is not None and not self.shutting_down:
 
             def replicas() -> list[Replica]:
                 return [Replica(n, i) for n, i in runner.running_replicas()]
@@ -259,7 +261,7 @@ class Executor:
                 self._exec_in,
             )
             self._health[name] = self.spawn(monitor.run(), f"health-{name}")
-        elif state != "Running" and task is not None:
+        elif state != ResourceState.RUNNING and task is not None:
             task.cancel()
             del self._health[name]
             self._reports.pop(name, None)
@@ -274,13 +276,13 @@ class Executor:
             return
         persistent = any(c.persistent for c in containers)
         network_name = f"pyspire-{self.app_key}" if persistent else f"pyspire-{self.run_id.lower()}"
-        labels = {"pyspire.dev/app": self.app_key} if persistent else {RUN_LABEL: self.run_id}
+        labels = {LABEL_APP: self.app_key} if persistent else {LABEL_RUN: self.run_id}
         self.container_network = "network"
         store = self.orchestrator.store
         store.create(new_network("network", network_name=network_name, persistent=persistent, labels=labels))
         volumes = {m.source for c in containers for m in c.mounts if m.kind == "volume" and m.source}
         for volume in sorted(volumes):
-            store.create(new_volume(f"volume-{volume}", volume_name=volume, labels={"pyspire.dev/app": self.app_key}))
+            store.create(new_volume(f"volume-{volume}", volume_name=volume, labels={LABEL_APP: self.app_key}))
 
     async def container_setup(self, persistent: bool) -> ContainerSetup:
         """The engine (once it answers) and the network's name; raises :class:`ContainerUnavailable`.
@@ -296,7 +298,7 @@ class Executor:
         except NoContainerEngine as exc:
             raise ContainerUnavailable(str(exc)) from None
         network = self.orchestrator.store.find(CONTAINER_NETWORK, self.container_network or "")
-        labels = {"pyspire.dev/app": self.app_key} if persistent else {RUN_LABEL: self.run_id}
+        labels = {LABEL_APP: self.app_key} if persistent else {LABEL_RUN: self.run_id}
         return ContainerSetup(runtime.host_alias, network["spec"]["networkName"] if network else None, labels)
 
     async def _exec_in(self, replica: str, argv: Sequence[str], timeout: float) -> tuple[int, str]:

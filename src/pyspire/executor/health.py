@@ -22,6 +22,7 @@ from pyspire.executor.user_code import USER_ERRORS, describe, user_traceback
 from pyspire.model.lifecycle import HealthCheckAnnotation, HealthIntervalAnnotation
 from pyspire.model.resources import Resource
 from pyspire.orchestrator.logs import LogBatch, LogStore
+from pyspire.states import HealthStatus
 
 if TYPE_CHECKING:
     import httpx
@@ -92,13 +93,13 @@ class HealthMonitor:
     async def run(self) -> None:
         unsubscribe = self._watch_logs()
         try:
-            self._publish(tuple(HealthReport(c.name, "Unhealthy", "not checked yet") for c in self.checks))
+            self._publish(tuple(HealthReport(c.name, HealthStatus.UNHEALTHY, "not checked yet") for c in self.checks))
             loop = asyncio.get_running_loop()
             while True:
                 began = loop.time()
                 reports = await asyncio.gather(*(self._run_check(c) for c in self.checks))
                 self._publish(tuple(reports))
-                healthy = all(r.status == "Healthy" for r in reports)
+                healthy = all(r.status == HealthStatus.HEALTHY for r in reports)
                 # Fixed rate: the probe's own duration does not stretch the period.
                 period = self.interval.healthy if healthy else self.interval.unhealthy
                 await asyncio.sleep(max(0.0, began + period - loop.time()))
@@ -137,7 +138,7 @@ class HealthMonitor:
                 ok = check.name in self._log_matched
                 return HealthReport(
                     check.name,
-                    "Healthy" if ok else "Unhealthy",
+                    HealthStatus.HEALTHY if ok else HealthStatus.UNHEALTHY,
                     None if ok else f"no output line matched {check.pattern!r} yet",
                     None,
                     _now(),
@@ -149,7 +150,7 @@ class HealthMonitor:
             return await self._per_replica(check)
         except Exception as exc:  # a check that breaks reports Unhealthy; it never stops the monitor
             return HealthReport(
-                check.name, "Unhealthy", "the check raised", f"{type(exc).__name__}: {exc}", _now()
+                check.name, HealthStatus.UNHEALTHY, "the check raised", f"{type(exc).__name__}: {exc}", _now()
             )
 
     async def _custom(self, check: HealthCheckAnnotation) -> HealthReport:
@@ -161,11 +162,11 @@ class HealthMonitor:
                 result: Any = await check.check()
         except USER_ERRORS as exc:
             self._report_raised(check, exc)
-            return HealthReport(check.name, "Unhealthy", None, describe(exc), _now())
+            return HealthReport(check.name, HealthStatus.UNHEALTHY, None, describe(exc), _now())
         self._raised.pop(check.name, None)
         if result is None or result is True:
-            return HealthReport(check.name, "Healthy", None, None, _now())
-        return HealthReport(check.name, "Unhealthy", None if result is False else str(result), None, _now())
+            return HealthReport(check.name, HealthStatus.HEALTHY, None, None, _now())
+        return HealthReport(check.name, HealthStatus.UNHEALTHY, None if result is False else str(result), None, _now())
 
     def _report_raised(self, check: HealthCheckAnnotation, exc: BaseException) -> None:
         """The user's check raised: its traceback goes to the resource's log, once per distinct
@@ -180,7 +181,7 @@ class HealthMonitor:
         """Run the command inside each running replica; healthy when every one exits 0."""
         replicas = self._replicas()
         if not replicas or self._exec_in is None:
-            return HealthReport(check.name, "Unhealthy", "no replica is running", None, _now())
+            return HealthReport(check.name, HealthStatus.UNHEALTHY, "no replica is running", None, _now())
         exec_in = self._exec_in
         results = await asyncio.gather(
             *(exec_in(r.name, check.command, CHECK_TIMEOUT) for r in replicas), return_exceptions=True
@@ -193,8 +194,8 @@ class HealthMonitor:
                 output = result[1].strip().splitlines()
                 failures.append(f"{replica.name}: exit {result[0]}" + (f": {output[-1]}" if output else ""))
         if not failures:
-            return HealthReport(check.name, "Healthy", None, None, _now())
-        return HealthReport(check.name, "Unhealthy", "; ".join(failures)[:500], None, _now())
+            return HealthReport(check.name, HealthStatus.HEALTHY, None, None, _now())
+        return HealthReport(check.name, HealthStatus.UNHEALTHY, "; ".join(failures)[:500], None, _now())
 
     def _endpoint(self, check: HealthCheckAnnotation) -> tuple[str, str]:
         allocations = self._addresses.for_resource(self.resource.name)
@@ -211,16 +212,16 @@ class HealthMonitor:
         allocation = self._addresses.get(self.resource.name, endpoint_name)
         replicas = self._replicas()
         if not replicas:
-            return HealthReport(check.name, "Unhealthy", "no replica is running", None, _now())
+            return HealthReport(check.name, HealthStatus.UNHEALTHY, "no replica is running", None, _now())
         results = await asyncio.gather(
             *(self._probe(check, scheme, allocation.target_ports[r.index]) for r in replicas)
         )
         failures = [f"{r.name}: {error}" for r, error in zip(replicas, results, strict=True) if error]
         if not failures:
-            return HealthReport(check.name, "Healthy", None, None, _now())
+            return HealthReport(check.name, HealthStatus.HEALTHY, None, None, _now())
         return HealthReport(
             check.name,
-            "Unhealthy",
+            HealthStatus.UNHEALTHY,
             f"{len(failures)} of {len(replicas)} replicas failing",
             "; ".join(failures),
             _now(),

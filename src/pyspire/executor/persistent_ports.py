@@ -12,13 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pyspire.runtime.files import write_json_atomic
+from pyspire.runtime.state_dir import PERSISTENT_PORTS_FILE as FILE_NAME
+from pyspire.runtime.state_dir import StateDir
 
-FILE_NAME = "persistent-ports.json"
+__all__ = ["FILE_NAME", "PersistentPorts"]
 
 
 class PersistentPorts:
     def __init__(self, state_dir: Path) -> None:
-        self.path = state_dir / FILE_NAME
+        self.path = StateDir(state_dir).persistent_ports
         try:
             loaded = json.loads(self.path.read_text())
         except (OSError, ValueError):

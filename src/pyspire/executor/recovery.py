@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 from pyspire.executor.restart_policy import RestartBackoff
 from pyspire.executor.snapshots import ReplicaSnapshot
 from pyspire.executor.user_code import USER_ERRORS
+from pyspire.states import ACTIVE_STATES, ResourceState
 
 if TYPE_CHECKING:
     from pyspire.executor.runner import RunnerHost
@@ -50,7 +51,7 @@ class Recovering(Protocol):
 
     def _failure(self, what: str, exc: BaseException, secrets: Iterable[str] = ()) -> str: ...
 
-    def _set_phase(self, phase: str, message: str | None = None) -> None: ...
+    def _set_phase(self, phase: ResourceState, message: str | None = None) -> None: ...
 
     async def _create_replica(self, index: int) -> set[str]: ...
 
@@ -90,8 +91,8 @@ class ReplicaRecovery:
                 self._replace_deleted(name, index), f"replace-{name}"
             )
         self._replacing[name] = snapshot
-        alive = snapshot.state in ("Starting", "Running", "Stopping")
-        return dataclasses.replace(snapshot, state="Stopping" if alive else "Starting")
+        alive = snapshot.state in ACTIVE_STATES
+        return dataclasses.replace(snapshot, state=ResourceState.STOPPING if alive else ResourceState.STARTING)
 
     async def _replace_deleted(self: Recovering, name: str, index: int) -> None:
         replaced = False
@@ -107,7 +108,7 @@ class ReplicaRecovery:
                 await self._replace(name, index)
         except USER_ERRORS as exc:
             message = self._failure(f"cannot replace deleted replica {name}", exc)
-            self._set_phase("FailedToStart", message)
+            self._set_phase(ResourceState.FAILED_TO_START, message)
         finally:
             self._restart_tasks.pop(index, None)
             last = self._replacing.pop(name, None)
@@ -145,6 +146,6 @@ class ReplicaRecovery:
                 self.message = None
                 await self._replace(name, index)
         except USER_ERRORS as exc:
-            self._set_phase("FailedToStart", self._failure(f"cannot restart {name}", exc))
+            self._set_phase(ResourceState.FAILED_TO_START, self._failure(f"cannot restart {name}", exc))
         finally:
             self._restart_tasks.pop(index, None)

@@ -48,11 +48,14 @@ from pyspire.model.names import random_suffix
 from pyspire.model.resources import ExecutableResource, RunnableResource
 from pyspire.orchestrator.objects import EXECUTABLE, LABEL_REPLICA_INDEX, ServedPort, new_executable
 from pyspire.orchestrator.store import Obj
+from pyspire.states import TERMINAL_STATES, ResourceState
 
 if TYPE_CHECKING:
     from pyspire.orchestrator.orchestrator import Orchestrator
 
-_ENDED = frozenset({"Finished", "Exited", "FailedToStart"})
+_ENDED = TERMINAL_STATES
+#: Phases in which the runner has created no replica yet.
+_UNLAUNCHED = frozenset({ResourceState.NOT_STARTED, ResourceState.WAITING})
 
 
 class RunnerHost(Protocol):
@@ -86,7 +89,7 @@ class ResourceRunner(ReplicaRecovery):
         self.resource = resource
         self.name = resource.name
         self.host = host
-        self.phase = "NotStarted"
+        self.phase = ResourceState.NOT_STARTED
         self.message: str | None = None
         self.replicas: dict[str, ReplicaSnapshot] = {}
         self.env_shown: tuple[Any, ...] = ()
@@ -116,17 +119,17 @@ class ResourceRunner(ReplicaRecovery):
     # -- state ---------------------------------------------------------------------------------
 
     @property
-    def state(self) -> str:
-        if self.phase == "FailedToStart" or (self.phase in ("NotStarted", "Waiting") and not self.replicas):
+    def state(self) -> ResourceState:
+        if self.phase == ResourceState.FAILED_TO_START or (self.phase in _UNLAUNCHED and not self.replicas):
             return self.phase
         return aggregate_state(tuple(self.replicas.values()), self.resource.replicas, self.phase)
 
     def running_replicas(self) -> list[tuple[str, int]]:
-        return [(n, self._index[n]) for n, r in self.replicas.items() if r.state == "Running"]
+        return [(n, self._index[n]) for n, r in self.replicas.items() if r.state == ResourceState.RUNNING]
 
-    def _set_phase(self, phase: str, message: str | None = None) -> None:
+    def _set_phase(self, phase: ResourceState, message: str | None = None) -> None:
         self.phase, self.message = phase, message
-        if phase == "FailedToStart":
+        if phase == ResourceState.FAILED_TO_START:
             self._settled.set()
         self.host.publish(self.name)
 
@@ -152,7 +155,7 @@ class ResourceRunner(ReplicaRecovery):
     def begin(self) -> None:
         """Called once at app start: start now (after waits), or stay NotStarted if explicit."""
         if self.resource.annotations_of(ExplicitStartAnnotation):
-            self._set_phase("NotStarted", "waiting to be started by command")
+            self._set_phase(ResourceState.NOT_STARTED, "waiting to be started by command")
         else:
             self._launch(skip_waits=False)
 
@@ -169,15 +172,15 @@ class ResourceRunner(ReplicaRecovery):
             while True:
                 try:
                     if self._waits and not skip_waits:
-                        self._set_phase("Waiting", "waiting for dependencies")
+                        self._set_phase(ResourceState.WAITING, "waiting for dependencies")
                         await wait_for_dependencies(self._waits, self.host.snapshots, self._on_wait)
                     break
                 except DependencyFailed as exc:
-                    self._set_phase("FailedToStart", self._failure("cannot start", exc))
+                    self._set_phase(ResourceState.FAILED_TO_START, self._failure("cannot start", exc))
                     # Failed only because of a dependency: start once it is fixed.
                     await until_unblocked(self._waits, self.host.snapshots)
                     self._log("its dependencies are back; waiting for them again")
-            self._set_phase("Starting")
+            self._set_phase(ResourceState.STARTING)
             for allocation in self.host.addresses.for_resource(self.name):
                 await allocation.bound
             for index in range(self.resource.replicas):
@@ -188,13 +191,13 @@ class ResourceRunner(ReplicaRecovery):
                 # are, signals (Ctrl+C), the controllers and the API keep being served.
                 await asyncio.sleep(0)
         except USER_ERRORS as exc:
-            self._set_phase("FailedToStart", self._failure("cannot start", exc, secrets))
+            self._set_phase(ResourceState.FAILED_TO_START, self._failure("cannot start", exc, secrets))
         finally:
             self._settled.set()
 
     def _on_wait(self, what: str) -> None:
         self._log(what)
-        self._set_phase("Waiting", what)
+        self._set_phase(ResourceState.WAITING, what)
         self._settled.set()
 
     def _suffix(self, index: int) -> str:
@@ -249,12 +252,12 @@ class ResourceRunner(ReplicaRecovery):
             self.host.orchestrator.redactor.add(ctx.secrets)
             raise
         self.host.orchestrator.redactor.add(launch.secrets)
-        if self.phase == "Waiting":
-            self._set_phase("Starting")
+        if self.phase == ResourceState.WAITING:
+            self._set_phase(ResourceState.STARTING)
         name = obj["metadata"]["name"]
         obj["metadata"]["labels"][LABEL_REPLICA_INDEX] = str(index)
         self._index[name] = index
-        self.replicas[name] = ReplicaSnapshot(name, suffix, "Starting")
+        self.replicas[name] = ReplicaSnapshot(name, suffix, ResourceState.STARTING)
         if index == 0:
             self.env_shown = launch.shown_env
         created = self.host.orchestrator.store.create(obj)
@@ -285,7 +288,7 @@ class ResourceRunner(ReplicaRecovery):
         if deleted and snapshot.state not in _ENDED:
             # Gone while it looked alive (a deleted container's status is not updated): it is
             # no longer ours to run, so nothing should wait for it to end.
-            snapshot = dataclasses.replace(snapshot, state="Exited")
+            snapshot = dataclasses.replace(snapshot, state=ResourceState.EXITED)
         if (deleted or obj["metadata"].get("deletionTimestamp")) and name not in self._releasing:
             snapshot = self._deleted_by_client(name, snapshot)
         self.replicas[name] = snapshot
@@ -337,7 +340,7 @@ class ResourceRunner(ReplicaRecovery):
                 if store.exists(self.kind, name):  # a deleted replica may be gone already
                     store.patch(self.kind, name, {"spec": {"stop": True}})
             if not self.replicas:
-                self._set_phase("NotStarted", "stopped before it started")
+                self._set_phase(ResourceState.NOT_STARTED, "stopped before it started")
             while any(self.replicas[n].state not in _ENDED for n in live if n in self.replicas):
                 self._changed.clear()
                 await self._changed.wait()
@@ -356,7 +359,7 @@ class ResourceRunner(ReplicaRecovery):
         """Start again (new replicas in place of ended ones) once the waits are satisfied; on a
         Waiting resource, at once. Returns once the resource is starting, Waiting or failed."""
         async with self._lock:
-            force = self.state == "Waiting"
+            force = self.state == ResourceState.WAITING
             refusal = None if force else self._blocked("start")
             if refusal is not None:
                 return refusal
@@ -365,9 +368,9 @@ class ResourceRunner(ReplicaRecovery):
             self._backoff.reset()
             settled = self._launch(skip_waits=force)
             await settled.wait()
-            if self.phase == "FailedToStart":
+            if self.phase == ResourceState.FAILED_TO_START:
                 return CommandResult.failure(self.message or f"'{self.name}' failed to start")
-            return CommandResult.ok(self.message if self.phase == "Waiting" else None)
+            return CommandResult.ok(self.message if self.phase == ResourceState.WAITING else None)
 
     async def restart(self) -> CommandResult:
         """Stop, then start — unless a wait cannot be satisfied now: then it keeps running."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyspire.orchestrator.redaction import MASK, Redactor
+from pyspire.states import TERMINAL_STATES, HealthStatus, ResourceState
 
 __all__ = [
     "MASK",
@@ -29,10 +30,6 @@ __all__ = [
     "Url",
     "masked_snapshot",
 ]
-
-#: States after which a resource will not change again by itself.
-TERMINAL_STATES = frozenset({"Finished", "Exited", "FailedToStart"})
-
 
 @dataclass(frozen=True)
 class EnvVar:
@@ -53,7 +50,7 @@ class ReplicaSnapshot:
 
     name: str
     suffix: str
-    state: str
+    state: ResourceState
     pid: int | None = None
     exit_code: int | None = None
     started_at: str | None = None
@@ -75,7 +72,7 @@ class HealthReport:
     """The latest result of one health check."""
 
     name: str
-    status: str  # Healthy | Unhealthy
+    status: HealthStatus
     description: str | None = None
     last_error: str | None = None
     checked_at: str | None = None
@@ -97,14 +94,14 @@ class CommandSnapshot:
 class ResourceSnapshot:
     """Everything known about one resource at one moment.
 
-    ``state`` is one of NotStarted, Waiting, Starting, Running, RuntimeUnhealthy, Stopping, Exited,
-    Finished, FailedToStart, ValueMissing. ``state_message`` says why (what it waits for, why it failed).
+    ``state`` is a :class:`~pyspire.states.ResourceState` (a ``str``: it serialises as its name,
+    "Running"). ``state_message`` says why (what it waits for, why it failed).
     ``version`` increases with every publication across all resources.
     """
 
     name: str
     resource_type: str
-    state: str = "NotStarted"
+    state: ResourceState = ResourceState.NOT_STARTED
     state_message: str | None = None
     version: int = 0
     exit_code: int | None = None
@@ -116,7 +113,7 @@ class ResourceSnapshot:
     relationships: tuple[Relationship, ...] = ()
     properties: tuple[tuple[str, str], ...] = field(default=())
     #: Healthy / Unhealthy while Running (Running with no checks is Healthy); None otherwise.
-    health_status: str | None = None
+    health_status: HealthStatus | None = None
     health_reports: tuple[HealthReport, ...] = ()
     commands: tuple[CommandSnapshot, ...] = ()
     restart_count: int = 0

@@ -15,31 +15,35 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncGenerator, Callable, Sequence
 
+from pyspire.errors import PermanentError
 from pyspire.executor.snapshots import ResourceSnapshot, SnapshotHub
 from pyspire.model.lifecycle import WaitAnnotation
+from pyspire.states import UNAVAILABLE_STATES, HealthStatus, ResourceState
 
 #: States in which a dependency is "unavailable": with stop_on_unavailable, the dependent fails.
-UNAVAILABLE = frozenset({"Exited", "Finished", "FailedToStart", "RuntimeUnhealthy"})
+UNAVAILABLE = UNAVAILABLE_STATES
 
 
-class DependencyFailed(RuntimeError):
-    """A dependency ended in a way that means the dependent can never start; names it."""
+class DependencyFailed(PermanentError, RuntimeError):
+    """A dependency ended in a way that means the dependent cannot start until someone acts; names
+    it. Permanent for this attempt: the dependent does not retry, it waits until the dependency is
+    fixed (:func:`until_unblocked`)."""
 
 
 def _check(wait: WaitAnnotation, snap: ResourceSnapshot) -> bool:
     """True when satisfied; raises DependencyFailed when it never will be; False to keep waiting."""
     name = wait.target.name
     if wait.kind == "completion":
-        if snap.state in ("Finished", "Exited"):
+        if snap.state in (ResourceState.FINISHED, ResourceState.EXITED):
             if snap.exit_code == wait.exit_code:
                 return True
             raise DependencyFailed(
                 f"'{name}' finished with exit code {snap.exit_code}, expected {wait.exit_code}"
             )
-        if snap.state == "FailedToStart":
+        if snap.state == ResourceState.FAILED_TO_START:
             raise DependencyFailed(f"'{name}' failed to start ({snap.state_message or 'no message'})")
         return False
-    if snap.state == "Running" and (wait.kind == "start" or snap.health_status == "Healthy"):
+    if snap.state == ResourceState.RUNNING and (wait.kind == "start" or snap.health_status == HealthStatus.HEALTHY):
         return True
     if wait.behavior == "stop_on_unavailable" and snap.state in UNAVAILABLE:
         detail = f", exit code {snap.exit_code}" if snap.exit_code is not None else ""

@@ -10,3 +10,42 @@ See ``docs/extending.md``.
 from __future__ import annotations
 
 __all__: list[str] = []
+
+# -- area "states": the state vocabulary, the error taxonomy, label names, the state folder ----------
+from pyspire.errors import ConfigurationError, PermanentError, PyspireError, TemporaryError  # noqa: E402
+from pyspire.labels import LABEL_PREFIX, LABEL_RESOURCE  # noqa: E402
+from pyspire.runtime.files import write_atomic  # noqa: E402
+from pyspire.runtime.state_dir import StateDir  # noqa: E402
+from pyspire.state_rules import COMMAND_RULES, STATE_STYLES, CommandState  # noqa: E402
+from pyspire.states import (  # noqa: E402
+    ACTIVE_STATES,
+    FAILED_STATES,
+    SETTLED_STATES,
+    STARTING_STATES,
+    STOPPED_STATES,
+    TERMINAL_STATES,
+    HealthStatus,
+    ResourceState,
+)
+
+__all__ += [
+    "ACTIVE_STATES",
+    "COMMAND_RULES",
+    "FAILED_STATES",
+    "LABEL_PREFIX",
+    "LABEL_RESOURCE",
+    "SETTLED_STATES",
+    "STARTING_STATES",
+    "STATE_STYLES",
+    "STOPPED_STATES",
+    "TERMINAL_STATES",
+    "CommandState",
+    "ConfigurationError",
+    "HealthStatus",
+    "PermanentError",
+    "PyspireError",
+    "ResourceState",
+    "StateDir",
+    "TemporaryError",
+    "write_atomic",
+]

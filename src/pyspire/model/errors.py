@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyspire.errors import PermanentError, PyspireError
 from pyspire.model.call_site import CallSite
 
 
@@ -32,8 +33,13 @@ class ModelWarning(UserWarning):
     error like any other warning."""
 
 
-class ModelError(ValueError):
-    """The app model is invalid. Raised before anything starts; lists every problem found."""
+class ModelError(PyspireError, ValueError):
+    """The app model is invalid. Raised before anything starts; lists every problem found.
+
+    The validation family of :class:`~pyspire.errors.PyspireError` (still a ``ValueError``, which
+    callers catch); exit code 2, as for every mistake found before anything starts."""
+
+    exit_code = 2
 
     def __init__(self, problems: list[ModelProblem]) -> None:
         self.problems = list(problems)
@@ -42,5 +48,6 @@ class ModelError(ValueError):
         super().__init__(f"the app model has {count} problem{'s' if count != 1 else ''}:\n{lines}")
 
 
-class ResolutionError(RuntimeError):
-    """A value could not be resolved for a resource (for example an ambiguous target port)."""
+class ResolutionError(PermanentError, RuntimeError):
+    """A value could not be resolved for a resource (for example an ambiguous target port):
+    the model says something that cannot be made true, so retrying cannot help."""

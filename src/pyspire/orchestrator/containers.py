@@ -15,6 +15,8 @@ import contextlib
 import os
 from dataclasses import dataclass, field
 
+from pyspire.errors import PermanentError
+from pyspire.labels import LABEL_LIFECYCLE_KEY
 from pyspire.orchestrator.container_spec import lifecycle_key, run_spec
 from pyspire.orchestrator.controller import Controller
 from pyspire.orchestrator.engine import EngineProvider
@@ -33,11 +35,8 @@ from pyspire.runtime.containers import ContainerEngineError, ContainerRuntime, N
 from pyspire.runtime.errors import SpawnError
 from pyspire.runtime.process import SpawnedProcess, kill_group_now, spawn
 
-#: The label holding a container's lifecycle key (a hash of everything that defines it).
-LABEL_LIFECYCLE_KEY = "pyspire.dev/lifecycle-key"
 
-
-class ContainerStartError(Exception):
+class ContainerStartError(PermanentError):
     """Terminal: the container cannot start with this configuration (the message says why)."""
 
 

@@ -11,6 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypedDict
 
+# The label names live in pyspire.labels; re-exported here, where the controllers import them.
+from pyspire.labels import FINALIZER as FINALIZER
+from pyspire.labels import LABEL_ENDPOINT
+from pyspire.labels import LABEL_OWNER as LABEL_OWNER
+from pyspire.labels import LABEL_REPLICA_INDEX as LABEL_REPLICA_INDEX
+from pyspire.labels import LABEL_RESOURCE as LABEL_RESOURCE
+from pyspire.labels import LABEL_SERVICE as LABEL_SERVICE
 from pyspire.orchestrator.store import API_VERSION, Obj
 
 EXECUTABLE = "Executable"
@@ -30,11 +37,6 @@ KINDS: dict[str, str] = {
     CONTAINER_VOLUME: "containervolumes",
 }
 
-LABEL_RESOURCE = "pyspire.dev/resource"
-LABEL_SERVICE = "pyspire.dev/service"
-LABEL_OWNER = "pyspire.dev/owner"
-LABEL_REPLICA_INDEX = "pyspire.dev/replica-index"
-FINALIZER = "pyspire.dev/cleanup"
 
 ExecutableState = Literal["Starting", "Running", "Finished", "Terminated", "FailedToStart"]
 ServiceState = Literal["NotReady", "Ready", "Failed"]
@@ -200,7 +202,7 @@ def new_service(
     return {
         "apiVersion": API_VERSION,
         "kind": SERVICE,
-        "metadata": _meta(name, {LABEL_RESOURCE: resource, "pyspire.dev/endpoint": endpoint}, finalizer=True),
+        "metadata": _meta(name, {LABEL_RESOURCE: resource, LABEL_ENDPOINT: endpoint}, finalizer=True),
         "spec": {
             "protocol": protocol.upper(),
             "address": address,

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from pyspire.errors import PyspireError
+
 API_GROUP = "pyspire.dev"
 API_VERSION = f"{API_GROUP}/v1"
 
@@ -24,7 +26,7 @@ Obj = dict[str, Any]
 EventType = Literal["ADDED", "MODIFIED", "DELETED"]
 
 
-class StoreError(Exception):
+class StoreError(PyspireError):
     """Base of the store's errors; each maps onto a Kubernetes status code."""
 
     status_code = 500

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pyspire.errors import TemporaryError
+
 __all__ = ["ProxyBindError"]
 
 
@@ -10,8 +12,8 @@ def format_hostport(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-class ProxyBindError(OSError):
-    """The listen port could not be bound.
+class ProxyBindError(TemporaryError, OSError):
+    """The listen port could not be bound (temporary: it may be free again shortly).
 
     It subclasses :class:`OSError` so callers that already treat socket failures generically keep
     working, while ``host``/``port`` let the app host tell the user *which* endpoint collided.
@@ -23,6 +25,7 @@ class ProxyBindError(OSError):
 
     def __init__(self, host: str, port: int, reason: OSError) -> None:
         why = reason.strerror or str(reason)
-        super().__init__(reason.errno, f"cannot listen on {format_hostport(host, port)}: {why}")
+        OSError.__init__(self, reason.errno, f"cannot listen on {format_hostport(host, port)}: {why}")
+        self.delay = 1.0
         self.host = host
         self.port = port

@@ -15,10 +15,12 @@ import fcntl
 import os
 from pathlib import Path
 
+from pyspire.errors import ConfigurationError
 from pyspire.runtime.apphosts import already_running, running_apphosts
+from pyspire.runtime.state_dir import StateDir
 
 
-class AppHostAlreadyRunning(Exception):
+class AppHostAlreadyRunning(ConfigurationError):
     """Another app host runs this ``apphost.py``; the message names it and how to stop it."""
 
 
@@ -26,7 +28,7 @@ class AppHostLock:
     def __init__(self, state_dir: Path, app_host: Path) -> None:
         self.app_host = app_host
         self.state_dir = state_dir
-        self.path = state_dir / f"{app_host.name}.lock"
+        self.path = StateDir(state_dir).lock_for(app_host)
         self._fd: int | None = None
 
     def acquire(self) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from pyspire.runtime.files import write_json_atomic
 from pyspire.runtime.procs import start_ticks
+from pyspire.runtime.state_dir import StateDir
 
 
 def registry_dir() -> Path:
@@ -111,7 +112,7 @@ def running_apphosts(state_dirs: Iterable[Path] = ()) -> list[RunningAppHost]:
             continue
         found[host.run_id] = host
     for state_dir in state_dirs:
-        runs = state_dir / "runs"
+        runs = StateDir(state_dir).runs
         for run_file in sorted(runs.glob("*.json")) if runs.is_dir() else []:
             host = read_run_file(run_file)
             if host is not None:

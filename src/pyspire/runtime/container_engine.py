@@ -23,6 +23,7 @@ import shutil
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from pyspire.errors import PermanentError
 from pyspire.runtime.process import die_with_parent
 
 ENV_VAR = "PYSPIRE_CONTAINER_RUNTIME"
@@ -38,8 +39,8 @@ _MAX_DETAIL = 600
 
 
 
-class ContainerEngineError(Exception):
-    """A container CLI call failed.
+class ContainerEngineError(PermanentError):
+    """A container CLI call failed (the engine refused; the same call fails the same way).
 
     ``str()`` leads with one line: the engine and subcommand that ran (never the full argv, which can
     carry values) and the engine's own reason. ``stderr`` holds that reason, trimmed; a failed build
@@ -66,7 +67,7 @@ class ContainerEngineError(Exception):
         return bool(_EXISTS.search(self.stderr))
 
 
-class NoContainerEngine(Exception):
+class NoContainerEngine(PermanentError):
     """No container engine answers: the message lists each engine tried, why it failed, and the fix."""
 
     def __init__(self, message: str, tried: Sequence[tuple[str, str]] = ()) -> None:

@@ -27,6 +27,7 @@ from pyspire.runtime.cgroups import RunCgroup, create_run_cgroup
 from pyspire.runtime.files import write_json_atomic
 from pyspire.runtime.procs import kill_until_gone, marked_processes, start_ticks
 from pyspire.runtime.stale_runs import SweepReport, sweep_stale_runs
+from pyspire.runtime.state_dir import StateDir
 from pyspire.runtime.sweep import MARKER, Leftovers, remove_run_containers
 
 WRITE_DELAY_SECONDS = 0.05
@@ -41,8 +42,8 @@ class RunRecorder:
         self.state_dir = state_dir
         self.started_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         self._api: dict[str, Any] | None = None
-        self.dir = state_dir / "runs"
-        self.path = self.dir / f"{self.run_id}.json"
+        self.dir = StateDir(state_dir).runs
+        self.path = StateDir(state_dir).run_file(self.run_id)
         self._lock = AppHostLock(state_dir, app_host)
         self._processes: dict[int, dict[str, Any]] = {}
         self._engine: str | None = None

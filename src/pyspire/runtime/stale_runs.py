@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyspire.runtime.files import remove_if
+from pyspire.runtime.files import remove_abandoned_temps, remove_if
 from pyspire.runtime.procs import start_ticks
+from pyspire.runtime.state_dir import StateDir
 from pyspire.runtime.sweep import (
-    KUBECONFIG_FILE,
     engines_of,
     kubeconfig_token,
     remove_run_containers,
@@ -58,7 +58,7 @@ def _read(path: Path) -> dict[str, Any] | None:
 
 def sweep_stale_runs(state_dir: Path) -> list[SweepReport]:
     """Clean up after earlier runs in this folder whose app host is gone; report each once."""
-    runs = state_dir / "runs"
+    runs = StateDir(state_dir).runs
     if not runs.is_dir():
         return []
     reports: list[SweepReport] = []
@@ -102,15 +102,17 @@ def _reaper_finishes(run: dict[str, Any], run_file: Path, timeout: float = REAPE
 
 def remove_orphan_files(state_dir: Path) -> None:
     """Remove the API sockets and build secrets of runs that have no run file any more, and the
-    kubeconfig if no run file holds its token. A run writes its run file before any of these,
+    kubeconfig if no run file holds its token, and the temp files of writers that died mid-write.
+    A run writes its run file before any of these,
     and its token before its kubeconfig; the token check runs under the kubeconfig's lock, so a
     kubeconfig being written meanwhile is never taken for an orphan."""
-    runs = state_dir / "runs"
+    remove_abandoned_temps(state_dir)
+    runs = StateDir(state_dir).runs
     live = {path.stem for path in runs.glob("*.json")}
     for socket in runs.glob("*.sock"):
         if socket.stem not in live:
             socket.unlink(missing_ok=True)
-    secrets = state_dir / "secrets"
+    secrets = StateDir(state_dir).secrets
     for folder in secrets.iterdir() if secrets.is_dir() else []:
         if folder.name not in live:
             shutil.rmtree(folder, ignore_errors=True)
@@ -119,6 +121,6 @@ def remove_orphan_files(state_dir: Path) -> None:
         tokens = {((_read(path) or {}).get("api") or {}).get("token") for path in runs.glob("*.json")}
         return kubeconfig_token(config) not in tokens
 
-    kubeconfig = state_dir / KUBECONFIG_FILE
+    kubeconfig = StateDir(state_dir).kubeconfig
     if kubeconfig.exists():
         remove_if(kubeconfig, orphan)

@@ -30,13 +30,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pyspire.labels import LABEL_RUN
 from pyspire.runtime import cgroups, procs
 from pyspire.runtime.files import remove_if, write_json_atomic
+from pyspire.runtime.state_dir import KUBECONFIG_FILE as KUBECONFIG_FILE
+from pyspire.runtime.state_dir import StateDir
 
 MARKER = "PYSPIRE_RUN_ID"
 REPLICA_MARKER = "PYSPIRE_REPLICA"
 #: The label on every session container and network of a run (value: the run id).
-RUN_LABEL = "pyspire.dev/run"
+RUN_LABEL = LABEL_RUN  # the name callers know it by
 ENGINES = ("podman", "docker")
 #: A label sweep ends once this many passes in a row found nothing (or after MAX_LABEL_PASSES).
 EMPTY_PASSES = 2
@@ -126,8 +129,6 @@ def remove_run_containers(engine: str, run_id: str, empty_passes: int = 1) -> li
     return found.described()
 
 
-#: The kubeconfig an app host writes in its ``.pyspire`` folder (see :mod:`pyspire.api.kubeconfig`).
-KUBECONFIG_FILE = "kubeconfig"
 
 
 def kubeconfig_token(config: Any) -> str:
@@ -139,8 +140,9 @@ def remove_run_files(run: dict[str, Any], state_dir: Path) -> None:
     """The files a dead run leaves: its API socket, its build secrets, and the kubeconfig while it
     still holds the run's token (a later app host in the folder may have written its own)."""
     run_id = str(run.get("runId"))
-    (state_dir / "runs" / f"{run_id}.sock").unlink(missing_ok=True)
-    shutil.rmtree(state_dir / "secrets" / run_id, ignore_errors=True)
+    folder = StateDir(state_dir)
+    folder.run_socket(run_id).unlink(missing_ok=True)
+    shutil.rmtree(folder.run_secrets(run_id), ignore_errors=True)
     api = run.get("api") or {}
     if api.get("kubeconfig") and api.get("token"):
         remove_if(Path(api["kubeconfig"]), lambda config: kubeconfig_token(config) == api["token"])
