@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyspire.errors import PermanentError
 from pyspire.model.call_site import CallSite
 
 
@@ -44,3 +45,7 @@ class ModelError(ValueError):
 
 class ResolutionError(RuntimeError):
     """A value could not be resolved for a resource (for example an ambiguous target port)."""
+
+
+class RenderError(PermanentError):
+    """A value cannot be rendered into a manifest (a provider without a manifest form)."""

@@ -7,15 +7,30 @@ at the user's line and returns the builder, so the rest of ``apphost.py`` still 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generic, Self, TypeVar
+from pathlib import Path
+from typing import Generic, Protocol, Self, TypeVar
 
 from pyspire.model.annotations import Annotation, RejectedCallAnnotation
 from pyspire.model.arguments import Arg, shown
 from pyspire.model.endpoints import EndpointReference
 from pyspire.model.resources import Resource
 
-if TYPE_CHECKING:
-    from pyspire.model.builder import AppModelBuilder
+
+class ModelCollector(Protocol):
+    """What a builder needs of the app builder it belongs to (``AppModelBuilder`` is one).
+
+    A protocol rather than the class, so that builders do not import the module that imports them."""
+
+    @property
+    def resources(self) -> list[Resource]: ...
+
+    def resolve_path(self, path: str | Path) -> Path:
+        """Relative paths in the model are relative to the app host's folder."""
+        ...
+
+    def add_resource(self, builder: ResourceBuilder[Resource]) -> None:
+        """Add a resource built elsewhere (integrations use this with their own builders)."""
+        ...
 
 R = TypeVar("R", bound=Resource)
 
@@ -31,7 +46,7 @@ ADD_METHODS = {
 class ResourceBuilder(Generic[R]):
     """Records annotations on one resource. Every ``with_*`` method returns the builder."""
 
-    def __init__(self, app: AppModelBuilder, resource: R) -> None:
+    def __init__(self, app: ModelCollector, resource: R) -> None:
         self.app = app
         self.resource = resource
 
