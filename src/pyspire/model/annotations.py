@@ -139,3 +139,11 @@ class RejectedCallAnnotation(Annotation):
     #: The call was the one that creates the resource (``add_executable``): nothing else about
     #: the resource is worth reporting until it is fixed.
     defines_resource: bool = False
+
+
+@dataclass(frozen=True)
+class ConnectionStringAnnotation(Annotation):
+    """The connection string a referencing resource receives as ``ConnectionStrings__{name}``
+    (``with_connection_string(expr("redis://", ep.host, ":", ep.port))``)."""
+
+    value: ValueProvider

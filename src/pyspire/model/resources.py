@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import ClassVar
 
 from pyspire.model.annotations import (
+    ConnectionStringAnnotation,
     LogBufferAnnotation,
+    ReferenceAnnotation,
     ReplicasAnnotation,
     StopGracePeriodAnnotation,
     WorkingDirectoryAnnotation,
@@ -23,8 +25,9 @@ from pyspire.model.containers import (
     LifetimeAnnotation,
     PullPolicy,
 )
+from pyspire.model.lifecycle import WaitAnnotation
 from pyspire.model.resource import Resource as Resource  # re-exported: the base lives in a leaf module
-from pyspire.model.values import RenderContext, ValueContext
+from pyspire.model.values import RenderContext, ValueContext, ValueProvider
 
 DEFAULT_STOP_GRACE_PERIOD = 10.0
 DEFAULT_LOG_BUFFER_LINES = 10_000
@@ -48,6 +51,21 @@ class RunnableResource(Resource):
     def log_buffer_lines(self) -> int | None:
         found = self.last_annotation(LogBufferAnnotation)
         return found.lines if found else None
+
+    # The capabilities of pyspire.model.capabilities: connection string, environment, waits.
+
+    @property
+    def connection_string(self) -> ValueProvider | None:
+        found = self.last_annotation(ConnectionStringAnnotation)
+        return found.value if found else None
+
+    @property
+    def references(self) -> list[ReferenceAnnotation]:
+        return self.annotations_of(ReferenceAnnotation)
+
+    @property
+    def waits(self) -> list[WaitAnnotation]:
+        return self.annotations_of(WaitAnnotation)
 
 
 class ExecutableResource(RunnableResource):
@@ -172,3 +190,8 @@ class ConnectionStringResource(ConfiguredValueResource):
 
     def describe(self) -> str:
         return f"connection string {self.name}"
+
+    @property
+    def connection_string(self) -> ValueProvider:
+        """Itself: its configured value is the connection string."""
+        return self

@@ -24,6 +24,7 @@ from pyspire.model.annotations import (
 )
 from pyspire.model.builder import AppModel
 from pyspire.model.call_site import CallSite
+from pyspire.model.capabilities import can_be_referenced
 from pyspire.model.container_validation import (
     container_problems,
     exec_check_problems,
@@ -35,7 +36,6 @@ from pyspire.model.errors import ModelError, ModelProblem, ModelWarning
 from pyspire.model.lifecycle_validation import lifecycle_problems, wait_cycles, wait_warnings
 from pyspire.model.names import name_problem
 from pyspire.model.resources import (
-    ConfiguredValueResource,
     ContainerResource,
     ExecutableResource,
     Resource,
@@ -172,9 +172,13 @@ def _reference_problems(resource: Resource, members: set[int]) -> Iterator[Model
             continue
         if target is resource:
             yield ModelProblem(resource.name, field, "a resource cannot reference itself", at)
-        if not target.endpoints and not isinstance(target, ConfiguredValueResource):
+        if not can_be_referenced(target):
             yield ModelProblem(
-                resource.name, field, f"'{target.name}' has no endpoints or connection string to reference", at
+                resource.name,
+                field,
+                f"'{target.name}' has no endpoints or connection string to reference; give it an endpoint, "
+                "or with_connection_string(...)",
+                at,
             )
         if ref.endpoint_name and ref.endpoint_name not in {e.name for e in target.endpoints}:
             yield ModelProblem(resource.name, field, missing_endpoint(target, ref.endpoint_name), at)
