@@ -9,7 +9,7 @@ See ``docs/extending.md``.
 
 from __future__ import annotations
 
-# -- model capabilities, rendering and run-mode policy (issue 11 items 5, 8) --------------------
+# -- model capabilities, relationships, rendering, run-mode policy (issue 11 items 5, 7, 8) ------
 from pyspire.executor.launch_plan import (
     ConnectionPropertiesEnv,
     EnvStep,
@@ -18,6 +18,7 @@ from pyspire.executor.launch_plan import (
     ListenPortEnv,
     plan_launch,
 )
+from pyspire.executor.model_facts import relationships_of
 from pyspire.executor.rendering import RenderedLaunch, render_launch, render_launch_async, render_plan
 from pyspire.executor.run_mode import (
     RUN_MODE_POLICIES,
@@ -36,11 +37,18 @@ from pyspire.model.capabilities import (
 )
 from pyspire.model.errors import RenderError
 from pyspire.model.execution import PUBLISH, RUN, ExecutionContext
+from pyspire.model.relationships import PARENT, HiddenAnnotation, RelationshipAnnotation, is_hidden, parent_of
 from pyspire.model.values import RenderableValue, RenderContext, ValueContext, ValueProvider, render_value
 
 __all__: list[str] = [
-    # model capabilities, rendering and run-mode policy (issue 11 items 5, 8)
+    # model capabilities, relationships, rendering, run-mode policy (issue 11 items 5, 7, 8)
     "ConnectionPropertiesEnv",
+    "HiddenAnnotation",
+    "PARENT",
+    "RelationshipAnnotation",
+    "is_hidden",
+    "parent_of",
+    "relationships_of",
     "EnvStep",
     "EnvValue",
     "ExecutionContext",

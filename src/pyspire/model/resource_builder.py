@@ -13,6 +13,7 @@ from typing import Generic, Protocol, Self, TypeVar
 from pyspire.model.annotations import Annotation, RejectedCallAnnotation
 from pyspire.model.arguments import Arg, shown
 from pyspire.model.endpoints import EndpointReference
+from pyspire.model.relationships import PARENT, HiddenAnnotation, RelationshipAnnotation
 from pyspire.model.resources import Resource
 
 
@@ -56,6 +57,31 @@ class ResourceBuilder(Generic[R]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.resource.name!r})"
+
+    def with_parent(self, parent: object) -> Self:
+        """Make this resource a child of ``parent`` (a builder or resource): ``pyspire describe``
+        (and later the dashboard) lists it under its parent."""
+        return self.with_relationship(parent, PARENT)
+
+    def with_relationship(self, target: object, type: str) -> Self:
+        """Relate this resource to ``target`` with a relationship named ``type`` (``Parent``, or
+        one an integration defines); it appears among the snapshot's ``relationships``."""
+        resource = target.resource if isinstance(target, ResourceBuilder) else target
+        if not isinstance(resource, Resource):
+            return self._reject(
+                f"with_relationship({type!r})" if type != PARENT else "with_parent",
+                f"{shown(target)} is not a resource; pass what a builder.add_... call returned",
+            )
+        if self._rejects("with_relationship", Arg("type", type, "text", "with_relationship(db, 'Parent')")):
+            return self
+        return self._record(RelationshipAnnotation(resource, type))
+
+    def hidden(self, hidden: bool = True) -> Self:
+        """Mark the resource internal: the console and ``pyspire describe`` leave it out (``describe
+        --all`` shows it), the API lists it with ``hidden: true``."""
+        if self._rejects("hidden", Arg("", hidden, "flag", "hidden(True)")):
+            return self
+        return self._record(HiddenAnnotation(hidden))
 
     def _record(self, annotation: Annotation) -> Self:
         self.resource.record(annotation)

@@ -35,6 +35,7 @@ from pyspire.model.endpoints import EndpointPart, EndpointReference
 from pyspire.model.errors import ModelError, ModelProblem, ModelWarning
 from pyspire.model.lifecycle_validation import lifecycle_problems, wait_cycles, wait_warnings
 from pyspire.model.names import name_problem
+from pyspire.model.relationship_validation import relationship_problems
 from pyspire.model.resources import (
     ContainerResource,
     ExecutableResource,
@@ -114,6 +115,7 @@ def find_problems(model: AppModel) -> Iterator[ModelProblem]:
             yield from container_problems(resource)
     yield from _replica_total(sound)
     yield from wait_cycles(model)
+    yield from relationship_problems(sound)
 
 
 def _rejected(resource: Resource) -> list[RejectedCallAnnotation]:
