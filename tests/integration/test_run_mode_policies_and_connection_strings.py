@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import json
 
-from pyspire import DistributedApplication, expr, testing
+from pyspire import (
+    DistributedApplication,
+    Resource,
+    ResourceBuilder,
+    ResourceWithConnectionString,
+    expr,
+    testing,
+)
 from pyspire.extensions import RUN_MODE_POLICIES, RunModeContext
+from pyspire.model import ValueProvider
 from tests.conftest import APPS, PYTHON
 
 
@@ -18,9 +26,14 @@ def interpreter_flags(ctx: RunModeContext) -> dict[str, str]:
 async def test_a_registered_run_mode_policy_sets_variables_the_user_can_still_override(tmp_path):
     b = DistributedApplication.create_builder(app_dir=tmp_path)
     dump = tmp_path / "client.json"
+    modes: list[bool] = []
+
+    def record_mode(ctx) -> None:
+        modes.append(ctx.is_publish)
+
     b.add_executable("client", PYTHON, APPS, "dump_env.py").with_env("DUMP_TO", str(dump)).with_env(
         "PYTHONDONTWRITEBYTECODE", "0"
-    )
+    ).with_env(record_mode)
     with RUN_MODE_POLICIES.registered(interpreter_flags):
         async with testing.start(b) as app:
             await app.wait_for_log("client", "dumped")
@@ -29,6 +42,38 @@ async def test_a_registered_run_mode_policy_sets_variables_the_user_can_still_ov
     assert env["PYTHONDONTWRITEBYTECODE"] == "0", "what the user set wins over run-mode policy"
     assert env["PYTHONUNBUFFERED"] == "1" and env["OTEL_SERVICE_NAME"] == "client", "the built-in policies"
     assert interpreter_flags not in list(RUN_MODE_POLICIES), "leaving the block removed the policy"
+    assert modes == [False], "env callbacks see run mode"
+
+
+class ManagedDatabase(Resource):
+    """An integration's resource with no process at all (a cloud database, say): it offers a
+    connection string by having the member, without deriving from any pyspire class but Resource."""
+
+    resource_type = "ManagedDatabase"
+
+    def __init__(self, name: str, password: ValueProvider) -> None:
+        super().__init__(name)
+        self.password = password
+
+    @property
+    def connection_string(self) -> ValueProvider:
+        return expr("postgres://admin:", self.password, "@db.example.net:5432/", self.name)
+
+
+async def test_any_resource_with_a_connection_string_can_be_referenced(tmp_path):
+    b = DistributedApplication.create_builder(app_dir=tmp_path)
+    password = b.add_parameter("pg-password", value="pw-cloud-1", secret=True)
+    database = ManagedDatabase("orders", password.resource)
+    assert isinstance(database, ResourceWithConnectionString)
+    b.add_resource(ResourceBuilder(b, database))
+    dump = tmp_path / "client.json"
+    b.add_executable("client", PYTHON, APPS, "dump_env.py").with_reference(database).with_env("DUMP_TO", str(dump))
+    async with testing.start(b) as app:
+        await app.wait_for_log("client", "dumped")
+        env = json.loads(dump.read_text())["env"]
+        assert env["ConnectionStrings__orders"] == "postgres://admin:pw-cloud-1@db.example.net:5432/orders"
+        assert (env["ORDERS_HOST"], env["ORDERS_PASSWORD"]) == ("db.example.net", "pw-cloud-1")
+        assert "pw-cloud-1" not in json.dumps(app.resource("client").to_dict())
 
 
 async def test_an_executable_offers_a_connection_string_built_from_its_endpoint_and_a_secret(tmp_path, monkeypatch):
