@@ -8,14 +8,9 @@ import pytest
 import pyspire
 import pyspire.extensions
 import pyspire.model
-from pyspire import DistributedApplication, ModelError, expr
+from pyspire import DistributedApplication, expr
 from pyspire.model.capabilities import can_be_referenced, connection_string_of
-
-
-def problems_of(builder) -> list[str]:
-    with pytest.raises(ModelError) as caught:
-        builder.build()
-    return [str(p) for p in caught.value.problems]
+from tests.model.model_problems import problems_of
 
 
 def test_a_runnable_with_a_connection_string_has_the_capability(tmp_path):

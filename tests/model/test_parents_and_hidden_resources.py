@@ -6,21 +6,15 @@ from __future__ import annotations
 
 import sys
 
-import pytest
 from rich.console import Console
 
-from pyspire import DistributedApplication, ModelError, testing
+from pyspire import DistributedApplication, testing
 from pyspire.console.summary import summary_table
 from pyspire.executor.model_facts import is_hidden, relationships_of
 from pyspire.executor.snapshots import Relationship
+from tests.model.model_problems import problems_of
 
 IDLE = "import time; time.sleep(3600)"
-
-
-def problems_of(builder) -> list[str]:
-    with pytest.raises(ModelError) as caught:
-        builder.build()
-    return [str(p) for p in caught.value.problems]
 
 
 def test_a_child_names_its_parent_among_its_relationships(tmp_path):
