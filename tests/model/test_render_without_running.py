@@ -94,6 +94,7 @@ def test_env_and_args_render_to_compose_expressions_without_starting_anything(tm
     ], "the documented order: endpoint env, references, then with_env in the order recorded"
     assert rendered.args == ["web.py", "--upstream", "${API_HTTP_URL}", "--region", "${REGION}"]
     assert seen_modes == [True], "the env callback ran once, and saw publish mode"
+    assert rendered.secret_env == {"TOKEN"}, "a publisher learns which variables hold a secret"
 
 
 def test_run_mode_policy_stays_out_of_the_manifest(tmp_path):
@@ -119,6 +120,7 @@ def test_a_connection_string_renders_from_the_resources_own_expression(tmp_path)
         "CACHE_TCP": "${CACHE_TCP_URL}",
         "ConnectionStrings__db": "${DB}",
     }
+    assert rendered.secret_env == {"ConnectionStrings__db"}
 
 
 class OpaqueProvider:

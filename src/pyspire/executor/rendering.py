@@ -23,22 +23,30 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class RenderedLaunch:
-    """A resource's environment and arguments as manifest expressions."""
+    """A resource's environment and arguments as manifest expressions; ``secret_env`` names the
+    variables whose value is secret (a publisher puts those in a Secret, not in plain values)."""
 
     env: dict[str, str]
     args: list[str]
+    secret_env: frozenset[str] = frozenset()
 
 
 def render_plan(plan: LaunchPlan, ctx: RenderContext) -> RenderedLaunch:
     """Render each step; derived connection properties (``{NAME}_HOST``…) are left out, since a
     manifest expression has no parts to derive them from."""
     env: dict[str, str] = {}
+    secret: set[str] = set()
     for step in plan.env:
         if isinstance(step, ListenPortEnv):
             env[step.name] = ctx.endpoint_part(step.endpoint, "target_port")
+            secret.discard(step.name)
         elif isinstance(step, EnvValue):
             env[step.name] = render_value(step.value, ctx)
-    return RenderedLaunch(env, [render_value(a, ctx) for a in plan.args])
+            if step.secret:
+                secret.add(step.name)
+            else:
+                secret.discard(step.name)  # a later plain value replaced a secret one
+    return RenderedLaunch(env, [render_value(a, ctx) for a in plan.args], frozenset(secret))
 
 
 async def render_launch_async(resource: Resource, ctx: RenderContext) -> RenderedLaunch:
