@@ -96,3 +96,23 @@ async def test_an_executable_offers_a_connection_string_built_from_its_endpoint_
         shown = app.resource("client").to_dict()
         assert "pw-77-secret" not in json.dumps(shown), "the connection string is secret because a part is"
         assert app.resource("client").env_dict()["DB_HOST"] == "localhost"
+
+
+async def test_a_consumer_waits_for_what_the_connection_string_needs_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.delenv("Parameters__queue-password", raising=False)
+    b = DistributedApplication.create_builder(app_dir=tmp_path)
+    password = b.add_parameter("queue-password", secret=True)
+    queue = b.add_executable("queue", PYTHON, APPS, "http_env.py").with_http_endpoint(env="PORT")
+    http = queue.get_endpoint("http")
+    queue.with_connection_string(expr("amqp://app:", password, "@", http.host, ":", http.port))
+    dump = tmp_path / "client.json"
+    b.add_executable("client", PYTHON, APPS, "dump_env.py").with_reference(queue).with_env("DUMP_TO", str(dump))
+    async with testing.start(b) as app:
+        waiting = await app.wait_for_resource("client", "Waiting")
+        assert "Parameters__queue-password" in (waiting.state_message or "")
+        assert "waiting for parameter queue-password" in app.log_text("client")
+        app.executor.set_value("queue-password", "late-pw-5")
+        await app.wait_for_log("client", "dumped")
+        env = json.loads(dump.read_text())["env"]
+        port = app.endpoint_url("queue").rsplit(":", 1)[1]
+        assert env["ConnectionStrings__queue"] == f"amqp://app:late-pw-5@localhost:{port}"
