@@ -59,3 +59,19 @@ def test_the_capability_protocols_are_public_where_users_and_integrations_import
 def test_every_name_the_extension_api_exports_resolves():
     for name in pyspire.extensions.__all__:
         assert getattr(pyspire.extensions, name) is not None, name
+
+
+def test_each_built_in_kind_has_the_capabilities_aspire_gives_it(tmp_path):
+    b = DistributedApplication.create_builder(app_dir=tmp_path)
+    api = b.add_executable("api", "python", ".").with_http_endpoint().resource
+    cache = b.add_container("cache", "redis").resource
+    db = b.add_connection_string("db").resource
+    region = b.add_parameter("region", value="x").resource
+    for runnable in (api, cache):
+        assert isinstance(runnable, pyspire.ResourceWithEnvironment)
+        assert isinstance(runnable, pyspire.ResourceWithWaitSupport)
+        assert isinstance(runnable, pyspire.ResourceWithEndpoints)
+    assert connection_string_of(db) is db, "an external connection string is its own value"
+    for value in (db, region):
+        assert not isinstance(value, pyspire.ResourceWithEnvironment | pyspire.ResourceWithWaitSupport)
+    assert connection_string_of(region) is None and not can_be_referenced(region)
