@@ -19,6 +19,7 @@ from pyspire.cli.output import (
     styled,
     table,
 )
+from pyspire.cli.resource_tree import parent_name, resource_tree
 from pyspire.cli.selection import candidates
 from pyspire.cli.session import api_errors, connect
 from pyspire.runtime.apphosts import RunningAppHost
@@ -93,10 +94,16 @@ def _details(snapshot: dict[str, Any]) -> str:
     return escape(" ".join(part for part in (urls, message or "") if part))
 
 
-def overview(snapshots: list[dict[str, Any]], title: str) -> Table:
+def _tree_name(depth: int, snapshot: dict[str, Any]) -> str:
+    """The name, indented under its parent (``└ child``), marked when hidden."""
+    name = ("  " * (depth - 1) + "└ " if depth else "") + escape(snapshot["name"])
+    return name + (" [dim](hidden)[/]" if snapshot.get("hidden") else "")
+
+
+def overview(snapshots: list[dict[str, Any]], title: str, show_hidden: bool = False) -> Table:
     rows = [
         [
-            escape(s["name"]),
+            _tree_name(depth, s),
             s["resource_type"],
             styled(s["state"]),
             styled(s.get("health_status")),
@@ -104,7 +111,7 @@ def overview(snapshots: list[dict[str, Any]], title: str) -> Table:
             _exit(s),
             _details(s),
         ]
-        for s in snapshots
+        for depth, s in resource_tree(snapshots, show_hidden)
     ]
     return table(["name", "type", "state", "health", "replicas", "exit", "urls / details"], rows, title)
 
@@ -123,6 +130,10 @@ def _detail(snapshot: dict[str, Any]) -> None:
         state += f" — {escape(snapshot['state_message'])}"
     grid.add_row("Name", escape(snapshot["name"]))
     grid.add_row("Type", snapshot["resource_type"])
+    if parent_name(snapshot):
+        grid.add_row("Parent", escape(str(parent_name(snapshot))))
+    if snapshot.get("hidden"):
+        grid.add_row("Hidden", "yes [dim](internal to the app)[/]")
     grid.add_row("State", state)
     grid.add_row("Health", styled(snapshot.get("health_status")) or "-")
     grid.add_row("Started", f"{snapshot.get('started_at') or '-'}")
@@ -179,8 +190,11 @@ def _detail(snapshot: dict[str, Any]) -> None:
 @click.argument("resource", required=False, callback=resource_argument)
 @APPHOST_OPTION
 @FORMAT_OPTION
-def describe(resource: str | None, apphost: str | None, output_format: str) -> None:
-    """Show the resources (state, health, replicas, URLs, exit codes), or one RESOURCE in detail."""
+@click.option("--all", "show_all", is_flag=True, help="Also list hidden (internal) resources.")
+def describe(resource: str | None, apphost: str | None, output_format: str, show_all: bool = False) -> None:
+    """Show the resources (state, health, replicas, URLs, exit codes), or one RESOURCE in detail.
+
+    Children are listed under their parent; hidden resources only with --all."""
     with api_errors(), connect(apphost) as client:
         if resource:
             snapshot = client.resource(resource)
@@ -191,9 +205,10 @@ def describe(resource: str | None, apphost: str | None, output_format: str) -> N
             return
         snapshots = client.resources()
         if output_format == "json":
-            print_json(snapshots)
+            print_json([{**s, "parent": parent_name(s)} for _, s in resource_tree(snapshots, show_all)])
             return
         host = client.host
-        out().print(overview(snapshots, f"{host.app_host} (pid {host.pid}, up {since(host.started_at)})"))
+        title = f"{host.app_host} (pid {host.pid}, up {since(host.started_at)})"
+        out().print(overview(snapshots, title, show_all))
 
 

@@ -69,7 +69,7 @@ def summary_table(title: str, snapshots: Sequence[ResourceSnapshot]) -> Table:
     table.add_column("type")
     table.add_column("state")
     table.add_column("urls / details", overflow="fold")
-    for snap in snapshots:
+    for snap in (s for s in snapshots if not s.hidden):  # internal resources: the API lists them
         replicas = f" ×{len(snap.replicas)}" if len(snap.replicas) > 1 else ""
         table.add_row(
             escape(snap.name),

@@ -30,15 +30,15 @@ from pyspire.executor.container_launch import ContainerSetup, ContainerUnavailab
 from pyspire.executor.container_runner import ContainerRunner
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
 from pyspire.executor.health import HealthMonitor, Replica, SharedHttpClient
+from pyspire.executor.model_facts import is_hidden, relationships_of
 from pyspire.executor.persistent_ports import PersistentPorts
 from pyspire.executor.resolution import ConfiguredValues
 from pyspire.executor.runner import ResourceRunner
-from pyspire.executor.snapshots import MASK, HealthReport, Relationship, ResourceSnapshot, SnapshotHub, Url
+from pyspire.executor.snapshots import MASK, HealthReport, ResourceSnapshot, SnapshotHub, Url
 from pyspire.executor.states import aggregate_exit_code
 from pyspire.labels import LABEL_APP, LABEL_RUN
-from pyspire.model.annotations import ReferenceAnnotation
 from pyspire.model.builder import AppModel
-from pyspire.model.lifecycle import CommandAnnotation, HealthCheckAnnotation, WaitAnnotation
+from pyspire.model.lifecycle import CommandAnnotation, HealthCheckAnnotation
 from pyspire.model.names import random_suffix
 from pyspire.model.resources import ConfiguredValueResource, ContainerResource, RunnableResource
 from pyspire.orchestrator.objects import (
@@ -133,11 +133,9 @@ class Executor:
 
     def _publish_initial_snapshots(self) -> None:
         for resource in self.model.resources:
-            relationships = tuple(
-                Relationship(ref.target.name, "Reference")
-                for ref in resource.annotations_of(ReferenceAnnotation)
-            ) + tuple(Relationship(w.target.name, "WaitFor") for w in resource.annotations_of(WaitAnnotation))
-            snapshot = ResourceSnapshot(resource.name, resource.resource_type, relationships=relationships)
+            snapshot = ResourceSnapshot(
+                resource.name, resource.resource_type, relationships=relationships_of(resource), hidden=is_hidden(resource)
+            )
             if isinstance(resource, ConfiguredValueResource):
                 snapshot = self._configured_snapshot(resource, snapshot)
             self.snapshots.add(snapshot)
@@ -164,6 +162,7 @@ class Executor:
                 state=ResourceState.VALUE_MISSING,
                 state_message=f"no value: {self.configuration.how_to_supply(resource)}",
                 relationships=snapshot.relationships,
+                hidden=snapshot.hidden,
             )
         self._accept_value(resource, value)
         return ResourceSnapshot(
@@ -173,6 +172,7 @@ class Executor:
             health_status=HealthStatus.HEALTHY,
             properties=(("value", MASK if resource.is_secret else value),),
             relationships=snapshot.relationships,
+            hidden=snapshot.hidden,
         )
 
     def _accept_value(self, resource: ConfiguredValueResource, value: str) -> None:

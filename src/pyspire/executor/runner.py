@@ -38,6 +38,7 @@ from pyspire.executor.environment import Launch, TelemetryEnv, mask_secrets, res
 from pyspire.executor.recovery import ReplicaRecovery
 from pyspire.executor.resolution import ConfiguredValues, ResolutionContext
 from pyspire.executor.restart_policy import RestartBackoff
+from pyspire.executor.run_mode import inherits_app_host_environment
 from pyspire.executor.snapshots import ReplicaSnapshot, SnapshotHub
 from pyspire.executor.states import aggregate_state, replica_state
 from pyspire.executor.user_code import USER_ERRORS, describe, raised_by_user_code, user_traceback
@@ -238,6 +239,7 @@ class ResourceRunner(ReplicaRecovery):
             working_directory=str(resource.working_dir),
             grace_period_seconds=resource.stop_grace_period,
             ports=ports,
+            inherit_environment=inherits_app_host_environment(resource),
         )
         return obj, launch
 

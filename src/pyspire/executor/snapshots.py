@@ -117,6 +117,8 @@ class ResourceSnapshot:
     health_reports: tuple[HealthReport, ...] = ()
     commands: tuple[CommandSnapshot, ...] = ()
     restart_count: int = 0
+    #: Internal to the app (``.hidden()``): the API lists it, the console and ``describe`` do not.
+    hidden: bool = False
 
     @property
     def is_terminal(self) -> bool:

@@ -49,3 +49,73 @@ __all__ += [
     "TemporaryError",
     "write_atomic",
 ]
+
+# -- model capabilities, relationships, rendering, run-mode policy (issue 11 items 5, 7, 8) ------
+from pyspire.executor.launch_plan import (  # noqa: E402
+    ConnectionPropertiesEnv,
+    EnvStep,
+    EnvValue,
+    LaunchPlan,
+    ListenPortEnv,
+    plan_launch,
+)
+from pyspire.executor.model_facts import relationships_of  # noqa: E402
+from pyspire.executor.rendering import RenderedLaunch, render_launch, render_launch_async, render_plan  # noqa: E402
+from pyspire.executor.run_mode import (  # noqa: E402
+    RUN_MODE_POLICIES,
+    RunModeContext,
+    RunModePolicies,
+    RunModePolicy,
+    TelemetryEnv,
+)
+from pyspire.model.capabilities import (  # noqa: E402
+    ResourceWithConnectionString,
+    ResourceWithEndpoints,
+    ResourceWithEnvironment,
+    ResourceWithWaitSupport,
+    can_be_referenced,
+    connection_string_of,
+)
+from pyspire.model.errors import RenderError  # noqa: E402
+from pyspire.model.execution import PUBLISH, RUN, ExecutionContext  # noqa: E402
+from pyspire.model.relationships import PARENT, HiddenAnnotation, RelationshipAnnotation, is_hidden, parent_of  # noqa: E402
+from pyspire.model.values import RenderableValue, RenderContext, ValueContext, ValueProvider, render_value  # noqa: E402
+
+__all__ += [
+    "ConnectionPropertiesEnv",
+    "HiddenAnnotation",
+    "PARENT",
+    "RelationshipAnnotation",
+    "is_hidden",
+    "parent_of",
+    "relationships_of",
+    "EnvStep",
+    "EnvValue",
+    "ExecutionContext",
+    "LaunchPlan",
+    "ListenPortEnv",
+    "PUBLISH",
+    "RUN",
+    "RUN_MODE_POLICIES",
+    "RenderContext",
+    "RenderError",
+    "RenderableValue",
+    "RenderedLaunch",
+    "ResourceWithConnectionString",
+    "ResourceWithEndpoints",
+    "ResourceWithEnvironment",
+    "ResourceWithWaitSupport",
+    "RunModeContext",
+    "RunModePolicies",
+    "RunModePolicy",
+    "TelemetryEnv",
+    "ValueContext",
+    "ValueProvider",
+    "can_be_referenced",
+    "connection_string_of",
+    "plan_launch",
+    "render_launch",
+    "render_launch_async",
+    "render_plan",
+    "render_value",
+]

@@ -13,8 +13,15 @@ from pyspire.model.builder import (
     ParameterBuilder,
     ResourceBuilder,
 )
+from pyspire.model.capabilities import (
+    ResourceWithConnectionString,
+    ResourceWithEndpoints,
+    ResourceWithEnvironment,
+    ResourceWithWaitSupport,
+)
 from pyspire.model.endpoints import AllocatedEndpoint, EndpointAnnotation, EndpointPart, EndpointReference
-from pyspire.model.errors import ModelError, ModelProblem, ModelWarning, ResolutionError
+from pyspire.model.errors import ModelError, ModelProblem, ModelWarning, RenderError, ResolutionError
+from pyspire.model.execution import ExecutionContext
 from pyspire.model.resources import (
     ConfiguredValueResource,
     ConnectionStringResource,
@@ -24,7 +31,15 @@ from pyspire.model.resources import (
     Resource,
     RunnableResource,
 )
-from pyspire.model.values import ReferenceExpression, Value, ValueContext, ValueProvider, expr
+from pyspire.model.values import (
+    ReferenceExpression,
+    RenderableValue,
+    RenderContext,
+    Value,
+    ValueContext,
+    ValueProvider,
+    expr,
+)
 
 __all__ = [
     "AllocatedEndpoint",
@@ -40,6 +55,7 @@ __all__ = [
     "EndpointPart",
     "EndpointReference",
     "EnvironmentCallbackContext",
+    "ExecutionContext",
     "ExecutableBuilder",
     "ExecutableResource",
     "ModelError",
@@ -48,9 +64,16 @@ __all__ = [
     "ParameterBuilder",
     "ParameterResource",
     "ReferenceExpression",
+    "RenderContext",
+    "RenderError",
+    "RenderableValue",
     "ResolutionError",
     "Resource",
     "ResourceBuilder",
+    "ResourceWithConnectionString",
+    "ResourceWithEndpoints",
+    "ResourceWithEnvironment",
+    "ResourceWithWaitSupport",
     "RunnableResource",
     "Value",
     "ValueContext",

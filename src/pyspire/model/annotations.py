@@ -11,14 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pyspire.model.annotation import Annotation as Annotation  # re-exported: the marker lives in a leaf
+from pyspire.model.execution import RUN, ExecutionContext
 from pyspire.model.values import ValueProvider
 
 if TYPE_CHECKING:
-    from pyspire.model.resources import Resource
-
-
-class Annotation:
-    """Marker base class for everything that can be recorded on a resource."""
+    from pyspire.model.resource import Resource
 
 
 @dataclass(frozen=True)
@@ -34,10 +32,16 @@ class EnvironmentCallbackContext:
     """Passed to a ``with_env(callback)`` callback: set any number of variables in ``env``.
 
     Values may be anything ``with_env`` accepts (strings, parameters, endpoint parts, expressions).
+    ``execution`` says whether the app is being run or published (``ctx.is_publish``).
     """
 
     resource: Resource
     env: dict[str, Any] = field(default_factory=dict)
+    execution: ExecutionContext = RUN
+
+    @property
+    def is_publish(self) -> bool:
+        return self.execution.is_publish
 
 
 EnvironmentCallback = Callable[[EnvironmentCallbackContext], Awaitable[None] | None]
@@ -63,6 +67,11 @@ class ArgsCallbackContext:
 
     resource: Resource
     args: list[Any] = field(default_factory=list)
+    execution: ExecutionContext = RUN
+
+    @property
+    def is_publish(self) -> bool:
+        return self.execution.is_publish
 
 
 ArgsCallback = Callable[[ArgsCallbackContext], Awaitable[None] | None]
@@ -130,3 +139,11 @@ class RejectedCallAnnotation(Annotation):
     #: The call was the one that creates the resource (``add_executable``): nothing else about
     #: the resource is worth reporting until it is fixed.
     defines_resource: bool = False
+
+
+@dataclass(frozen=True)
+class ConnectionStringAnnotation(Annotation):
+    """The connection string a referencing resource receives as ``ConnectionStrings__{name}``
+    (``with_connection_string(expr("redis://", ep.host, ":", ep.port))``)."""
+
+    value: ValueProvider

@@ -1,45 +1,49 @@
-"""Endpoints: the ports a resource serves, and references to them from other resources."""
+"""Endpoints: the ports a resource serves, and references to them from other resources.
+
+A reference asks its context only for what it needs (:class:`EndpointResolver` when running,
+:class:`EndpointRenderer` when rendering a manifest), so this module does not depend on the
+value contexts of :mod:`pyspire.model.values`, which depend on it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from pyspire.model.annotations import Annotation
+from pyspire.model.endpoint_annotation import ALL_INTERFACES, EndpointAnnotation, Protocol_
+from pyspire.model.errors import ResolutionError
 
 if TYPE_CHECKING:
-    from pyspire.model.resources import Resource
-    from pyspire.model.values import ValueContext
+    from pyspire.model.resource import Resource
 
-Protocol_ = Literal["tcp", "udp"]
+__all__ = [
+    "ALL_INTERFACES",
+    "AllocatedEndpoint",
+    "EndpointAnnotation",
+    "EndpointPart",
+    "EndpointProperty",
+    "EndpointReference",
+    "EndpointRenderer",
+    "EndpointResolver",
+    "Protocol_",
+]
+
 EndpointProperty = Literal["url", "host", "port", "target_port", "scheme"]
 
-#: Target hosts that mean "every interface".
-ALL_INTERFACES = frozenset({"*", "+", "0.0.0.0"})
+class EndpointResolver(Protocol):
+    """What an endpoint reference needs from a run-time value context."""
+
+    async def endpoint(self, ref: EndpointReference) -> AllocatedEndpoint:
+        """The endpoint's allocated address, waiting for the allocation if it is not done yet."""
+        ...
 
 
-@dataclass(frozen=True)
-class EndpointAnnotation(Annotation):
-    """A port a resource serves.
+class EndpointRenderer(Protocol):
+    """What an endpoint reference needs from a render context (a publisher)."""
 
-    ``port`` is where clients connect (the proxy's port when proxied); ``target_port`` is where the
-    process itself listens. Either may be ``None`` and is then allocated at run time. ``env`` names
-    a variable that receives the target port so the process knows where to listen.
-    """
-
-    name: str
-    scheme: str = "tcp"
-    protocol: Protocol_ = "tcp"
-    port: int | None = None
-    target_port: int | None = None
-    env: str | None = None
-    proxied: bool = True
-    target_host: str = "localhost"
-
-    @property
-    def bind_host(self) -> str:
-        """The address the process binds: ``0.0.0.0`` for ``*``/``+``, else the target host."""
-        return "0.0.0.0" if self.target_host in ALL_INTERFACES else self.target_host
+    def endpoint_part(self, ref: EndpointReference, prop: EndpointProperty) -> str:
+        """The manifest expression for one part of the endpoint (``${API_HTTP_PORT}``)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,6 @@ class AllocatedEndpoint:
         if prop == "scheme":
             return self.scheme
         if self.target_port is None:
-            from pyspire.model.errors import ResolutionError
-
             raise ResolutionError(
                 "the endpoint's replicas listen on different target ports; reference its 'port' "
                 "(the proxy) instead of 'target_port'"
@@ -96,8 +98,11 @@ class EndpointReference:
     def describe(self) -> str:
         return f"endpoint {self.resource.name}/{self.endpoint_name}"
 
-    async def resolve(self, ctx: ValueContext) -> str:
+    async def resolve(self, ctx: EndpointResolver) -> str:
         return (await ctx.endpoint(self)).url
+
+    def render(self, ctx: EndpointRenderer) -> str:
+        return ctx.endpoint_part(self, "url")
 
     def part(self, prop: EndpointProperty) -> EndpointPart:
         """The named part as a value provider."""
@@ -138,5 +143,8 @@ class EndpointPart:
     def describe(self) -> str:
         return f"{self.endpoint.describe()} {self.prop}"
 
-    async def resolve(self, ctx: ValueContext) -> str:
+    async def resolve(self, ctx: EndpointResolver) -> str:
         return (await ctx.endpoint(self.endpoint)).part(self.prop)
+
+    def render(self, ctx: EndpointRenderer) -> str:
+        return ctx.endpoint_part(self.endpoint, self.prop)

@@ -51,3 +51,7 @@ class ModelError(PyspireError, ValueError):
 class ResolutionError(PermanentError, RuntimeError):
     """A value could not be resolved for a resource (for example an ambiguous target port):
     the model says something that cannot be made true, so retrying cannot help."""
+
+
+class RenderError(PermanentError):
+    """A value cannot be rendered into a manifest (a provider without a manifest form)."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pyspire.model.annotations import Annotation
 
 if TYPE_CHECKING:
-    from pyspire.model.resources import Resource
+    from pyspire.model.resource import Resource
 
 WaitKind = Literal["healthy", "start", "completion"]
 WaitBehavior = Literal["stop_on_unavailable", "wait_on_unavailable"]

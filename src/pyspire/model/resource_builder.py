@@ -7,15 +7,31 @@ at the user's line and returns the builder, so the rest of ``apphost.py`` still 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generic, Self, TypeVar
+from pathlib import Path
+from typing import Generic, Protocol, Self, TypeVar
 
 from pyspire.model.annotations import Annotation, RejectedCallAnnotation
 from pyspire.model.arguments import Arg, shown
 from pyspire.model.endpoints import EndpointReference
+from pyspire.model.relationships import PARENT, HiddenAnnotation, RelationshipAnnotation
 from pyspire.model.resources import Resource
 
-if TYPE_CHECKING:
-    from pyspire.model.builder import AppModelBuilder
+
+class ModelCollector(Protocol):
+    """What a builder needs of the app builder it belongs to (``AppModelBuilder`` is one).
+
+    A protocol rather than the class, so that builders do not import the module that imports them."""
+
+    @property
+    def resources(self) -> list[Resource]: ...
+
+    def resolve_path(self, path: str | Path) -> Path:
+        """Relative paths in the model are relative to the app host's folder."""
+        ...
+
+    def add_resource(self, builder: ResourceBuilder[Resource]) -> None:
+        """Add a resource built elsewhere (integrations use this with their own builders)."""
+        ...
 
 R = TypeVar("R", bound=Resource)
 
@@ -31,7 +47,7 @@ ADD_METHODS = {
 class ResourceBuilder(Generic[R]):
     """Records annotations on one resource. Every ``with_*`` method returns the builder."""
 
-    def __init__(self, app: AppModelBuilder, resource: R) -> None:
+    def __init__(self, app: ModelCollector, resource: R) -> None:
         self.app = app
         self.resource = resource
 
@@ -41,6 +57,31 @@ class ResourceBuilder(Generic[R]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.resource.name!r})"
+
+    def with_parent(self, parent: object) -> Self:
+        """Make this resource a child of ``parent`` (a builder or resource): ``pyspire describe``
+        (and later the dashboard) lists it under its parent."""
+        return self.with_relationship(parent, PARENT)
+
+    def with_relationship(self, target: object, type: str) -> Self:
+        """Relate this resource to ``target`` with a relationship named ``type`` (``Parent``, or
+        one an integration defines); it appears among the snapshot's ``relationships``."""
+        resource = target.resource if isinstance(target, ResourceBuilder) else target
+        if not isinstance(resource, Resource):
+            return self._reject(
+                f"with_relationship({type!r})" if type != PARENT else "with_parent",
+                f"{shown(target)} is not a resource; pass what a builder.add_... call returned",
+            )
+        if self._rejects("with_relationship", Arg("type", type, "text", "with_relationship(db, 'Parent')")):
+            return self
+        return self._record(RelationshipAnnotation(resource, type))
+
+    def hidden(self, hidden: bool = True) -> Self:
+        """Mark the resource internal: the console and ``pyspire describe`` leave it out (``describe
+        --all`` shows it), the API lists it with ``hidden: true``."""
+        if self._rejects("hidden", Arg("", hidden, "flag", "hidden(True)")):
+            return self
+        return self._record(HiddenAnnotation(hidden))
 
     def _record(self, annotation: Annotation) -> Self:
         self.resource.record(annotation)

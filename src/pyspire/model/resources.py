@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 from pyspire.model.annotations import (
-    Annotation,
+    ConnectionStringAnnotation,
     LogBufferAnnotation,
+    ReferenceAnnotation,
     ReplicasAnnotation,
     StopGracePeriodAnnotation,
     WorkingDirectoryAnnotation,
 )
-from pyspire.model.call_site import CallSite, user_call_site
 from pyspire.model.containers import (
     ContainerImageAnnotation,
     ContainerMountAnnotation,
@@ -25,57 +25,12 @@ from pyspire.model.containers import (
     LifetimeAnnotation,
     PullPolicy,
 )
-from pyspire.model.endpoints import EndpointAnnotation
-from pyspire.model.values import ValueContext
-
-A = TypeVar("A", bound=Annotation)
+from pyspire.model.lifecycle import WaitAnnotation
+from pyspire.model.resource import Resource as Resource  # re-exported: the base lives in a leaf module
+from pyspire.model.values import RenderContext, ValueContext, ValueProvider
 
 DEFAULT_STOP_GRACE_PERIOD = 10.0
 DEFAULT_LOG_BUFFER_LINES = 10_000
-
-
-class Resource:
-    """A named part of the app: a name plus the annotations its builder recorded.
-
-    Compared by identity: two resources with the same name are a validation error, not equal.
-    """
-
-    resource_type: ClassVar[str] = "Resource"
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.annotations: list[Annotation] = []
-        #: Where the user's code created the resource, and recorded each annotation (by id).
-        self.defined_at = user_call_site()
-        self._origins: dict[int, CallSite] = {}
-
-    def record(self, annotation: Annotation) -> None:
-        """Append ``annotation``, remembering the user's line that asked for it."""
-        self.annotations.append(annotation)
-        site = user_call_site()
-        if site is not None:
-            self._origins[id(annotation)] = site
-
-    def origin_of(self, annotation: Annotation | None = None) -> tuple[CallSite, ...]:
-        """The user's line that recorded ``annotation`` (or created the resource, for ``None``)."""
-        site = self.defined_at if annotation is None else self._origins.get(id(annotation))
-        return (site,) if site is not None else ()
-
-    def annotations_of(self, kind: type[A]) -> list[A]:
-        """Every annotation of ``kind``, in the order recorded."""
-        return [a for a in self.annotations if isinstance(a, kind)]
-
-    def last_annotation(self, kind: type[A]) -> A | None:
-        """The most recent annotation of ``kind``: later builder calls override earlier ones."""
-        found = self.annotations_of(kind)
-        return found[-1] if found else None
-
-    @property
-    def endpoints(self) -> list[EndpointAnnotation]:
-        return self.annotations_of(EndpointAnnotation)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.name!r})"
 
 
 class RunnableResource(Resource):
@@ -96,6 +51,21 @@ class RunnableResource(Resource):
     def log_buffer_lines(self) -> int | None:
         found = self.last_annotation(LogBufferAnnotation)
         return found.lines if found else None
+
+    # The capabilities of pyspire.model.capabilities: connection string, environment, waits.
+
+    @property
+    def connection_string(self) -> ValueProvider | None:
+        found = self.last_annotation(ConnectionStringAnnotation)
+        return found.value if found else None
+
+    @property
+    def references(self) -> list[ReferenceAnnotation]:
+        return self.annotations_of(ReferenceAnnotation)
+
+    @property
+    def waits(self) -> list[WaitAnnotation]:
+        return self.annotations_of(WaitAnnotation)
 
 
 class ExecutableResource(RunnableResource):
@@ -195,6 +165,9 @@ class ConfiguredValueResource(Resource):
     async def resolve(self, ctx: ValueContext) -> str:
         return await ctx.configured_value(self)
 
+    def render(self, ctx: RenderContext) -> str:
+        return ctx.configured_value(self)
+
 
 class ParameterResource(ConfiguredValueResource):
     """A value supplied by whoever runs the app: ``Parameters__<name>`` or ``.pyspire/settings.json``."""
@@ -217,3 +190,8 @@ class ConnectionStringResource(ConfiguredValueResource):
 
     def describe(self) -> str:
         return f"connection string {self.name}"
+
+    @property
+    def connection_string(self) -> ValueProvider:
+        """Itself: its configured value is the connection string."""
+        return self

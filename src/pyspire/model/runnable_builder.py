@@ -13,6 +13,7 @@ from pyspire.model.annotations import (
     ArgsAnnotation,
     ArgsCallback,
     ArgsCallbackAnnotation,
+    ConnectionStringAnnotation,
     EnvironmentAnnotation,
     EnvironmentCallback,
     EnvironmentCallbackAnnotation,
@@ -23,7 +24,7 @@ from pyspire.model.arguments import Arg, shown
 from pyspire.model.endpoints import EndpointAnnotation, EndpointReference
 from pyspire.model.lifecycle_builder import LifecycleBuilder
 from pyspire.model.resources import RunnableResource
-from pyspire.model.values import VALUE_KINDS, ValueProvider, to_value
+from pyspire.model.values import VALUE_KINDS, ValueProvider, expr, to_value
 
 RR = TypeVar("RR", bound=RunnableResource)
 
@@ -172,11 +173,22 @@ class RunnableBuilder(LifecycleBuilder[RR]):
         ``scheme`` are value providers."""
         return EndpointReference(self.resource, name)
 
+    def with_connection_string(self, value: object) -> Self:
+        """What a resource referencing this one receives as ``ConnectionStrings__{name}``
+        (and ``{NAME}_HOST``…): usually an expression of this resource's endpoints, e.g.
+        ``with_connection_string(expr("redis://", ep.host, ":", ep.port))``."""
+        normalised = to_value(value)
+        if normalised is None:
+            return self._reject("with_connection_string", f"{shown(value)} is not a value; {VALUE_KINDS}")
+        provider = expr(normalised) if isinstance(normalised, str) else normalised
+        return self._record(ConnectionStringAnnotation(provider))
+
     # -- relationships -------------------------------------------------------------------------
 
     def with_reference(self, resource: object, connection_name: str | None = None) -> Self:
-        """Give this resource what it needs to reach ``resource``: ``services__…``/``NAME_ENDPOINT``
-        variables for endpoints, ``ConnectionStrings__…`` for connection strings."""
+        """Give this resource what it needs to reach ``resource``: ``ConnectionStrings__…`` (and
+        ``{NAME}_HOST``…) when it has a connection string, ``services__…``/``NAME_ENDPOINT``
+        variables for its endpoints; both when it has both."""
         target = self._target("with_reference", resource)
         if target is None or self._rejects(
             "with_reference",

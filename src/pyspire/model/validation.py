@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from pyspire.model.annotations import (
     Annotation,
     ArgsAnnotation,
+    ConnectionStringAnnotation,
     EnvironmentAnnotation,
     LogBufferAnnotation,
     ReferenceAnnotation,
@@ -24,6 +25,7 @@ from pyspire.model.annotations import (
 )
 from pyspire.model.builder import AppModel
 from pyspire.model.call_site import CallSite
+from pyspire.model.capabilities import can_be_referenced
 from pyspire.model.container_validation import (
     container_problems,
     exec_check_problems,
@@ -33,11 +35,12 @@ from pyspire.model.endpoint_validation import endpoint_problems, environment_pro
 from pyspire.model.endpoints import EndpointPart, EndpointReference
 from pyspire.model.errors import ModelError, ModelProblem, ModelWarning
 from pyspire.model.lifecycle_validation import lifecycle_problems, wait_cycles, wait_warnings
-from pyspire.model.names import name_problem
+from pyspire.model.names import env_name_part, name_problem
+from pyspire.model.relationship_validation import relationship_problems
 from pyspire.model.resources import (
-    ConfiguredValueResource,
     ContainerResource,
     ExecutableResource,
+    ParameterResource,
     Resource,
     RunnableResource,
 )
@@ -114,6 +117,7 @@ def find_problems(model: AppModel) -> Iterator[ModelProblem]:
             yield from container_problems(resource)
     yield from _replica_total(sound)
     yield from wait_cycles(model)
+    yield from relationship_problems(sound)
 
 
 def _rejected(resource: Resource) -> list[RejectedCallAnnotation]:
@@ -142,6 +146,8 @@ def _values_in(resource: Resource) -> Iterator[tuple[str, Annotation, ValueProvi
         for arg in args.args:
             if not isinstance(arg, str):
                 yield "args", args, arg
+    for connection in resource.annotations_of(ConnectionStringAnnotation):
+        yield "with_connection_string", connection, connection.value
 
 
 def _flatten(value: ValueProvider) -> Iterator[ValueProvider]:
@@ -172,15 +178,25 @@ def _reference_problems(resource: Resource, members: set[int]) -> Iterator[Model
             continue
         if target is resource:
             yield ModelProblem(resource.name, field, "a resource cannot reference itself", at)
-        if not target.endpoints and not isinstance(target, ConfiguredValueResource):
-            yield ModelProblem(
-                resource.name, field, f"'{target.name}' has no endpoints or connection string to reference", at
-            )
+        if not can_be_referenced(target):
+            yield ModelProblem(resource.name, field, _unreferenceable(target), at)
         if ref.endpoint_name and ref.endpoint_name not in {e.name for e in target.endpoints}:
             yield ModelProblem(resource.name, field, missing_endpoint(target, ref.endpoint_name), at)
         if ref.connection_name is not None and name_problem(ref.connection_name):
             yield ModelProblem(resource.name, f"{field} connection_name", str(name_problem(ref.connection_name)), at)
     yield from _one_per_cause(_value_problems(resource, members))
+
+
+def _unreferenceable(target: Resource) -> str:
+    if isinstance(target, ParameterResource):
+        return (
+            f"a parameter has no endpoints or connection string to reference; pass it as a value, "
+            f"e.g. with_env('{env_name_part(target.name)}', {target.name.replace('-', '_')})"
+        )
+    return (
+        f"'{target.name}' has no endpoints or connection string to reference; give it an endpoint, "
+        "or with_connection_string(...)"
+    )
 
 
 def _value_problems(resource: Resource, members: set[int]) -> Iterator[ModelProblem]:

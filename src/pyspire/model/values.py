@@ -4,6 +4,9 @@ A *value provider* is anything whose string value the app host resolves just bef
 starts (an allocated port, a parameter read from configuration). Builder methods accept plain
 strings and value providers alike and only record them; resolution happens in the executor, which
 passes a :class:`ValueContext` so the model itself never does I/O.
+
+The same provider has a second form for publishing: ``render(ctx)`` with a :class:`RenderContext`
+returns the manifest expression that stands for it (nothing is started or awaited).
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from pyspire.model.endpoints import EndpointRenderer, EndpointResolver
+from pyspire.model.errors import RenderError
+
 if TYPE_CHECKING:
-    from pyspire.model.endpoints import AllocatedEndpoint, EndpointReference
-    from pyspire.model.resources import Resource
+    from pyspire.model.execution import ExecutionContext
+    from pyspire.model.resource import Resource
 
 
-class ValueContext(Protocol):
-    """What a value provider may ask of the app host while it resolves.
+class ValueContext(EndpointResolver, Protocol):
+    """What a value provider may ask of the app host while it resolves (run mode).
 
     ``consumer`` is the resource whose environment or arguments are being resolved: the same
     endpoint resolves differently for a host process than for a container.
@@ -28,18 +34,43 @@ class ValueContext(Protocol):
     @property
     def consumer(self) -> Resource: ...
 
-    async def endpoint(self, ref: EndpointReference) -> AllocatedEndpoint:
-        """The endpoint's allocated address, waiting for the allocation if it is not done yet."""
-        ...
-
     async def configured_value(self, resource: Resource) -> str:
         """A parameter's or connection string's value, waiting while it is missing."""
         ...
 
 
+class RenderContext(EndpointRenderer, Protocol):
+    """What a value provider may ask of a publisher while it renders (publish mode).
+
+    Nothing runs and no port exists: each answer is a manifest expression (a Compose ``${VAR}``,
+    a Helm ``{{ .Values.x }}``) the publisher chooses, so the same model renders to any format.
+    """
+
+    @property
+    def consumer(self) -> Resource: ...
+
+    @property
+    def execution(self) -> ExecutionContext:
+        """The mode callbacks see while this context renders (publish)."""
+        ...
+
+    def literal(self, text: str) -> str:
+        """``text`` escaped for the manifest (``$`` → ``$$`` in Compose)."""
+        ...
+
+    def configured_value(self, resource: Resource) -> str:
+        """The manifest expression a parameter or connection string renders to."""
+        ...
+
+
 @runtime_checkable
 class ValueProvider(Protocol):
-    """Something whose string value is resolved at run time."""
+    """Something whose string value is resolved at run time.
+
+    A provider may also have ``render(ctx: RenderContext) -> str`` (see :class:`RenderableValue`),
+    its manifest form; every built-in one has. Without it the provider cannot be published, and
+    rendering says so naming it, but it runs as before.
+    """
 
     @property
     def is_secret(self) -> bool:
@@ -52,6 +83,15 @@ class ValueProvider(Protocol):
 
     async def resolve(self, ctx: ValueContext) -> str:
         """Produce the value for ``ctx.consumer``."""
+        ...
+
+
+@runtime_checkable
+class RenderableValue(Protocol):
+    """The optional second form of a value provider: its manifest expression."""
+
+    def render(self, ctx: RenderContext) -> str:
+        """The manifest expression that stands for the value for ``ctx.consumer``."""
         ...
 
 
@@ -105,6 +145,20 @@ async def resolve_value(value: str | ValueProvider, ctx: ValueContext) -> str:
     if isinstance(value, str):
         return value
     return await value.resolve(ctx)
+
+
+def render_value(value: str | ValueProvider, ctx: RenderContext) -> str:
+    """Render a normalised value: literals escaped by ``ctx``, providers through ``render``.
+
+    Raises :class:`RenderError` naming a provider that has no manifest form."""
+    if isinstance(value, str):
+        return ctx.literal(value)
+    if isinstance(value, RenderableValue):
+        return value.render(ctx)
+    raise RenderError(
+        f"resource '{ctx.consumer.name}': {value.describe()} ({type(value).__name__}) has no manifest form; "
+        "give it a render(ctx) method to publish the app"
+    )
 
 
 def value_is_secret(value: str | ValueProvider) -> bool:
@@ -166,6 +220,9 @@ class ReferenceExpression:
 
     async def resolve(self, ctx: ValueContext) -> str:
         return "".join([await resolve_value(p, ctx) for p in self.parts])
+
+    def render(self, ctx: RenderContext) -> str:
+        return "".join(render_value(p, ctx) for p in self.parts)
 
     def __str__(self) -> str:
         return self.describe()
