@@ -31,6 +31,7 @@ from pyspire.model.validation import issue_warnings, validate
 from pyspire.orchestrator import Orchestrator
 from pyspire.orchestrator.engine import EngineProvider
 from pyspire.orchestrator.redaction import Redactor, masked_log_records
+from pyspire.orchestrator.supervision import ControllerFailed
 from pyspire.runtime.apphost_lock import AppHostAlreadyRunning
 from pyspire.runtime.containers import detect_runtime
 from pyspire.runtime.records import RunRecorder
@@ -215,7 +216,7 @@ class DistributedApplication:
                 )
                 report = asyncio.create_task(reporter.report())
                 try:
-                    await _first_of(stop, running.stop_requested)
+                    await _first_of(stop, running.stop_requested, running.orchestrator.failed)
                 finally:
                     report.cancel()
                     await asyncio.wait({report}, timeout=1.0)
@@ -227,6 +228,9 @@ class DistributedApplication:
         except (SettingsError, ApiSettingError, AppHostAlreadyRunning) as exc:  # say which, no traceback
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        except ControllerFailed as exc:  # logged with its traceback when it crashed; say why we stop
+            print(f"error: {exc}", file=sys.stderr)
+            return exc.exit_code
         except Exception:
             with masked_log_records(redactor):
                 logging.getLogger("pyspire").exception("the app host failed")

@@ -25,8 +25,6 @@ from starlette.routing import BaseRoute, Route
 
 from pyspire._version import VERSION
 from pyspire.api.kube_discovery import (
-    RESOURCES,
-    KubeResource,
     api_group,
     api_group_list,
     api_resource_list,
@@ -40,6 +38,8 @@ from pyspire.api.kube_status import KubeError, conflict, from_store, not_found
 from pyspire.api.kube_tables import partial_metadata, table
 from pyspire.api.kube_watch import Render, WatchResponse
 from pyspire.api.redacted_store import ClientStore
+from pyspire.orchestrator.builtin_kinds import KINDS
+from pyspire.orchestrator.kinds import KindRegistry, KindSpec
 from pyspire.orchestrator.store import API_GROUP, API_VERSION, Obj, StoreError, merge_patch
 
 PREFIX = f"/apis/{API_GROUP}/v1"
@@ -63,22 +63,15 @@ def _json(document: Any, status_code: int = 200) -> JSONResponse:
     return JSONResponse(document, status_code=status_code)
 
 
-def _resource(request: Request) -> KubeResource:
-    resource = RESOURCES.get(request.path_params["plural"])
-    if resource is None:
-        raise KubeError(404, "the server could not find the requested resource", details={})
-    return resource
-
-
 def _flag(value: str | None) -> bool:
     return value is not None and value.lower() in ("true", "1")
 
 
-def _render(resource: KubeResource, shape: Rendering, include_object: str) -> Render:
+def _render(resource: KindSpec, shape: Rendering, include_object: str) -> Render:
     """How one object is answered: as itself, as a one-row Table, or as its metadata."""
     if shape.as_ == "Table":
         return lambda obj, first: table(
-            resource.kind,
+            resource,
             [obj],
             obj["metadata"].get("resourceVersion", ""),
             shape.api_version,
@@ -91,16 +84,26 @@ def _render(resource: KubeResource, shape: Rendering, include_object: str) -> Re
 
 
 class KubeApi:
-    """The handlers, over one store; ``closing`` ends every open watch."""
+    """The handlers, over one store and the kinds it holds; ``closing`` ends every open watch."""
 
-    def __init__(self, store: ClientStore, closing: asyncio.Event) -> None:
+    def __init__(self, store: ClientStore, closing: asyncio.Event, kinds: KindRegistry) -> None:
         self.store = store
         self.closing = closing
+        self.kinds = kinds
+
+    def _resource(self, request: Request) -> KindSpec:
+        resource = self.kinds.by_plural(request.path_params["plural"])
+        if resource is None:
+            raise KubeError(404, "the server could not find the requested resource", details={})
+        return resource
 
     def routes(self) -> list[BaseRoute]:
         def static(document: dict[str, Any]) -> Endpoint:
+            return served(lambda: document)
+
+        def served(document: Callable[[], dict[str, Any]]) -> Endpoint:
             async def endpoint(request: Request) -> Response:
-                return _json(document)
+                return _json(document())
 
             return endpoint
 
@@ -109,9 +112,13 @@ class KubeApi:
             Route("/api", static(api_versions()), methods=["GET"]),
             Route("/apis", static(api_group_list()), methods=["GET"]),
             Route(f"/apis/{API_GROUP}", static(api_group()), methods=["GET"]),
-            Route(PREFIX, static(api_resource_list()), methods=["GET"]),
-            Route("/openapi/v3", static(openapi_root()), methods=["GET"]),
-            Route(f"/openapi/v3/{GROUP_VERSION_PATH}", static(group_version_document()), methods=["GET"]),
+            Route(PREFIX, served(lambda: api_resource_list(self.kinds)), methods=["GET"]),
+            Route("/openapi/v3", served(lambda: openapi_root(self.kinds)), methods=["GET"]),
+            Route(
+                f"/openapi/v3/{GROUP_VERSION_PATH}",
+                served(lambda: group_version_document(self.kinds)),
+                methods=["GET"],
+            ),
             Route(PREFIX + "/{plural}", _answers_errors(self.collection), methods=["GET"]),
             Route(
                 PREFIX + "/{plural}/{name}",
@@ -123,7 +130,7 @@ class KubeApi:
     # -- collections ---------------------------------------------------------------------------
 
     async def collection(self, request: Request) -> Response:
-        resource = _resource(request)
+        resource = self._resource(request)
         params = request.query_params
         matches = selector(params.get("labelSelector"), params.get("fieldSelector"))
         shape = rendering(request.headers.get("accept"))
@@ -151,7 +158,7 @@ class KubeApi:
         if matches is not None:
             objects = [o for o in objects if matches(o)]
         if shape.as_ == "Table":
-            return _json(table(resource.kind, objects, version, shape.api_version, include_object))
+            return _json(table(resource, objects, version, shape.api_version, include_object))
         if shape.as_ == "PartialObjectMetadata":
             return _json(
                 {
@@ -173,7 +180,7 @@ class KubeApi:
     # -- one object ----------------------------------------------------------------------------
 
     async def item(self, request: Request) -> Response:
-        resource = _resource(request)
+        resource = self._resource(request)
         name = request.path_params["name"]
         if request.method == "PATCH":
             return await self.patch(request, resource, name)
@@ -184,18 +191,18 @@ class KubeApi:
         render: Render = _render(resource, shape, request.query_params.get("includeObject") or "Metadata")
         return _json(render(obj, True))
 
-    def _get(self, resource: KubeResource, name: str) -> Obj:
+    def _get(self, resource: KindSpec, name: str) -> Obj:
         obj = self.store.find(resource.kind, name)
         if obj is None:
             raise not_found(resource.plural, name)
         return obj
 
-    async def patch(self, request: Request, resource: KubeResource, name: str) -> Response:
+    async def patch(self, request: Request, resource: KindSpec, name: str) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         body = await request.body()
         current = self._get(resource, name)
         desired = desired_object(current, content_type, body)
-        change, precondition = store_patch(current, desired, resource.plural)
+        change, precondition = store_patch(resource, current, desired)
         if _dry_run(request, None):
             return _json(merge_patch(current, change))
         if not change:
@@ -205,7 +212,7 @@ class KubeApi:
         except StoreError as exc:
             raise from_store(exc, resource.plural, name) from None
 
-    async def delete(self, request: Request, resource: KubeResource, name: str) -> Response:
+    async def delete(self, request: Request, resource: KindSpec, name: str) -> Response:
         options = await _delete_options(request)
         current = self._get(resource, name)
         preconditions = options.get("preconditions") or {}
@@ -252,5 +259,6 @@ def _dry_run(request: Request, options: dict[str, Any] | None) -> bool:
     return "All" in values
 
 
-def kube_routes(store: ClientStore, closing: asyncio.Event) -> list[BaseRoute]:
-    return KubeApi(store, closing).routes()
+def kube_routes(store: ClientStore, closing: asyncio.Event, kinds: KindRegistry | None = None) -> list[BaseRoute]:
+    """The routes over ``store``, serving ``kinds`` (default: the process-wide registry)."""
+    return KubeApi(store, closing, kinds if kinds is not None else KINDS).routes()

@@ -6,23 +6,15 @@ kind's plural, short names and verbs). kubectl 1.32 first asks for *aggregated* 
 ``Accept`` header; answering the classic documents as plain ``application/json`` is allowed and
 makes client-go fall back to them, so only those are served.
 
-Every kind is cluster-scoped, as in Aspire's orchestrator (DCP): objects have no namespace.
+Every kind (each :class:`~pyspire.orchestrator.kinds.KindSpec` of the registry) is
+cluster-scoped, as in Aspire's orchestrator (DCP): objects have no namespace.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from pyspire.orchestrator.objects import (
-    CONTAINER,
-    CONTAINER_NETWORK,
-    CONTAINER_VOLUME,
-    ENDPOINT,
-    EXECUTABLE,
-    KINDS,
-    SERVICE,
-)
+from pyspire.orchestrator.kinds import KindRegistry
 from pyspire.orchestrator.store import API_GROUP, API_VERSION
 
 VERSION = "v1"
@@ -31,38 +23,6 @@ CATEGORIES = ("all", "pyspire")
 #: The Kubernetes release whose API conventions this API follows (reported by ``/version``,
 #: which kubectl reads to warn about version skew).
 KUBERNETES_MAJOR, KUBERNETES_MINOR = "1", "32"
-
-#: kubectl only sees this group, so short names cannot clash with the core ones.
-_SHORT_NAMES: dict[str, tuple[str, ...]] = {
-    EXECUTABLE: ("exe",),
-    CONTAINER: ("ctr",),
-    SERVICE: ("svc",),
-    ENDPOINT: ("ep",),
-    CONTAINER_NETWORK: ("ctrnet",),
-    CONTAINER_VOLUME: ("ctrvol",),
-}
-
-
-@dataclass(frozen=True)
-class KubeResource:
-    kind: str
-    plural: str
-
-    @property
-    def singular(self) -> str:
-        return self.kind.lower()
-
-    @property
-    def list_kind(self) -> str:
-        return f"{self.kind}List"
-
-    @property
-    def short_names(self) -> tuple[str, ...]:
-        return _SHORT_NAMES.get(self.kind, ())
-
-
-#: plural → resource, for every kind the store holds.
-RESOURCES: dict[str, KubeResource] = {plural: KubeResource(kind, plural) for kind, plural in KINDS.items()}
 
 
 def api_versions() -> dict[str, Any]:
@@ -83,7 +43,9 @@ def api_group() -> dict[str, Any]:
     return {"kind": "APIGroup", "apiVersion": "v1", **_group()}
 
 
-def api_resource_list() -> dict[str, Any]:
+def api_resource_list(kinds: KindRegistry) -> dict[str, Any]:
+    """Every registered kind (kubectl only sees this group, so short names cannot clash with
+    the core ones)."""
     return {
         "kind": "APIResourceList",
         "apiVersion": "v1",
@@ -98,7 +60,7 @@ def api_resource_list() -> dict[str, Any]:
                 "shortNames": list(r.short_names),
                 "categories": list(CATEGORIES),
             }
-            for r in RESOURCES.values()
+            for r in kinds
         ],
     }
 

@@ -12,41 +12,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
-from pyspire.api.kube_discovery import RESOURCES, VERSION, KubeResource
-from pyspire.orchestrator.objects import (
-    CONTAINER,
-    CONTAINER_NETWORK,
-    CONTAINER_VOLUME,
-    ENDPOINT,
-    EXECUTABLE,
-    SERVICE,
-)
+from pyspire.api.kube_discovery import VERSION
+from pyspire.orchestrator.kinds import KindRegistry, KindSpec
 from pyspire.orchestrator.store import API_GROUP
 
 GROUP_VERSION_PATH = f"apis/{API_GROUP}/{VERSION}"
 
-_DESCRIPTIONS = {
-    EXECUTABLE: "One process replica of an app model resource. Set spec.stop to stop it; delete it to "
-    "have the app host replace it with a new replica.",
-    CONTAINER: "One container of a container resource, run by podman or docker. Set spec.stop to stop it; "
-    "delete it to have the app host replace it.",
-    SERVICE: "One endpoint of a resource: the address and port clients use (a pyspire proxy, or the "
-    "replica itself when proxyless).",
-    ENDPOINT: "One replica serving a Service (created while the replica runs).",
-    CONTAINER_NETWORK: "The container network the app host's containers share.",
-    CONTAINER_VOLUME: "A named container volume.",
-}
-
 _OBJECT = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 
 
-def _schema(resource: KubeResource) -> dict[str, Any]:
+def _schema(resource: KindSpec) -> dict[str, Any]:
     return {
         "type": "object",
-        "description": _DESCRIPTIONS.get(resource.kind, resource.kind),
+        "description": resource.description or resource.kind,
         "properties": {
             "apiVersion": {"type": "string", "description": f"Always {API_GROUP}/{VERSION}."},
             "kind": {"type": "string", "description": f"Always {resource.kind}."},
@@ -62,7 +43,7 @@ def _schema(resource: KubeResource) -> dict[str, Any]:
     }
 
 
-def _operation(resource: KubeResource, action: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
+def _operation(resource: KindSpec, action: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
     ref = {"$ref": f"#/components/schemas/{_schema_name(resource)}"}
     return {
         "operationId": f"{action}{resource.kind}",
@@ -77,14 +58,19 @@ def _query(name: str, description: str) -> dict[str, Any]:
     return {"name": name, "in": "query", "description": description, "schema": {"type": "string"}}
 
 
-def _schema_name(resource: KubeResource) -> str:
+def _schema_name(resource: KindSpec) -> str:
     return f"dev.pyspire.{VERSION}.{resource.kind}"
 
 
-@cache
-def group_version_document() -> dict[str, Any]:
+def group_version_document(kinds: KindRegistry) -> dict[str, Any]:
+    """The document for every registered kind (built once per set of kinds)."""
+    return _group_version_document(tuple(kinds))
+
+
+@lru_cache(maxsize=8)
+def _group_version_document(kinds: tuple[KindSpec, ...]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
-    for resource in RESOURCES.values():
+    for resource in kinds:
         collection = f"/apis/{API_GROUP}/{VERSION}/{resource.plural}"
         selectors = [
             _query("labelSelector", "Select objects by their labels."),
@@ -111,13 +97,13 @@ def group_version_document() -> dict[str, Any]:
         "openapi": "3.0.0",
         "info": {"title": "pyspire object API", "version": VERSION},
         "paths": paths,
-        "components": {"schemas": {_schema_name(r): _schema(r) for r in RESOURCES.values()}},
+        "components": {"schemas": {_schema_name(r): _schema(r) for r in kinds}},
     }
 
 
-@cache
-def openapi_root() -> dict[str, Any]:
-    digest = hashlib.sha256(json.dumps(group_version_document(), sort_keys=True).encode()).hexdigest()
+def openapi_root(kinds: KindRegistry) -> dict[str, Any]:
+    document = group_version_document(kinds)
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
     return {
         "paths": {
             GROUP_VERSION_PATH: {"serverRelativeURL": f"/openapi/v3/{GROUP_VERSION_PATH}?hash={digest}"}
