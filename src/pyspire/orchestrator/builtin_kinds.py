@@ -100,7 +100,9 @@ EXECUTABLE_KIND = KindSpec(
     "have the app host replace it with a new replica.",
     columns=(
         NAME_COLUMN,
-        TableColumn("State", _replica_state, "Starting, Running, Stopping, Finished, Terminated or FailedToStart"),
+        TableColumn(
+            "State", _replica_state, "Starting, Running, Stopping, Finished, Terminated or FailedToStart"
+        ),
         TableColumn("PID", ".status.pid", "Process id of the replica", type="integer"),
         TableColumn("Exit Code", ".status.exitCode", "Exit code once the process has ended", type="integer"),
         TableColumn("Resource", _label(LABEL_RESOURCE), "The app model resource this replica belongs to"),
@@ -122,7 +124,11 @@ CONTAINER_KIND = KindSpec(
     "delete it to have the app host replace it.",
     columns=(
         NAME_COLUMN,
-        TableColumn("State", _replica_state, "Building, Starting, Running, Stopping, Finished, Terminated, FailedToStart"),
+        TableColumn(
+            "State",
+            _replica_state,
+            "Building, Starting, Running, Stopping, Finished, Terminated, FailedToStart",
+        ),
         TableColumn("Container ID", _short_id, "Engine container id (short)"),
         TableColumn("Image", ".spec.image", "Container image"),
         TableColumn("Ports", _container_ports, "Published ports: host->container/protocol"),

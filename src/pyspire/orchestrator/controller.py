@@ -64,6 +64,9 @@ class Controller:
         self._requeues: dict[str, asyncio.TimerHandle] = {}
         self._failures: dict[str, int] = {}
         self._slots: asyncio.Semaphore | None = None
+        self._watching: set[str] = set()
+        #: Set once the controller watches every kind it reconciles on (no change is missed after).
+        self.ready = asyncio.Event()
 
     @property
     def kind(self) -> str:
@@ -114,24 +117,43 @@ class Controller:
             self.enqueue(str(obj["metadata"]["name"]))
 
     async def _watch(self, kind: str) -> None:
+        """List, then watch from the listed version (client-go's list-and-watch): a list is
+        not bounded the way a watch's backlog is, so re-listing after Gone always succeeds."""
+        version: str | None = None
         while True:
             try:
-                # Without a version the watch starts with every current object: a fresh list.
-                async for event in self.store.watch(kind):
-                    try:
-                        keys = self.keys_for(event)
-                    except Exception as exc:  # a crash of the controller: say which object
-                        exc.add_note(f"while handling {event.type} of {event.kind} {event.name!r}")
-                        raise
-                    for key in keys:
-                        self.enqueue(key)
+                if version is None:
+                    version = self.store.resource_version
+                    for obj in self.store.list(kind):
+                        self._on_event(WatchEvent("ADDED", obj))
+                watch = self.store.watch(kind, resource_version=version, on_ready=lambda: self._watches(kind))
+                async for event in watch:
+                    version = event.object["metadata"]["resourceVersion"]
+                    self._on_event(event)
                 return
             except ResourceVersionGone as exc:
-                log.warning("%s: the watch of %s fell behind (%s); listing again", type(self).__name__, kind, exc)
+                log.warning(
+                    "%s: the watch of %s fell behind (%s); listing again", type(self).__name__, kind, exc
+                )
+                version = None
                 if kind != self.kind:
                     # The fresh list replays the owned kind itself; for another kind it cannot
                     # replay what vanished meanwhile, so every owned object is looked at.
                     self.enqueue_all()
+
+    def _watches(self, kind: str) -> None:
+        self._watching.add(kind)
+        if len(self._watching) == len(self.kinds):
+            self.ready.set()
+
+    def _on_event(self, event: WatchEvent) -> None:
+        try:
+            keys = self.keys_for(event)
+        except Exception as exc:  # a crash of the controller: say which object
+            exc.add_note(f"while handling {event.type} of {event.kind} {event.name!r}")
+            raise
+        for key in keys:
+            self.enqueue(key)
 
     async def _resync(self, every: float) -> None:
         while True:
@@ -169,11 +191,24 @@ class Controller:
         except asyncio.CancelledError:
             raise
         except TemporaryError as exc:
-            log.warning("%s: reconcile of %s %r will be retried in %gs: %s", type(self).__name__, self.kind, name, exc.delay, exc)
+            log.warning(
+                "%s: reconcile of %s %r will be retried in %gs: %s",
+                type(self).__name__,
+                self.kind,
+                name,
+                exc.delay,
+                exc,
+            )
             return exc.delay
         except PermanentError as exc:
             self._failures.pop(name, None)
-            log.error("%s: reconcile of %s %r failed and is not retried: %s", type(self).__name__, self.kind, name, exc)
+            log.error(
+                "%s: reconcile of %s %r failed and is not retried: %s",
+                type(self).__name__,
+                self.kind,
+                name,
+                exc,
+            )
             return None
         except Exception:  # a bug in one reconcile must not take the controller down
             failures = self._failures[name] = self._failures.get(name, 0) + 1

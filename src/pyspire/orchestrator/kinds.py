@@ -84,9 +84,7 @@ class TableColumn:
         }
 
 
-NAME_COLUMN = TableColumn(
-    "Name", lambda obj: obj["metadata"]["name"], "Name of the object", format="name"
-)
+NAME_COLUMN = TableColumn("Name", lambda obj: obj["metadata"]["name"], "Name of the object", format="name")
 AGE_COLUMN = TableColumn(
     "Age",
     lambda obj: age(obj["metadata"].get("creationTimestamp")),

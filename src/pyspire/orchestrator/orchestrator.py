@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterable
-from typing import cast
+from typing import Any, cast
 
 from pyspire.orchestrator.builtin_kinds import KINDS
 from pyspire.orchestrator.containers import ContainerController
@@ -80,11 +80,23 @@ class Orchestrator:
         self.proxies.start()
         supervision = self._supervision = asyncio.create_task(self._supervise(), name="controller-supervisor")
         try:
+            await self._until_watching(supervision)
             yield self
         finally:
             await asyncio.shield(self._teardown(supervision))
         if self.failure is not None:
             raise self.failure
+
+    async def _until_watching(self, supervision: asyncio.Task[None]) -> None:
+        """Return once every controller watches (an object created afterwards is seen by the
+        watch itself, not by its first list), or supervision has ended (it failed)."""
+        watching: asyncio.Future[Any] = asyncio.gather(*(c.ready.wait() for c in self.controllers.values()))
+        ends: list[asyncio.Future[Any]] = [watching, supervision]
+        try:
+            await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            watching.cancel()
+            await asyncio.gather(watching, return_exceptions=True)
 
     async def _supervise(self) -> None:
         try:

@@ -47,7 +47,9 @@ class Supervisor:
         """Until cancelled, or until a controller exceeds its restarts (:class:`ControllerFailed`)."""
         async with asyncio.TaskGroup() as tg:
             for kind, controller in self.controllers.items():
-                tg.create_task(self._supervise(kind, controller), name=f"{type(controller).__name__}-supervisor")
+                tg.create_task(
+                    self._supervise(kind, controller), name=f"{type(controller).__name__}-supervisor"
+                )
 
     async def _supervise(self, kind: str, controller: Controller) -> None:
         crashes: deque[float] = deque()
