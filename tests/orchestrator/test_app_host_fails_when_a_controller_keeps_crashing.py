@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 
 from pyspire import DistributedApplication
-from pyspire.extensions import KINDS, Controller, KindSpec
 from pyspire.app import RunOptions
+from pyspire.extensions import KINDS, Controller, KindSpec
 from tests.conftest import PYTHON
 
 
