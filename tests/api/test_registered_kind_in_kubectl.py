@@ -11,19 +11,29 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from pyspire import DistributedApplication, testing
-from pyspire.extensions import KINDS
+from pyspire.extensions import KINDS, KindSpec, TeardownPhase
 from pyspire.testing import AppHandle
 from tests.api.kube_helpers import Kubectl, kube_server, table_rows, wait_for_kubeconfig
 from tests.conftest import PYTHON
 from tests.orchestrator.watching import until_object
 from tests.orchestrator.widget_kind import WIDGET, new_widget, widget_spec
 
+#: A kind in a group of its own, with no controller (its objects are kept by whoever writes them).
+GIZMO = KindSpec(
+    kind="Gizmo",
+    plural="gizmos",
+    group="gadgets.example.dev",
+    version="v1alpha1",
+    description="A gizmo of another group.",
+    teardown=TeardownPhase.INFRASTRUCTURE,
+)
+
 
 @contextlib.asynccontextmanager
 async def app_with_widgets(tmp_path: Path) -> AsyncIterator[tuple[AppHandle, Kubectl]]:
     b = DistributedApplication.create_builder(app_dir=tmp_path)
     b.add_executable("worker", PYTHON, ".", "-c", "import time; time.sleep(120)").with_stop_grace_period(2)
-    with KINDS.registered(widget_spec()):
+    with KINDS.registered(widget_spec()), KINDS.registered(GIZMO):
         async with testing.start(b) as app:
             await app.wait_for_resource("worker")
             store = app.orchestrator.store
@@ -34,7 +44,7 @@ async def app_with_widgets(tmp_path: Path) -> AsyncIterator[tuple[AppHandle, Kub
             home = tmp_path / "home"
             home.mkdir()
             yield app, Kubectl(kubeconfig, home)
-    assert WIDGET not in KINDS
+    assert WIDGET not in KINDS and GIZMO.kind not in KINDS
 
 
 async def test_a_registered_kind_is_listed_printed_and_deleted_at_shutdown(tmp_path):
@@ -57,6 +67,31 @@ async def test_a_registered_kind_is_listed_printed_and_deleted_at_shutdown(tmp_p
         assert "A test widget: its controller marks it Ready with its size." in explained
         store = app.orchestrator.store
     assert store.list(WIDGET) == []  # deleted at shutdown, its controller let it go
+
+
+async def test_a_kind_of_its_own_group_is_served_under_that_group(tmp_path):
+    async with app_with_widgets(tmp_path) as (app, kubectl):
+        app.orchestrator.store.create(
+            {
+                "apiVersion": "gadgets.example.dev/v1alpha1",
+                "kind": "Gizmo",
+                "metadata": {"name": "g1"},
+                "spec": {},
+            }
+        )
+        resources = table_rows(await kubectl.output("api-resources", "--api-group", "gadgets.example.dev"))
+        assert [(r["NAME"], r["APIVERSION"], r["KIND"]) for r in resources] == [
+            ("gizmos", "gadgets.example.dev/v1alpha1", "Gizmo")
+        ]
+        listed = json.loads(await kubectl.output("get", "gizmos.gadgets.example.dev", "-o", "json"))
+        assert [(i["apiVersion"], i["metadata"]["name"]) for i in listed["items"]] == [
+            ("gadgets.example.dev/v1alpha1", "g1")
+        ]
+        assert "A gizmo of another group." in await kubectl.output("explain", "gizmos")
+        code, _, err = await kubectl.run("get", "gizmo", "nosuch", check=False)
+        assert code != 0 and 'gizmos.gadgets.example.dev "nosuch" not found' in err, err
+        store = app.orchestrator.store
+    assert store.list("Gizmo") == []  # deleted at shutdown, in its phase
 
 
 async def test_the_update_validator_of_a_kind_refuses_an_illegal_patch_naming_the_field(tmp_path):

@@ -1,11 +1,13 @@
 """The object store served with Kubernetes API conventions, so kubectl and other Kubernetes
 clients work against a running app host (as they do against Aspire's orchestrator, DCP).
 
-Routes: discovery (``/api``, ``/apis``, ``/apis/pyspire.dev``, ``/apis/pyspire.dev/v1``,
-``/version``, and ``/openapi/v3`` for ``kubectl edit`` / ``explain``), then per kind, cluster-scoped, ``/apis/pyspire.dev/v1/<plural>`` (list, or watch
-with ``?watch=true``) and ``/apis/pyspire.dev/v1/<plural>/<name>`` (get, patch, delete). Lists and
-gets answer a ``Table`` when the ``Accept`` header asks for one (``kubectl get``), metadata only
-when asked for that, and the objects otherwise (``-o yaml``). Errors are ``Status`` objects.
+Routes: discovery (``/api``, ``/apis``, ``/apis/<group>``, ``/apis/<group>/<version>``,
+``/version``, and ``/openapi/v3`` for ``kubectl edit`` / ``explain``), then per kind of the
+registry (:mod:`pyspire.orchestrator.kinds`; the built-in ones are in ``pyspire.dev/v1``),
+cluster-scoped, ``/apis/<group>/<version>/<plural>`` (list, or watch with ``?watch=true``) and
+``/apis/<group>/<version>/<plural>/<name>`` (get, patch, delete). Lists and gets answer a
+``Table`` when the ``Accept`` header asks for one (``kubectl get``), metadata only when asked for
+that, and the objects otherwise (``-o yaml``). Errors are ``Status`` objects.
 
 Creating objects is not offered: Executables and Containers belong to the app host, which renders
 them from the app model. Deleting one is how a client restarts a replica (the app host replaces
@@ -31,7 +33,7 @@ from pyspire.api.kube_discovery import (
     api_versions,
     version_info,
 )
-from pyspire.api.kube_openapi import GROUP_VERSION_PATH, group_version_document, openapi_root
+from pyspire.api.kube_openapi import group_version_document, openapi_root
 from pyspire.api.kube_patch import desired_object, store_patch
 from pyspire.api.kube_query import Rendering, rendering, selector
 from pyspire.api.kube_status import KubeError, conflict, from_store, not_found
@@ -40,9 +42,10 @@ from pyspire.api.kube_watch import Render, WatchResponse
 from pyspire.api.redacted_store import ClientStore
 from pyspire.orchestrator.builtin_kinds import KINDS
 from pyspire.orchestrator.kinds import KindRegistry, KindSpec
-from pyspire.orchestrator.store import API_GROUP, API_VERSION, Obj, StoreError, merge_patch
+from pyspire.orchestrator.store import Obj, StoreError, merge_patch
 
-PREFIX = f"/apis/{API_GROUP}/v1"
+#: What a path outside the served groups, versions and kinds gets (as from the API server).
+_NOT_SERVED = KubeError(404, "the server could not find the requested resource", details={})
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -92,36 +95,51 @@ class KubeApi:
         self.kinds = kinds
 
     def _resource(self, request: Request) -> KindSpec:
-        resource = self.kinds.by_plural(request.path_params["plural"])
+        params = request.path_params
+        resource = self.kinds.by_plural(params["plural"], params["group"], params["version"])
         if resource is None:
-            raise KubeError(404, "the server could not find the requested resource", details={})
+            raise _NOT_SERVED
         return resource
 
     def routes(self) -> list[BaseRoute]:
         def static(document: dict[str, Any]) -> Endpoint:
-            return served(lambda: document)
+            return served(lambda request: document)
 
-        def served(document: Callable[[], dict[str, Any]]) -> Endpoint:
+        def served(document: Callable[[Request], dict[str, Any] | None]) -> Endpoint:
             async def endpoint(request: Request) -> Response:
-                return _json(document())
+                found = document(request)
+                if found is None:
+                    raise _NOT_SERVED
+                return _json(found)
 
-            return endpoint
+            return _answers_errors(endpoint)
+
+        def group_version(request: Request) -> tuple[str, str]:
+            return request.path_params["group"], request.path_params["version"]
 
         return [
             Route("/version", static(version_info(VERSION)), methods=["GET"]),
             Route("/api", static(api_versions()), methods=["GET"]),
-            Route("/apis", static(api_group_list()), methods=["GET"]),
-            Route(f"/apis/{API_GROUP}", static(api_group()), methods=["GET"]),
-            Route(PREFIX, served(lambda: api_resource_list(self.kinds)), methods=["GET"]),
-            Route("/openapi/v3", served(lambda: openapi_root(self.kinds)), methods=["GET"]),
+            Route("/apis", served(lambda r: api_group_list(self.kinds)), methods=["GET"]),
             Route(
-                f"/openapi/v3/{GROUP_VERSION_PATH}",
-                served(lambda: group_version_document(self.kinds)),
+                "/apis/{group}",
+                served(lambda r: api_group(self.kinds, r.path_params["group"])),
                 methods=["GET"],
             ),
-            Route(PREFIX + "/{plural}", _answers_errors(self.collection), methods=["GET"]),
             Route(
-                PREFIX + "/{plural}/{name}",
+                "/apis/{group}/{version}",
+                served(lambda r: api_resource_list(self.kinds, *group_version(r))),
+                methods=["GET"],
+            ),
+            Route("/openapi/v3", served(lambda r: openapi_root(self.kinds)), methods=["GET"]),
+            Route(
+                "/openapi/v3/apis/{group}/{version}",
+                served(lambda r: group_version_document(self.kinds, *group_version(r))),
+                methods=["GET"],
+            ),
+            Route("/apis/{group}/{version}/{plural}", _answers_errors(self.collection), methods=["GET"]),
+            Route(
+                "/apis/{group}/{version}/{plural}/{name}",
                 _answers_errors(self.item),
                 methods=["GET", "PATCH", "DELETE"],
             ),
@@ -171,7 +189,7 @@ class KubeApi:
         return _json(
             {
                 "kind": resource.list_kind,
-                "apiVersion": API_VERSION,
+                "apiVersion": resource.api_version,
                 "metadata": {"resourceVersion": version},
                 "items": objects,
             }
@@ -194,7 +212,7 @@ class KubeApi:
     def _get(self, resource: KindSpec, name: str) -> Obj:
         obj = self.store.find(resource.kind, name)
         if obj is None:
-            raise not_found(resource.plural, name)
+            raise not_found(resource.plural, name, resource.group)
         return obj
 
     async def patch(self, request: Request, resource: KindSpec, name: str) -> Response:
@@ -210,7 +228,7 @@ class KubeApi:
         try:
             return _json(self.store.patch(resource.kind, name, change, resource_version=precondition))
         except StoreError as exc:
-            raise from_store(exc, resource.plural, name) from None
+            raise from_store(exc, resource.plural, name, resource.group) from None
 
     async def delete(self, request: Request, resource: KindSpec, name: str) -> Response:
         options = await _delete_options(request)
@@ -222,6 +240,7 @@ class KubeApi:
                 resource.plural,
                 name,
                 f"Precondition failed: UID in precondition: {preconditions['uid']}, UID in object meta: {meta['uid']}",
+                resource.group,
             )
         if preconditions.get("resourceVersion") not in (None, meta["resourceVersion"]):
             raise conflict(
@@ -229,12 +248,13 @@ class KubeApi:
                 name,
                 "Precondition failed: ResourceVersion in precondition: "
                 f"{preconditions['resourceVersion']}, ResourceVersion in object meta: {meta['resourceVersion']}",
+                resource.group,
             )
         if _dry_run(request, options):
             return _json(current)
         deleted = self.store.delete(resource.kind, name)
         if deleted is None:
-            raise not_found(resource.plural, name)
+            raise not_found(resource.plural, name, resource.group)
         # 202 while finalizers keep it (its controller is stopping what it stands for).
         return _json(deleted, 202 if self.store.exists(resource.kind, name) else 200)
 
@@ -259,6 +279,8 @@ def _dry_run(request: Request, options: dict[str, Any] | None) -> bool:
     return "All" in values
 
 
-def kube_routes(store: ClientStore, closing: asyncio.Event, kinds: KindRegistry | None = None) -> list[BaseRoute]:
+def kube_routes(
+    store: ClientStore, closing: asyncio.Event, kinds: KindRegistry | None = None
+) -> list[BaseRoute]:
     """The routes over ``store``, serving ``kinds`` (default: the process-wide registry)."""
     return KubeApi(store, closing, kinds if kinds is not None else KINDS).routes()

@@ -19,7 +19,10 @@ from pyspire.api.kube_discovery import VERSION
 from pyspire.orchestrator.kinds import KindRegistry, KindSpec
 from pyspire.orchestrator.store import API_GROUP
 
-GROUP_VERSION_PATH = f"apis/{API_GROUP}/{VERSION}"
+
+def group_version_path(group: str, version: str) -> str:
+    return f"apis/{group}/{version}"
+
 
 _OBJECT = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 
@@ -29,7 +32,7 @@ def _schema(resource: KindSpec) -> dict[str, Any]:
         "type": "object",
         "description": resource.description or resource.kind,
         "properties": {
-            "apiVersion": {"type": "string", "description": f"Always {API_GROUP}/{VERSION}."},
+            "apiVersion": {"type": "string", "description": f"Always {resource.api_version}."},
             "kind": {"type": "string", "description": f"Always {resource.kind}."},
             "metadata": {
                 **_OBJECT,
@@ -39,7 +42,7 @@ def _schema(resource: KindSpec) -> dict[str, Any]:
             "spec": {**_OBJECT, "description": "What the app host wants (rendered from the app model)."},
             "status": {**_OBJECT, "description": "What the controller observes; written by it only."},
         },
-        "x-kubernetes-group-version-kind": [{"group": API_GROUP, "version": VERSION, "kind": resource.kind}],
+        "x-kubernetes-group-version-kind": [_gvk(resource)],
     }
 
 
@@ -48,7 +51,7 @@ def _operation(resource: KindSpec, action: str, parameters: list[dict[str, Any]]
     return {
         "operationId": f"{action}{resource.kind}",
         "x-kubernetes-action": action,
-        "x-kubernetes-group-version-kind": {"group": API_GROUP, "version": VERSION, "kind": resource.kind},
+        "x-kubernetes-group-version-kind": _gvk(resource),
         "parameters": parameters,
         "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": ref}}}},
     }
@@ -58,20 +61,29 @@ def _query(name: str, description: str) -> dict[str, Any]:
     return {"name": name, "in": "query", "description": description, "schema": {"type": "string"}}
 
 
+def _gvk(resource: KindSpec) -> dict[str, str]:
+    return {"group": resource.group, "version": resource.version, "kind": resource.kind}
+
+
 def _schema_name(resource: KindSpec) -> str:
-    return f"dev.pyspire.{VERSION}.{resource.kind}"
+    """``dev.pyspire.v1.Executable``: the group reversed, as the API server names schemas."""
+    return ".".join([*reversed(resource.group.split(".")), resource.version, resource.kind])
 
 
-def group_version_document(kinds: KindRegistry) -> dict[str, Any]:
-    """The document for every registered kind (built once per set of kinds)."""
-    return _group_version_document(tuple(kinds))
+def group_version_document(
+    kinds: KindRegistry, group: str = API_GROUP, version: str = VERSION
+) -> dict[str, Any] | None:
+    """The document for the kinds of one group version (built once per set of kinds); None when
+    no kind is served there."""
+    specs = tuple(kinds.in_group_version(group, version))
+    return _group_version_document(specs) if specs else None
 
 
 @lru_cache(maxsize=8)
 def _group_version_document(kinds: tuple[KindSpec, ...]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for resource in kinds:
-        collection = f"/apis/{API_GROUP}/{VERSION}/{resource.plural}"
+        collection = f"/apis/{resource.group}/{resource.version}/{resource.plural}"
         selectors = [
             _query("labelSelector", "Select objects by their labels."),
             _query("fieldSelector", "Select objects by metadata.name."),
@@ -95,17 +107,20 @@ def _group_version_document(kinds: tuple[KindSpec, ...]) -> dict[str, Any]:
         }
     return {
         "openapi": "3.0.0",
-        "info": {"title": "pyspire object API", "version": VERSION},
+        "info": {"title": "pyspire object API", "version": kinds[0].version},
         "paths": paths,
         "components": {"schemas": {_schema_name(r): _schema(r) for r in kinds}},
     }
 
 
 def openapi_root(kinds: KindRegistry) -> dict[str, Any]:
-    document = group_version_document(kinds)
-    digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
-    return {
-        "paths": {
-            GROUP_VERSION_PATH: {"serverRelativeURL": f"/openapi/v3/{GROUP_VERSION_PATH}?hash={digest}"}
-        }
-    }
+    """``/openapi/v3``: where each group version's document is, with a hash of its content
+    (kubectl caches documents by it)."""
+    paths: dict[str, Any] = {}
+    for group, versions in kinds.group_versions().items():
+        for version in versions:
+            document = group_version_document(kinds, group, version)
+            digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+            path = group_version_path(group, version)
+            paths[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={digest}"}
+    return {"paths": paths}

@@ -82,6 +82,7 @@ def store_patch(spec: KindSpec, current: Obj, desired: Obj) -> tuple[dict[str, A
             spec.plural,
             name,
             f"Precondition failed: UID in precondition: {meta['uid']}, UID in object meta: {current_meta['uid']}",
+            spec.group,
         )
     check_write(spec, current, desired)
     assert isinstance(meta, dict)  # check_write refuses anything else

@@ -48,14 +48,14 @@ _NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
-def invalid_object(kind: str, name: str, errors: list[FieldError]) -> KubeError:
+def invalid_object(kind: str, name: str, errors: list[FieldError], group: str = API_GROUP) -> KubeError:
     """The 422 the API server sends: message ``Kind.group "name" is invalid: field: detail``."""
     listed = [f"{e.field}: {e.message}" for e in errors]
     summary = listed[0] if len(listed) == 1 else "[" + ", ".join(listed) + "]"
     return KubeError(
         422,
-        f'{kind}.{API_GROUP} "{name}" is invalid: {summary}',
-        details={"name": name, "group": API_GROUP, "kind": kind, "causes": [e.cause() for e in errors]},
+        f'{kind}.{group} "{name}" is invalid: {summary}',
+        details={"name": name, "group": group, "kind": kind, "causes": [e.cause() for e in errors]},
     )
 
 
@@ -63,7 +63,7 @@ def check_write(spec: KindSpec, current: Obj, desired: Obj) -> None:
     """Raise the 422 for everything ``desired`` changes that a client may not, or gets wrong."""
     errors = list(_write_errors(spec, current, desired))
     if errors:
-        raise invalid_object(str(current["kind"]), str(current["metadata"]["name"]), errors)
+        raise invalid_object(str(current["kind"]), str(current["metadata"]["name"]), errors, spec.group)
 
 
 def _write_errors(spec: KindSpec, current: Obj, desired: Obj) -> Iterator[FieldError]:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyspire.durations import age
 from pyspire.errors import ConfigurationError
-from pyspire.orchestrator.store import Obj
+from pyspire.orchestrator.store import API_GROUP, Obj
 from pyspire.orchestrator.update_rules import UpdateValidator, spec_is_read_only
 
 if TYPE_CHECKING:
@@ -112,8 +112,10 @@ ControllerFactory = Callable[[ControllerContext], "Controller"]
 
 @dataclass(frozen=True)
 class KindSpec:
-    """One orchestrator kind, declared once. Objects are served as ``pyspire.dev/v1``,
-    cluster-scoped.
+    """One orchestrator kind, declared once. Objects are served cluster-scoped, under
+    ``/apis/<group>/<version>/<plural>`` (``group`` defaults to ``pyspire.dev``; an integration
+    may use a group of its own, such as ``helm.pyspire.dev``). Kind names are unique across
+    groups: the store keys objects by kind and name.
 
     ``columns`` default to Name and Age. ``controller`` builds the kind's controller (``None``:
     objects of the kind are kept by another kind's controller, as Endpoints are by the replica
@@ -130,12 +132,19 @@ class KindSpec:
     controller: ControllerFactory | None = None
     teardown: TeardownPhase | int | None = None
     validate_update: UpdateValidator = field(default=spec_is_read_only)
+    group: str = API_GROUP
+    version: str = "v1"
 
     def __post_init__(self) -> None:
         if not self.singular:
             object.__setattr__(self, "singular", self.kind.lower())
         if not self.columns:
             object.__setattr__(self, "columns", (NAME_COLUMN, AGE_COLUMN))
+
+    @property
+    def api_version(self) -> str:
+        """``group/version``, as objects of the kind carry it."""
+        return f"{self.group}/{self.version}"
 
     @property
     def list_kind(self) -> str:
@@ -213,11 +222,23 @@ class KindRegistry:
         except KeyError:
             raise KeyError(f"no kind {kind!r} is registered") from None
 
-    def by_plural(self, plural: str) -> KindSpec | None:
+    def by_plural(self, plural: str, group: str = API_GROUP, version: str = "v1") -> KindSpec | None:
         for spec in self._specs.values():
-            if spec.plural == plural:
+            if spec.plural == plural and spec.group == group and spec.version == version:
                 return spec
         return None
+
+    def group_versions(self) -> dict[str, list[str]]:
+        """group → its versions, in registration order (the first kind's group first)."""
+        groups: dict[str, list[str]] = {}
+        for spec in self._specs.values():
+            versions = groups.setdefault(spec.group, [])
+            if spec.version not in versions:
+                versions.append(spec.version)
+        return groups
+
+    def in_group_version(self, group: str, version: str) -> list[KindSpec]:
+        return [s for s in self._specs.values() if s.group == group and s.version == version]
 
     def teardown_phases(self) -> list[list[KindSpec]]:
         """The kinds shutdown deletes, grouped by phase, in the order the phases run."""
