@@ -22,6 +22,7 @@ from pyspire.extensions import (
     ObjectStore,
     Result,
     SupervisionPolicy,
+    TeardownPhase,
     WatchEvent,
 )
 from pyspire.orchestrator import Orchestrator
@@ -249,3 +250,27 @@ async def test_a_watch_that_falls_behind_lists_again_and_carries_on(caplog):
         await controller.until(lambda: bool(controller.times("after")))
         assert not orchestrator.failed.is_set()
     assert "the watch of Gadget fell behind" in caplog.text
+
+
+class CrashesOnDeletion(Recorder):
+    def keys_for(self, event: WatchEvent) -> Iterable[str]:
+        if event.object["metadata"].get("deletionTimestamp"):
+            raise RuntimeError(f"cannot let {event.name} go")
+        return super().keys_for(event)
+
+
+async def test_shutdown_does_not_hang_when_a_controller_fails_while_deleting():
+    spec = KindSpec(
+        kind=GADGET,
+        plural="gadgets",
+        controller=lambda ctx: CrashesOnDeletion(ctx.store),
+        teardown=TeardownPhase.WORKLOADS,
+    )
+    orchestrator = Orchestrator(kinds=KindRegistry([spec]), supervision=QUICK)
+    with pytest.raises(ControllerFailed) as failed:
+        async with asyncio.timeout(10):
+            async with orchestrator.running():
+                orchestrator.store.create(
+                    {**gadget("held"), "metadata": {"name": "held", "finalizers": ["x/y"]}}
+                )
+    assert "cannot let held go" in str(failed.value)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Coroutine, Iterable
 from typing import Any, cast
 
 from pyspire.orchestrator.builtin_kinds import KINDS
@@ -105,20 +105,33 @@ class Orchestrator:
             self.failure = cast(ControllerFailed, group.exceptions[0])
             self.failed.set()
 
-    def _controllers_running(self) -> bool:
-        return self._supervision is not None and not self._supervision.done()
-
     async def stop_all(self) -> None:
         """Delete every object of the kinds shutdown deletes, phase by phase (the kinds of one
         phase in parallel), each phase once the one before has let go. Without running
-        controllers (they failed, or were cancelled) nothing would ever finish the deletions:
-        then kill everything at once instead of waiting forever."""
-        if not self._controllers_running():
-            self.kill_now()
-            await asyncio.gather(*self._background, return_exceptions=True)
-            return
+        controllers (they failed, or were cancelled, before or during this) nothing would ever
+        finish the deletions: then kill everything at once instead of waiting forever."""
         for phase in self.kinds.teardown_phases():
-            await asyncio.gather(*(self.delete_all(spec.kind) for spec in phase))
+            if not await self._unless_supervision_ends(*(self.delete_all(spec.kind) for spec in phase)):
+                self.kill_now()
+                await asyncio.gather(*self._background, return_exceptions=True)
+                return
+
+    async def _unless_supervision_ends(self, *deletions: Coroutine[Any, Any, None]) -> bool:
+        """Run ``deletions``; False (and they are cancelled) when the controllers are gone."""
+        supervision = self._supervision
+        if supervision is None or supervision.done():
+            for deletion in deletions:
+                deletion.close()
+            return False
+        deleting: asyncio.Future[Any] = asyncio.gather(*deletions)
+        ends: list[asyncio.Future[Any]] = [deleting, supervision]
+        await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
+        if deleting.done():
+            deleting.result()
+            return True
+        deleting.cancel()
+        await asyncio.gather(deleting, return_exceptions=True)
+        return False
 
     async def _teardown(self, supervision: asyncio.Task[None]) -> None:
         try:
