@@ -77,6 +77,9 @@ class Controller:
         return (event.name,) if event.kind == self.kinds[0] else ()
 
     async def reconcile(self, name: str) -> Result | None:
+        """Make the world match object ``name`` of :attr:`kind` (read it afresh: it may be
+        gone). Return :class:`Result` to be reconciled again later; raise ``TemporaryError`` /
+        ``PermanentError`` to say whether retrying can help (see the module's docstring)."""
         raise NotImplementedError
 
     async def run(self) -> None:

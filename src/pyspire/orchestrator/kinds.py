@@ -63,12 +63,17 @@ class TableColumn:
     type: str = "string"
     priority: int = 0
     format: str = ""
+    _path: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
+
+    def __post_init__(self) -> None:
+        if isinstance(self.value, str):
+            object.__setattr__(self, "_path", tuple(self.value.strip(".").split(".")))
 
     def cell(self, obj: Obj) -> Any:
         if callable(self.value):
             return self.value(obj)
         found: Any = obj
-        for part in self.value.strip(".").split("."):
+        for part in self._path:
             if not isinstance(found, dict):
                 return None
             found = found.get(part)
