@@ -216,7 +216,7 @@ class DistributedApplication:
                 )
                 report = asyncio.create_task(reporter.report())
                 try:
-                    await _first_of(stop, running.stop_requested)
+                    await _first_of(stop, running.stop_requested, running.orchestrator.failed)
                 finally:
                     report.cancel()
                     await asyncio.wait({report}, timeout=1.0)

@@ -208,20 +208,22 @@ def test_no_secret_reaches_any_api_route_kubectl_cli_command_console_or_log(app,
         covered.add("/v1/stop")  # answered at the end, by `pyspire stop`
 
         # -- the Kubernetes object API ----------------------------------------------------------
-        for path in ("/version", "/api", "/apis", "/apis/pyspire.dev", "/apis/pyspire.dev/v1", "/openapi/v3"):
+        for path in ("/version", "/api", "/apis", "/openapi/v3"):
             get(path, path)
+        get("/apis/{group}", "/apis/pyspire.dev")
+        get("/apis/{group}/{version}", "/apis/pyspire.dev/v1")
         for path in api.get("/openapi/v3").json()["paths"]:
-            get("/openapi/v3/apis/pyspire.dev/v1", f"/openapi/v3/{path}")
+            get("/openapi/v3/apis/{group}/{version}", f"/openapi/v3/{path}")
         plurals = [r["name"] for r in api.get("/apis/pyspire.dev/v1").json()["resources"]]
         table = "application/json;as=Table;v=v1;g=meta.k8s.io"
         for plural in plurals:
             base = f"/apis/pyspire.dev/v1/{plural}"
-            get("/apis/pyspire.dev/v1/{plural}", base)
+            get("/apis/{group}/{version}/{plural}", base)
             response = api.get(base, headers={"Accept": table})
             scan.check(f"GET {base} as Table", response.text)
             scan.check(f"watch {plural}", _read_stream(api, base, {"watch": "true", "timeoutSeconds": "1"}, b"\0", 2))
             for item in api.get(base).json()["items"]:
-                get("/apis/pyspire.dev/v1/{plural}/{name}", f"{base}/{item['metadata']['name']}")
+                get("/apis/{group}/{version}/{plural}/{name}", f"{base}/{item['metadata']['name']}")
         assert covered == _route_paths(), f"routes not scanned: {_route_paths() - covered}"
 
         # Objects show what pyspire set, not the app host's whole environment.

@@ -47,7 +47,11 @@ def create_app(context: ApiContext, token: str) -> ASGIApp:
     routes = [
         *resource_routes(context),
         *openapi_routes(),
-        *kube_routes(RedactedStore(context.orchestrator.store, context.orchestrator.redactor), context.closing),
+        *kube_routes(
+            RedactedStore(context.orchestrator.store, context.orchestrator.redactor),
+            context.closing,
+            context.orchestrator.kinds,
+        ),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
     return TokenAuth(app, token)

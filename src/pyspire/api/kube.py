@@ -1,11 +1,13 @@
 """The object store served with Kubernetes API conventions, so kubectl and other Kubernetes
 clients work against a running app host (as they do against Aspire's orchestrator, DCP).
 
-Routes: discovery (``/api``, ``/apis``, ``/apis/pyspire.dev``, ``/apis/pyspire.dev/v1``,
-``/version``, and ``/openapi/v3`` for ``kubectl edit`` / ``explain``), then per kind, cluster-scoped, ``/apis/pyspire.dev/v1/<plural>`` (list, or watch
-with ``?watch=true``) and ``/apis/pyspire.dev/v1/<plural>/<name>`` (get, patch, delete). Lists and
-gets answer a ``Table`` when the ``Accept`` header asks for one (``kubectl get``), metadata only
-when asked for that, and the objects otherwise (``-o yaml``). Errors are ``Status`` objects.
+Routes: discovery (``/api``, ``/apis``, ``/apis/<group>``, ``/apis/<group>/<version>``,
+``/version``, and ``/openapi/v3`` for ``kubectl edit`` / ``explain``), then per kind of the
+registry (:mod:`pyspire.orchestrator.kinds`; the built-in ones are in ``pyspire.dev/v1``),
+cluster-scoped, ``/apis/<group>/<version>/<plural>`` (list, or watch with ``?watch=true``) and
+``/apis/<group>/<version>/<plural>/<name>`` (get, patch, delete). Lists and gets answer a
+``Table`` when the ``Accept`` header asks for one (``kubectl get``), metadata only when asked for
+that, and the objects otherwise (``-o yaml``). Errors are ``Status`` objects.
 
 Creating objects is not offered: Executables and Containers belong to the app host, which renders
 them from the app model. Deleting one is how a client restarts a replica (the app host replaces
@@ -25,24 +27,25 @@ from starlette.routing import BaseRoute, Route
 
 from pyspire._version import VERSION
 from pyspire.api.kube_discovery import (
-    RESOURCES,
-    KubeResource,
     api_group,
     api_group_list,
     api_resource_list,
     api_versions,
     version_info,
 )
-from pyspire.api.kube_openapi import GROUP_VERSION_PATH, group_version_document, openapi_root
+from pyspire.api.kube_openapi import group_version_document, openapi_root
 from pyspire.api.kube_patch import desired_object, store_patch
 from pyspire.api.kube_query import Rendering, rendering, selector
 from pyspire.api.kube_status import KubeError, conflict, from_store, not_found
 from pyspire.api.kube_tables import partial_metadata, table
 from pyspire.api.kube_watch import Render, WatchResponse
 from pyspire.api.redacted_store import ClientStore
-from pyspire.orchestrator.store import API_GROUP, API_VERSION, Obj, StoreError, merge_patch
+from pyspire.orchestrator.builtin_kinds import KINDS
+from pyspire.orchestrator.kinds import KindRegistry, KindSpec
+from pyspire.orchestrator.store import Obj, StoreError, merge_patch
 
-PREFIX = f"/apis/{API_GROUP}/v1"
+#: What a path outside the served groups, versions and kinds gets (as from the API server).
+_NOT_SERVED = KubeError(404, "the server could not find the requested resource", details={})
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -63,22 +66,15 @@ def _json(document: Any, status_code: int = 200) -> JSONResponse:
     return JSONResponse(document, status_code=status_code)
 
 
-def _resource(request: Request) -> KubeResource:
-    resource = RESOURCES.get(request.path_params["plural"])
-    if resource is None:
-        raise KubeError(404, "the server could not find the requested resource", details={})
-    return resource
-
-
 def _flag(value: str | None) -> bool:
     return value is not None and value.lower() in ("true", "1")
 
 
-def _render(resource: KubeResource, shape: Rendering, include_object: str) -> Render:
+def _render(resource: KindSpec, shape: Rendering, include_object: str) -> Render:
     """How one object is answered: as itself, as a one-row Table, or as its metadata."""
     if shape.as_ == "Table":
         return lambda obj, first: table(
-            resource.kind,
+            resource,
             [obj],
             obj["metadata"].get("resourceVersion", ""),
             shape.api_version,
@@ -91,30 +87,59 @@ def _render(resource: KubeResource, shape: Rendering, include_object: str) -> Re
 
 
 class KubeApi:
-    """The handlers, over one store; ``closing`` ends every open watch."""
+    """The handlers, over one store and the kinds it holds; ``closing`` ends every open watch."""
 
-    def __init__(self, store: ClientStore, closing: asyncio.Event) -> None:
+    def __init__(self, store: ClientStore, closing: asyncio.Event, kinds: KindRegistry) -> None:
         self.store = store
         self.closing = closing
+        self.kinds = kinds
+
+    def _resource(self, request: Request) -> KindSpec:
+        params = request.path_params
+        resource = self.kinds.by_plural(params["plural"], params["group"], params["version"])
+        if resource is None:
+            raise _NOT_SERVED
+        return resource
 
     def routes(self) -> list[BaseRoute]:
         def static(document: dict[str, Any]) -> Endpoint:
-            async def endpoint(request: Request) -> Response:
-                return _json(document)
+            return served(lambda request: document)
 
-            return endpoint
+        def served(document: Callable[[Request], dict[str, Any] | None]) -> Endpoint:
+            async def endpoint(request: Request) -> Response:
+                found = document(request)
+                if found is None:
+                    raise _NOT_SERVED
+                return _json(found)
+
+            return _answers_errors(endpoint)
+
+        def group_version(request: Request) -> tuple[str, str]:
+            return request.path_params["group"], request.path_params["version"]
 
         return [
             Route("/version", static(version_info(VERSION)), methods=["GET"]),
             Route("/api", static(api_versions()), methods=["GET"]),
-            Route("/apis", static(api_group_list()), methods=["GET"]),
-            Route(f"/apis/{API_GROUP}", static(api_group()), methods=["GET"]),
-            Route(PREFIX, static(api_resource_list()), methods=["GET"]),
-            Route("/openapi/v3", static(openapi_root()), methods=["GET"]),
-            Route(f"/openapi/v3/{GROUP_VERSION_PATH}", static(group_version_document()), methods=["GET"]),
-            Route(PREFIX + "/{plural}", _answers_errors(self.collection), methods=["GET"]),
+            Route("/apis", served(lambda r: api_group_list(self.kinds)), methods=["GET"]),
             Route(
-                PREFIX + "/{plural}/{name}",
+                "/apis/{group}",
+                served(lambda r: api_group(self.kinds, r.path_params["group"])),
+                methods=["GET"],
+            ),
+            Route(
+                "/apis/{group}/{version}",
+                served(lambda r: api_resource_list(self.kinds, *group_version(r))),
+                methods=["GET"],
+            ),
+            Route("/openapi/v3", served(lambda r: openapi_root(self.kinds)), methods=["GET"]),
+            Route(
+                "/openapi/v3/apis/{group}/{version}",
+                served(lambda r: group_version_document(self.kinds, *group_version(r))),
+                methods=["GET"],
+            ),
+            Route("/apis/{group}/{version}/{plural}", _answers_errors(self.collection), methods=["GET"]),
+            Route(
+                "/apis/{group}/{version}/{plural}/{name}",
                 _answers_errors(self.item),
                 methods=["GET", "PATCH", "DELETE"],
             ),
@@ -123,7 +148,7 @@ class KubeApi:
     # -- collections ---------------------------------------------------------------------------
 
     async def collection(self, request: Request) -> Response:
-        resource = _resource(request)
+        resource = self._resource(request)
         params = request.query_params
         matches = selector(params.get("labelSelector"), params.get("fieldSelector"))
         shape = rendering(request.headers.get("accept"))
@@ -151,7 +176,7 @@ class KubeApi:
         if matches is not None:
             objects = [o for o in objects if matches(o)]
         if shape.as_ == "Table":
-            return _json(table(resource.kind, objects, version, shape.api_version, include_object))
+            return _json(table(resource, objects, version, shape.api_version, include_object))
         if shape.as_ == "PartialObjectMetadata":
             return _json(
                 {
@@ -164,7 +189,7 @@ class KubeApi:
         return _json(
             {
                 "kind": resource.list_kind,
-                "apiVersion": API_VERSION,
+                "apiVersion": resource.api_version,
                 "metadata": {"resourceVersion": version},
                 "items": objects,
             }
@@ -173,7 +198,7 @@ class KubeApi:
     # -- one object ----------------------------------------------------------------------------
 
     async def item(self, request: Request) -> Response:
-        resource = _resource(request)
+        resource = self._resource(request)
         name = request.path_params["name"]
         if request.method == "PATCH":
             return await self.patch(request, resource, name)
@@ -184,18 +209,18 @@ class KubeApi:
         render: Render = _render(resource, shape, request.query_params.get("includeObject") or "Metadata")
         return _json(render(obj, True))
 
-    def _get(self, resource: KubeResource, name: str) -> Obj:
+    def _get(self, resource: KindSpec, name: str) -> Obj:
         obj = self.store.find(resource.kind, name)
         if obj is None:
-            raise not_found(resource.plural, name)
+            raise not_found(resource.plural, name, resource.group)
         return obj
 
-    async def patch(self, request: Request, resource: KubeResource, name: str) -> Response:
+    async def patch(self, request: Request, resource: KindSpec, name: str) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         body = await request.body()
         current = self._get(resource, name)
         desired = desired_object(current, content_type, body)
-        change, precondition = store_patch(current, desired, resource.plural)
+        change, precondition = store_patch(resource, current, desired)
         if _dry_run(request, None):
             return _json(merge_patch(current, change))
         if not change:
@@ -203,9 +228,9 @@ class KubeApi:
         try:
             return _json(self.store.patch(resource.kind, name, change, resource_version=precondition))
         except StoreError as exc:
-            raise from_store(exc, resource.plural, name) from None
+            raise from_store(exc, resource.plural, name, resource.group) from None
 
-    async def delete(self, request: Request, resource: KubeResource, name: str) -> Response:
+    async def delete(self, request: Request, resource: KindSpec, name: str) -> Response:
         options = await _delete_options(request)
         current = self._get(resource, name)
         preconditions = options.get("preconditions") or {}
@@ -215,6 +240,7 @@ class KubeApi:
                 resource.plural,
                 name,
                 f"Precondition failed: UID in precondition: {preconditions['uid']}, UID in object meta: {meta['uid']}",
+                resource.group,
             )
         if preconditions.get("resourceVersion") not in (None, meta["resourceVersion"]):
             raise conflict(
@@ -222,12 +248,13 @@ class KubeApi:
                 name,
                 "Precondition failed: ResourceVersion in precondition: "
                 f"{preconditions['resourceVersion']}, ResourceVersion in object meta: {meta['resourceVersion']}",
+                resource.group,
             )
         if _dry_run(request, options):
             return _json(current)
         deleted = self.store.delete(resource.kind, name)
         if deleted is None:
-            raise not_found(resource.plural, name)
+            raise not_found(resource.plural, name, resource.group)
         # 202 while finalizers keep it (its controller is stopping what it stands for).
         return _json(deleted, 202 if self.store.exists(resource.kind, name) else 200)
 
@@ -252,5 +279,8 @@ def _dry_run(request: Request, options: dict[str, Any] | None) -> bool:
     return "All" in values
 
 
-def kube_routes(store: ClientStore, closing: asyncio.Event) -> list[BaseRoute]:
-    return KubeApi(store, closing).routes()
+def kube_routes(
+    store: ClientStore, closing: asyncio.Event, kinds: KindRegistry | None = None
+) -> list[BaseRoute]:
+    """The routes over ``store``, serving ``kinds`` (default: the process-wide registry)."""
+    return KubeApi(store, closing, kinds if kinds is not None else KINDS).routes()

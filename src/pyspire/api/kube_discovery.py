@@ -1,29 +1,22 @@
 """What the object API serves, as Kubernetes discovery describes it.
 
 kubectl learns the resources it can name from discovery: ``/api`` (the core group, which pyspire
-does not have), ``/apis`` (the groups: ``pyspire.dev``) and ``/apis/pyspire.dev/v1`` (each
-kind's plural, short names and verbs). kubectl 1.32 first asks for *aggregated* discovery in its
-``Accept`` header; answering the classic documents as plain ``application/json`` is allowed and
-makes client-go fall back to them, so only those are served.
+does not have), ``/apis`` (the groups: ``pyspire.dev``, and any group a registered kind brings)
+and ``/apis/<group>/<version>`` (each kind's plural, short names and verbs). kubectl 1.32 first
+asks for *aggregated* discovery in its ``Accept`` header; answering the classic documents as
+plain ``application/json`` is allowed and makes client-go fall back to them, so only those are
+served.
 
-Every kind is cluster-scoped, as in Aspire's orchestrator (DCP): objects have no namespace.
+Every kind (each :class:`~pyspire.orchestrator.kinds.KindSpec` of the registry) is
+cluster-scoped, as in Aspire's orchestrator (DCP): objects have no namespace.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from pyspire.orchestrator.objects import (
-    CONTAINER,
-    CONTAINER_NETWORK,
-    CONTAINER_VOLUME,
-    ENDPOINT,
-    EXECUTABLE,
-    KINDS,
-    SERVICE,
-)
-from pyspire.orchestrator.store import API_GROUP, API_VERSION
+from pyspire.orchestrator.kinds import KindRegistry
+from pyspire.orchestrator.store import API_GROUP
 
 VERSION = "v1"
 VERBS = ("get", "list", "watch", "patch", "delete")
@@ -32,62 +25,41 @@ CATEGORIES = ("all", "pyspire")
 #: which kubectl reads to warn about version skew).
 KUBERNETES_MAJOR, KUBERNETES_MINOR = "1", "32"
 
-#: kubectl only sees this group, so short names cannot clash with the core ones.
-_SHORT_NAMES: dict[str, tuple[str, ...]] = {
-    EXECUTABLE: ("exe",),
-    CONTAINER: ("ctr",),
-    SERVICE: ("svc",),
-    ENDPOINT: ("ep",),
-    CONTAINER_NETWORK: ("ctrnet",),
-    CONTAINER_VOLUME: ("ctrvol",),
-}
-
-
-@dataclass(frozen=True)
-class KubeResource:
-    kind: str
-    plural: str
-
-    @property
-    def singular(self) -> str:
-        return self.kind.lower()
-
-    @property
-    def list_kind(self) -> str:
-        return f"{self.kind}List"
-
-    @property
-    def short_names(self) -> tuple[str, ...]:
-        return _SHORT_NAMES.get(self.kind, ())
-
-
-#: plural → resource, for every kind the store holds.
-RESOURCES: dict[str, KubeResource] = {plural: KubeResource(kind, plural) for kind, plural in KINDS.items()}
-
 
 def api_versions() -> dict[str, Any]:
     """``GET /api``: no core group (client-go then simply has none)."""
     return {"kind": "APIVersions", "versions": [], "serverAddressByClientCIDRs": []}
 
 
-def _group() -> dict[str, Any]:
-    version = {"groupVersion": API_VERSION, "version": VERSION}
-    return {"name": API_GROUP, "versions": [version], "preferredVersion": version}
+def _group(group: str, versions: list[str]) -> dict[str, Any]:
+    listed = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
+    return {"name": group, "versions": listed, "preferredVersion": listed[0]}
 
 
-def api_group_list() -> dict[str, Any]:
-    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [_group()]}
+def api_group_list(kinds: KindRegistry) -> dict[str, Any]:
+    """``GET /apis``: every group a registered kind belongs to."""
+    groups = [_group(g, versions) for g, versions in kinds.group_versions().items()]
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
-def api_group() -> dict[str, Any]:
-    return {"kind": "APIGroup", "apiVersion": "v1", **_group()}
+def api_group(kinds: KindRegistry, group: str) -> dict[str, Any] | None:
+    """``GET /apis/<group>`` (None: no such group)."""
+    versions = kinds.group_versions().get(group)
+    return {"kind": "APIGroup", "apiVersion": "v1", **_group(group, versions)} if versions else None
 
 
-def api_resource_list() -> dict[str, Any]:
+def api_resource_list(
+    kinds: KindRegistry, group: str = API_GROUP, version: str = VERSION
+) -> dict[str, Any] | None:
+    """``GET /apis/<group>/<version>``: the kinds served there (None: nothing is). kubectl
+    only sees these groups, so short names cannot clash with the core ones."""
+    specs = kinds.in_group_version(group, version)
+    if not specs:
+        return None
     return {
         "kind": "APIResourceList",
         "apiVersion": "v1",
-        "groupVersion": API_VERSION,
+        "groupVersion": f"{group}/{version}",
         "resources": [
             {
                 "name": r.plural,
@@ -98,7 +70,7 @@ def api_resource_list() -> dict[str, Any]:
                 "shortNames": list(r.short_names),
                 "categories": list(CATEGORIES),
             }
-            for r in RESOURCES.values()
+            for r in specs
         ],
     }
 

@@ -12,43 +12,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
-from pyspire.api.kube_discovery import RESOURCES, VERSION, KubeResource
-from pyspire.orchestrator.objects import (
-    CONTAINER,
-    CONTAINER_NETWORK,
-    CONTAINER_VOLUME,
-    ENDPOINT,
-    EXECUTABLE,
-    SERVICE,
-)
+from pyspire.api.kube_discovery import VERSION
+from pyspire.orchestrator.kinds import KindRegistry, KindSpec
 from pyspire.orchestrator.store import API_GROUP
 
-GROUP_VERSION_PATH = f"apis/{API_GROUP}/{VERSION}"
 
-_DESCRIPTIONS = {
-    EXECUTABLE: "One process replica of an app model resource. Set spec.stop to stop it; delete it to "
-    "have the app host replace it with a new replica.",
-    CONTAINER: "One container of a container resource, run by podman or docker. Set spec.stop to stop it; "
-    "delete it to have the app host replace it.",
-    SERVICE: "One endpoint of a resource: the address and port clients use (a pyspire proxy, or the "
-    "replica itself when proxyless).",
-    ENDPOINT: "One replica serving a Service (created while the replica runs).",
-    CONTAINER_NETWORK: "The container network the app host's containers share.",
-    CONTAINER_VOLUME: "A named container volume.",
-}
+def group_version_path(group: str, version: str) -> str:
+    return f"apis/{group}/{version}"
+
 
 _OBJECT = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 
 
-def _schema(resource: KubeResource) -> dict[str, Any]:
+def _schema(resource: KindSpec) -> dict[str, Any]:
     return {
         "type": "object",
-        "description": _DESCRIPTIONS.get(resource.kind, resource.kind),
+        "description": resource.description or resource.kind,
         "properties": {
-            "apiVersion": {"type": "string", "description": f"Always {API_GROUP}/{VERSION}."},
+            "apiVersion": {"type": "string", "description": f"Always {resource.api_version}."},
             "kind": {"type": "string", "description": f"Always {resource.kind}."},
             "metadata": {
                 **_OBJECT,
@@ -58,16 +42,16 @@ def _schema(resource: KubeResource) -> dict[str, Any]:
             "spec": {**_OBJECT, "description": "What the app host wants (rendered from the app model)."},
             "status": {**_OBJECT, "description": "What the controller observes; written by it only."},
         },
-        "x-kubernetes-group-version-kind": [{"group": API_GROUP, "version": VERSION, "kind": resource.kind}],
+        "x-kubernetes-group-version-kind": [_gvk(resource)],
     }
 
 
-def _operation(resource: KubeResource, action: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
+def _operation(resource: KindSpec, action: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
     ref = {"$ref": f"#/components/schemas/{_schema_name(resource)}"}
     return {
         "operationId": f"{action}{resource.kind}",
         "x-kubernetes-action": action,
-        "x-kubernetes-group-version-kind": {"group": API_GROUP, "version": VERSION, "kind": resource.kind},
+        "x-kubernetes-group-version-kind": _gvk(resource),
         "parameters": parameters,
         "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": ref}}}},
     }
@@ -77,15 +61,29 @@ def _query(name: str, description: str) -> dict[str, Any]:
     return {"name": name, "in": "query", "description": description, "schema": {"type": "string"}}
 
 
-def _schema_name(resource: KubeResource) -> str:
-    return f"dev.pyspire.{VERSION}.{resource.kind}"
+def _gvk(resource: KindSpec) -> dict[str, str]:
+    return {"group": resource.group, "version": resource.version, "kind": resource.kind}
 
 
-@cache
-def group_version_document() -> dict[str, Any]:
+def _schema_name(resource: KindSpec) -> str:
+    """``dev.pyspire.v1.Executable``: the group reversed, as the API server names schemas."""
+    return ".".join([*reversed(resource.group.split(".")), resource.version, resource.kind])
+
+
+def group_version_document(
+    kinds: KindRegistry, group: str = API_GROUP, version: str = VERSION
+) -> dict[str, Any] | None:
+    """The document for the kinds of one group version (built once per set of kinds); None when
+    no kind is served there."""
+    specs = tuple(kinds.in_group_version(group, version))
+    return _group_version_document(specs) if specs else None
+
+
+@lru_cache(maxsize=8)
+def _group_version_document(kinds: tuple[KindSpec, ...]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
-    for resource in RESOURCES.values():
-        collection = f"/apis/{API_GROUP}/{VERSION}/{resource.plural}"
+    for resource in kinds:
+        collection = f"/apis/{resource.group}/{resource.version}/{resource.plural}"
         selectors = [
             _query("labelSelector", "Select objects by their labels."),
             _query("fieldSelector", "Select objects by metadata.name."),
@@ -109,17 +107,20 @@ def group_version_document() -> dict[str, Any]:
         }
     return {
         "openapi": "3.0.0",
-        "info": {"title": "pyspire object API", "version": VERSION},
+        "info": {"title": "pyspire object API", "version": kinds[0].version},
         "paths": paths,
-        "components": {"schemas": {_schema_name(r): _schema(r) for r in RESOURCES.values()}},
+        "components": {"schemas": {_schema_name(r): _schema(r) for r in kinds}},
     }
 
 
-@cache
-def openapi_root() -> dict[str, Any]:
-    digest = hashlib.sha256(json.dumps(group_version_document(), sort_keys=True).encode()).hexdigest()
-    return {
-        "paths": {
-            GROUP_VERSION_PATH: {"serverRelativeURL": f"/openapi/v3/{GROUP_VERSION_PATH}?hash={digest}"}
-        }
-    }
+def openapi_root(kinds: KindRegistry) -> dict[str, Any]:
+    """``/openapi/v3``: where each group version's document is, with a hash of its content
+    (kubectl caches documents by it)."""
+    paths: dict[str, Any] = {}
+    for group, versions in kinds.group_versions().items():
+        for version in versions:
+            document = group_version_document(kinds, group, version)
+            digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+            path = group_version_path(group, version)
+            paths[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={digest}"}
+    return {"paths": paths}

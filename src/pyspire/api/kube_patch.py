@@ -24,6 +24,7 @@ import jsonpointer
 
 from pyspire.api.kube_status import KubeError, conflict
 from pyspire.api.kube_writes import SERVER_METADATA, check_write
+from pyspire.orchestrator.kinds import KindSpec
 from pyspire.orchestrator.store import Obj, merge_patch
 
 MERGE_PATCH = "application/merge-patch+json"
@@ -65,7 +66,7 @@ def desired_object(current: Obj, content_type: str, body: bytes) -> Obj:
     raise unsupported(content_type)
 
 
-def store_patch(current: Obj, desired: Obj, plural: str) -> tuple[dict[str, Any], str | None]:
+def store_patch(spec: KindSpec, current: Obj, desired: Obj) -> tuple[dict[str, Any], str | None]:
     """The merge patch to give the store for the client's change, and the resourceVersion it is
     conditional on (None: unconditional). Raises for changes a client may not make
     (:mod:`pyspire.api.kube_writes`)."""
@@ -78,11 +79,12 @@ def store_patch(current: Obj, desired: Obj, plural: str) -> tuple[dict[str, Any]
     current_meta = current["metadata"]
     if isinstance(meta, dict) and meta.get("uid") not in (None, current_meta["uid"]):
         raise conflict(
-            plural,
+            spec.plural,
             name,
             f"Precondition failed: UID in precondition: {meta['uid']}, UID in object meta: {current_meta['uid']}",
+            spec.group,
         )
-    check_write(current, desired)
+    check_write(spec, current, desired)
     assert isinstance(meta, dict)  # check_write refuses anything else
     precondition = meta.get("resourceVersion")
     desired = copy.deepcopy(desired)

@@ -72,24 +72,24 @@ def status_object(
     return status
 
 
-def qualified(plural: str) -> str:
+def qualified(plural: str, group: str = API_GROUP) -> str:
     """``executables.pyspire.dev``: how the API server names a resource in its messages."""
-    return f"{plural}.{API_GROUP}"
+    return f"{plural}.{group}"
 
 
-def not_found(plural: str, name: str) -> KubeError:
+def not_found(plural: str, name: str, group: str = API_GROUP) -> KubeError:
     return KubeError(
         404,
-        f'{qualified(plural)} "{name}" not found',
-        details={"name": name, "group": API_GROUP, "kind": plural},
+        f'{qualified(plural, group)} "{name}" not found',
+        details={"name": name, "group": group, "kind": plural},
     )
 
 
-def conflict(plural: str, name: str, why: str) -> KubeError:
+def conflict(plural: str, name: str, why: str, group: str = API_GROUP) -> KubeError:
     return KubeError(
         409,
-        f'Operation cannot be fulfilled on {qualified(plural)} "{name}": {why}',
-        details={"name": name, "group": API_GROUP, "kind": plural},
+        f'Operation cannot be fulfilled on {qualified(plural, group)} "{name}": {why}',
+        details={"name": name, "group": group, "kind": plural},
     )
 
 
@@ -98,19 +98,19 @@ def gone(why: str) -> KubeError:
     return KubeError(410, f"too old resource version: {why}", reason="Expired")
 
 
-def from_store(error: StoreError, plural: str, name: str) -> KubeError:
+def from_store(error: StoreError, plural: str, name: str, group: str = API_GROUP) -> KubeError:
     """The store's own errors, worded as the API server words them."""
     if isinstance(error, NotFound):
-        return not_found(plural, name)
+        return not_found(plural, name, group)
     if isinstance(error, AlreadyExists):
         return KubeError(
             409,
-            f'{qualified(plural)} "{name}" already exists',
+            f'{qualified(plural, group)} "{name}" already exists',
             reason="AlreadyExists",
-            details={"name": name, "group": API_GROUP, "kind": plural},
+            details={"name": name, "group": group, "kind": plural},
         )
     if isinstance(error, Conflict):
-        return conflict(plural, name, str(error))
+        return conflict(plural, name, str(error), group)
     if isinstance(error, ResourceVersionGone):
         return gone(str(error))
     return KubeError(error.status_code, str(error))

@@ -3,7 +3,9 @@
 The objects belong to the app host: it renders their ``spec`` from the app model, and its
 controllers read that spec on every reconcile. A client (kubectl, a script) may change only:
 
-- ``spec.stop`` of an Executable or a Container (a boolean: stop the replica, or let it run);
+- what its kind's update validator allows in the ``spec``
+  (:attr:`pyspire.orchestrator.kinds.KindSpec.validate_update`; for an Executable or a Container:
+  ``spec.stop``, a boolean: stop the replica, or let it run);
 - ``metadata.labels`` and ``metadata.annotations`` (string to string, with Kubernetes' key and
   value syntax) — except labels under ``pyspire.dev/``, by which the app host finds its objects.
 
@@ -16,20 +18,16 @@ touches them is applied without them, as the API server does for a kind with a s
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from pyspire.api.kube_status import KubeError
 from pyspire.labels import LABEL_PREFIX
-from pyspire.orchestrator.objects import CONTAINER, EXECUTABLE
+from pyspire.orchestrator.kinds import KindSpec
 from pyspire.orchestrator.store import API_GROUP, Obj
+from pyspire.orchestrator.update_rules import FieldError, forbidden, invalid
 
-#: The spec fields a client may write, per kind, with the JSON type each must have.
-CLIENT_SPEC_FIELDS: dict[str, dict[str, type]] = {EXECUTABLE: {"stop": bool}, CONTAINER: {"stop": bool}}
-_TYPE_NAMES = {bool: "a boolean", str: "a string", dict: "an object"}
 #: Label keys the app host sets and selects by: clients may read them, not change them.
 RESERVED_LABEL_PREFIX = LABEL_PREFIX
 _TOP_LEVEL = ("apiVersion", "kind", "metadata", "spec", "status")
@@ -50,57 +48,26 @@ SERVER_METADATA = (
 _NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
-Reason = Literal["FieldValueInvalid", "FieldValueForbidden", "FieldValueRequired"]
 
-
-@dataclass(frozen=True)
-class FieldError:
-    """One cause of a 422, worded as Kubernetes' ``field.Error``."""
-
-    field: str
-    reason: Reason
-    message: str
-
-    def cause(self) -> dict[str, str]:
-        return {"reason": self.reason, "message": self.message, "field": self.field}
-
-
-def _shown(value: Any) -> str:
-    text = json.dumps(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def invalid(field: str, value: Any, why: str) -> FieldError:
-    return FieldError(field, "FieldValueInvalid", f"Invalid value: {_shown(value)}: {why}")
-
-
-def forbidden(field: str, why: str) -> FieldError:
-    return FieldError(field, "FieldValueForbidden", f"Forbidden: {why}")
-
-
-def required(field: str, why: str) -> FieldError:
-    return FieldError(field, "FieldValueRequired", f"Required value: {why}")
-
-
-def invalid_object(kind: str, name: str, errors: list[FieldError]) -> KubeError:
+def invalid_object(kind: str, name: str, errors: list[FieldError], group: str = API_GROUP) -> KubeError:
     """The 422 the API server sends: message ``Kind.group "name" is invalid: field: detail``."""
     listed = [f"{e.field}: {e.message}" for e in errors]
     summary = listed[0] if len(listed) == 1 else "[" + ", ".join(listed) + "]"
     return KubeError(
         422,
-        f'{kind}.{API_GROUP} "{name}" is invalid: {summary}',
-        details={"name": name, "group": API_GROUP, "kind": kind, "causes": [e.cause() for e in errors]},
+        f'{kind}.{group} "{name}" is invalid: {summary}',
+        details={"name": name, "group": group, "kind": kind, "causes": [e.cause() for e in errors]},
     )
 
 
-def check_write(current: Obj, desired: Obj) -> None:
+def check_write(spec: KindSpec, current: Obj, desired: Obj) -> None:
     """Raise the 422 for everything ``desired`` changes that a client may not, or gets wrong."""
-    errors = list(_write_errors(current, desired))
+    errors = list(_write_errors(spec, current, desired))
     if errors:
-        raise invalid_object(str(current["kind"]), str(current["metadata"]["name"]), errors)
+        raise invalid_object(str(current["kind"]), str(current["metadata"]["name"]), errors, spec.group)
 
 
-def _write_errors(current: Obj, desired: Obj) -> Iterator[FieldError]:
+def _write_errors(spec: KindSpec, current: Obj, desired: Obj) -> Iterator[FieldError]:
     kind = str(current["kind"])
     for key in ("apiVersion", "kind"):
         if desired.get(key) != current.get(key):
@@ -112,7 +79,7 @@ def _write_errors(current: Obj, desired: Obj) -> Iterator[FieldError]:
         yield invalid("metadata", meta, "must be an object")
     else:
         yield from _metadata_errors(current["metadata"], meta)
-    yield from _spec_errors(kind, current.get("spec"), desired.get("spec"))
+    yield from spec.validate_update(current, desired)
 
 
 def _metadata_errors(current: dict[str, Any], desired: dict[str, Any]) -> Iterator[FieldError]:
@@ -171,28 +138,3 @@ def _qualified_name_problem(key: str) -> str | None:
     if not (len(name) <= 63 and _NAME_PART.match(name)):
         return "must be 63 characters or less, alphanumeric, '-', '_' or '.', starting and ending alphanumeric"
     return None
-
-
-def _spec_errors(kind: str, current: Any, desired: Any) -> Iterator[FieldError]:
-    writable = CLIENT_SPEC_FIELDS.get(kind, {})
-    owned = "set by the app host from the app model; a client may change " + (
-        ", ".join(f"spec.{f}" for f in writable) or "nothing in the spec"
-    )
-    if desired is None:
-        yield required("spec", owned)
-        return
-    if not isinstance(desired, dict):
-        yield invalid("spec", desired, "must be an object")
-        return
-    current = current if isinstance(current, dict) else {}
-    for key in sorted(current.keys() | desired.keys()):
-        if current.get(key) == desired.get(key) and type(current.get(key)) is type(desired.get(key)):
-            continue
-        field = f"spec.{key}"
-        expected = writable.get(key)
-        if expected is None:
-            yield forbidden(field, owned)
-        elif key not in desired or desired[key] is None:
-            yield required(field, f"must be {_TYPE_NAMES[expected]}")
-        elif not isinstance(desired[key], expected):
-            yield invalid(field, desired[key], f"must be {_TYPE_NAMES[expected]}")

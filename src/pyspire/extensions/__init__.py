@@ -119,3 +119,54 @@ __all__ += [
     "render_plan",
     "render_value",
 ]
+
+# -- kinds and controllers (issue 11 item 3: the kind registry, supervised controllers) -------
+from pyspire.orchestrator.builtin_kinds import KINDS  # noqa: E402
+from pyspire.orchestrator.controller import Controller, Result  # noqa: E402
+from pyspire.orchestrator.kinds import (  # noqa: E402
+    AGE_COLUMN,
+    NAME_COLUMN,
+    ControllerContext,
+    ControllerFactory,
+    KindRegistry,
+    KindSpec,
+    Registration,
+    TableColumn,
+    TeardownPhase,
+)
+from pyspire.orchestrator.store import Obj, ObjectStore, WatchEvent  # noqa: E402
+from pyspire.orchestrator.supervision import ControllerFailed, SupervisionPolicy  # noqa: E402
+from pyspire.orchestrator.update_rules import (  # noqa: E402
+    FieldError,
+    UpdateValidator,
+    forbidden,
+    invalid,
+    required,
+    writable_spec_fields,
+)
+
+__all__ += [
+    "AGE_COLUMN",
+    "KINDS",
+    "NAME_COLUMN",
+    "Controller",
+    "ControllerContext",
+    "ControllerFactory",
+    "ControllerFailed",
+    "FieldError",
+    "KindRegistry",
+    "KindSpec",
+    "Obj",
+    "ObjectStore",
+    "Registration",
+    "Result",
+    "SupervisionPolicy",
+    "TableColumn",
+    "TeardownPhase",
+    "UpdateValidator",
+    "WatchEvent",
+    "forbidden",
+    "invalid",
+    "required",
+    "writable_spec_fields",
+]

@@ -324,7 +324,7 @@ class ContainerController(Controller):
                 self._log(held, f"could not remove the container: {exc}")
         await self._drain_logs(held)
 
-    async def kill_all_now(self) -> None:
+    async def kill_now(self) -> None:
         """Remove every session container at once (a second Ctrl+C)."""
         runtime = self.engines.runtime
         if runtime is None:

@@ -244,7 +244,7 @@ class ExecutableController(Controller):
         await asyncio.shield(terminate_group(replica.process, grace))
         await replica.exited.wait()
 
-    def kill_all_now(self) -> None:
+    async def kill_now(self) -> None:
         """SIGKILL every replica's process group at once (a second Ctrl+C)."""
         for replica in self._replicas.values():
             replica.stopping = True

@@ -3,7 +3,8 @@
 Kinds: Executable (one per process replica), Container (one per container resource), Service (one
 per endpoint), Endpoint (one per replica serving a Service, created by the Executable or Container
 controller while the replica runs), ContainerNetwork (one per app-host run, or one persistent one)
-and ContainerVolume (one per named volume).
+and ContainerVolume (one per named volume). What each kind is (its plural, columns, controller,
+teardown phase) is declared in :mod:`pyspire.orchestrator.builtin_kinds`.
 """
 
 from __future__ import annotations
@@ -26,16 +27,6 @@ ENDPOINT = "Endpoint"
 CONTAINER = "Container"
 CONTAINER_NETWORK = "ContainerNetwork"
 CONTAINER_VOLUME = "ContainerVolume"
-
-#: kind → plural, as the HTTP API names collections.
-KINDS: dict[str, str] = {
-    EXECUTABLE: "executables",
-    SERVICE: "services",
-    ENDPOINT: "endpoints",
-    CONTAINER: "containers",
-    CONTAINER_NETWORK: "containernetworks",
-    CONTAINER_VOLUME: "containervolumes",
-}
 
 
 ExecutableState = Literal["Starting", "Running", "Finished", "Terminated", "FailedToStart"]
