@@ -6,8 +6,12 @@ does a phase or an event added to the enums without a row or column here.
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
+import pyspire.executor
 from pyspire.errors import PyspireError
 from pyspire.executor.phases import IllegalTransition, RunnerEvent, RunnerPhase, Transition, next_phase
 from pyspire.states import ResourceState
@@ -93,3 +97,19 @@ def test_each_phase_shows_a_resource_state_while_it_has_no_replicas():
         P.STOPPING: ResourceState.STOPPING,
         P.STOPPED: ResourceState.NOT_STARTED,
     }
+
+
+def test_a_runner_changes_phase_only_through_the_transition_function():
+    """Every assignment to a ``phase`` attribute in the executor package is the initial phase
+    or the one in ``RunnerCore.advance``, right after :func:`next_phase` approved it."""
+    assignments = []
+    for path in sorted(Path(pyspire.executor.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+            for target in targets:
+                if isinstance(target, ast.Attribute) and target.attr == "phase":
+                    assignments.append((path.name, ast.unparse(node)))
+    assert assignments == [
+        ("runner_core.py", "self.phase = RunnerPhase.NOT_STARTED"),
+        ("runner_core.py", "self.phase = transition.phase"),
+    ]

@@ -66,7 +66,8 @@ class Launcher:
                 # Creating a replica may not suspend at all: yield, so that however many there
                 # are, signals (Ctrl+C), the controllers and the API keep being served.
                 await asyncio.sleep(0)
-            core.advance(E.REPLICAS_CREATED, publish=None)
+            # The message stays: a replica may have crashed meanwhile ("restarting in 0.4s").
+            core.advance(E.REPLICAS_CREATED, core.message, publish=None)
         except USER_ERRORS as exc:
             core.advance(E.START_FAILED, core.failure("cannot start", exc, secrets))
         finally:
