@@ -41,7 +41,7 @@ class _Keep:
     a new one)."""
 
 
-KEEP: Final = _Keep()
+_KEEP: Final = _Keep()
 
 
 class RunnerCore:
@@ -73,7 +73,7 @@ class RunnerCore:
     # -- phase ---------------------------------------------------------------------------------
 
     def advance(
-        self, event: RunnerEvent, message: str | None | _Keep = KEEP, publish: bool | None = True
+        self, event: RunnerEvent, message: str | None | _Keep = _KEEP, publish: bool | None = True
     ) -> Transition:
         """Take ``event`` through the transition table. On entering a new phase the message is
         ``message`` (none by default); within a phase it changes only when one is given.
