@@ -60,4 +60,5 @@ async def test_a_crash_loop_keeps_no_state_per_restart(tmp_path):
         more_tasks, more_waiters = await after_restarts(23)
         assert more_tasks <= tasks + 2, (tasks, more_tasks)  # no task left behind per restart
         assert more_waiters <= 1 and waiters <= 1
-        assert len(runner._index) == len(runner._uids) == 1
+        bookkeeping = runner.core.replicas
+        assert len(bookkeeping.index) == len(bookkeeping.uids) == 1

@@ -13,8 +13,9 @@ from typing import Protocol
 
 from pyspire.executor.container_launch import ContainerSetup, ContainerUnavailable, render_container
 from pyspire.executor.environment import Launch
-from pyspire.executor.resolution import ResolutionContext
-from pyspire.executor.runner import ResourceRunner, RunnerHost
+from pyspire.executor.resolution import ResolutionContext, WaitReporter
+from pyspire.executor.runner import ResourceRunner
+from pyspire.executor.runner_host import RunnerHost
 from pyspire.model.names import random_suffix, stable_suffix
 from pyspire.model.resources import ContainerResource
 from pyspire.orchestrator.objects import CONTAINER
@@ -30,33 +31,31 @@ class ContainerHost(RunnerHost, Protocol):
     async def container_setup(self, persistent: bool) -> ContainerSetup: ...
 
 
-class ContainerRunner(ResourceRunner):
-    kind = CONTAINER
-    start_errors = (*ResourceRunner.start_errors, ContainerUnavailable)
+class ContainerRenderer:
+    """Renders the Container object of a container resource (see
+    :class:`pyspire.executor.replica_render.ReplicaRenderer`)."""
 
-    def __init__(self, resource: ContainerResource, host: ContainerHost) -> None:
-        super().__init__(resource, host)
-        self.container = resource
-        self.container_host = host
+    def __init__(self, container: ContainerResource, host: ContainerHost) -> None:
+        self.container, self.host = container, host
         self._setup: ContainerSetup | None = None
 
-    def _suffix(self, index: int) -> str:
+    def suffix(self, index: int) -> str:
         if self.container.persistent:
-            return stable_suffix(f"{self.container_host.app_key}/{self.name}")
+            return stable_suffix(f"{self.host.app_key}/{self.container.name}")
         return random_suffix()
 
-    async def _context_for(self, index: int) -> ResolutionContext:
-        self._setup = await self.container_host.container_setup(self.container.persistent)
+    async def context_for(self, index: int, on_wait: WaitReporter) -> ResolutionContext:
+        self._setup = await self.host.container_setup(self.container.persistent)
         return ResolutionContext(
-            self.resource,
+            self.container,
             self.host.addresses,
             self.host.values,
-            self._on_wait,
+            on_wait,
             index,
             host_alias=self._setup.host_alias,
         )
 
-    async def _render(self, index: int, suffix: str, ctx: ResolutionContext) -> tuple[Obj, Launch]:
+    async def render(self, index: int, suffix: str, ctx: ResolutionContext) -> tuple[Obj, Launch]:
         assert self._setup is not None
         return await render_container(
             self.container,
@@ -65,8 +64,17 @@ class ContainerRunner(ResourceRunner):
             suffix,
             self.host.telemetry,
             self._setup,
-            self.container_host.secrets_dir,
+            self.host.secrets_dir,
         )
+
+
+class ContainerRunner(ResourceRunner):
+    kind = CONTAINER
+    start_errors = (*ResourceRunner.start_errors, ContainerUnavailable)
+
+    def __init__(self, resource: ContainerResource, host: ContainerHost) -> None:
+        super().__init__(resource, host, ContainerRenderer(resource, host))
+        self.container = resource
 
     def properties(self) -> tuple[tuple[str, str], ...]:
         image = self.container.image.reference

@@ -5,8 +5,9 @@ A replica that exits by itself restarts after the policy's backoff (see
 delete executable ...``) is replaced, as Aspire's app host recreates a deleted DCP Executable:
 once the old one is gone, a new replica with the same index (new name suffix, new pid, same ports
 behind the same proxy) starts. Meanwhile the replica shows Stopping (then Starting), never an
-ended state. Neither happens once the resource was stopped by command — deleting what is left of
-it starts nothing — or while the app host shuts down.
+ended state. Neither happens once the resource was stopped by command — the transition table
+(:mod:`pyspire.executor.phases`) says so: deleting what is left of it starts nothing — or while
+the app host shuts down.
 
 Both count as a restart, and nothing else does: ``restart_count`` (the snapshot, ``pyspire
 describe``'s "Restarts") is how many times the app host replaced a replica of the resource by
@@ -18,134 +19,116 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Awaitable, Callable
 
+from pyspire.executor.phases import RunnerEvent
 from pyspire.executor.restart_policy import RestartBackoff
+from pyspire.executor.runner_core import RunnerCore
 from pyspire.executor.snapshots import ReplicaSnapshot
 from pyspire.executor.user_code import USER_ERRORS
-from pyspire.states import ACTIVE_STATES, ResourceState
+from pyspire.model.lifecycle import RestartPolicyAnnotation
+from pyspire.states import ResourceState
 
-if TYPE_CHECKING:
-    from pyspire.executor.runner import RunnerHost
-
-
-class Recovering(Protocol):
-    """The parts of :class:`pyspire.executor.runner.ResourceRunner` replacement works with."""
-
-    name: str
-    kind: str
-    host: RunnerHost
-    replicas: dict[str, ReplicaSnapshot]
-    message: str | None
-    restart_count: int
-    _index: dict[str, int]
-    _replacing: dict[str, ReplicaSnapshot]
-    _restart_tasks: dict[int, asyncio.Task[None]]
-    _stop_requested: bool
-    _lock: asyncio.Lock
-    _changed: asyncio.Event
-    _backoff: RestartBackoff
-
-    def _log(self, text: str) -> None: ...
-
-    def _failure(self, what: str, exc: BaseException, secrets: Iterable[str] = ()) -> str: ...
-
-    def _set_phase(self, phase: ResourceState, message: str | None = None) -> None: ...
-
-    async def _create_replica(self, index: int) -> set[str]: ...
-
-    async def _forget(self, names: list[str]) -> None: ...
-
-    def _drop(self, names: list[str]) -> None: ...
-
-    async def _replace(self, old: str, index: int) -> None: ...
-
-    async def _replace_deleted(self, name: str, index: int) -> None: ...
-
-    async def _restart_replica(self, name: str, index: int, delay: float) -> None: ...
+E = RunnerEvent
+_ALIVE = frozenset({ResourceState.STARTING, ResourceState.RUNNING, ResourceState.STOPPING})
 
 
 class ReplicaRecovery:
-    """Mixed into the runner: replaces replicas after a crash (policy) or a client's delete."""
+    def __init__(
+        self,
+        core: RunnerCore,
+        create_replica: Callable[[int], Awaitable[set[str]]],
+        policy: RestartPolicyAnnotation,
+    ) -> None:
+        self.core = core
+        self._create_replica = create_replica
+        self.backoff = RestartBackoff(policy)
+        #: Times the app host replaced a replica by itself (restart policy, deleted object).
+        self.restart_count = 0
+        #: Pending replacements, by replica index (a command cancels them).
+        self.tasks: dict[int, asyncio.Task[None]] = {}
 
-    message: str | None
-
-    async def _replace(self: Recovering, old: str, index: int) -> None:
+    async def _replace(self, old: str, index: int) -> None:
         """Create a replica in place of ``old`` (already gone) and count it as a restart."""
         await self._create_replica(index)
         self.restart_count += 1
-        new = next(n for n, i in self._index.items() if i == index)
-        self._log(f"restart {self.restart_count}: {old} replaced by {new}")
+        new = self.core.replicas.name_at(index)
+        self.core.log(f"restart {self.restart_count}: {old} replaced by {new}")
 
-    def _deleted_by_client(self: Recovering, name: str, snapshot: ReplicaSnapshot) -> ReplicaSnapshot:
+    def deleted_by_client(self, name: str, snapshot: ReplicaSnapshot) -> ReplicaSnapshot:
         """Someone else deleted this replica's object: replace it once it is gone. Returns the
         snapshot to show meanwhile."""
-        if name not in self._replacing:
-            index = self._index[name]
-            if self._stop_requested or self.host.shutting_down or index in self._restart_tasks:
+        core = self.core
+        if name not in core.replicas.replacing:
+            index = core.replicas.index[name]
+            acts = core.advance(E.REPLICA_DELETED, publish=False).act
+            if not acts or core.host.shutting_down or index in self.tasks:
                 return snapshot  # stopped by command, or a pending restart replaces it anyway
-            self._log(f"{name} was deleted; replacing it with a new replica")
-            self.message = f"replacing deleted replica {name}"
-            self._restart_tasks[index] = self.host.spawn(
-                self._replace_deleted(name, index), f"replace-{name}"
-            )
-        self._replacing[name] = snapshot
-        alive = snapshot.state in ACTIVE_STATES
-        return dataclasses.replace(snapshot, state=ResourceState.STOPPING if alive else ResourceState.STARTING)
+            core.log(f"{name} was deleted; replacing it with a new replica")
+            core.message = f"replacing deleted replica {name}"
+            self.tasks[index] = core.host.spawn(self._replace_deleted(name, index), f"replace-{name}")
+        core.replicas.replacing[name] = snapshot
+        alive = snapshot.state in _ALIVE
+        return dataclasses.replace(
+            snapshot, state=ResourceState.STOPPING if alive else ResourceState.STARTING
+        )
 
-    async def _replace_deleted(self: Recovering, name: str, index: int) -> None:
+    async def _replace_deleted(self, name: str, index: int) -> None:
+        core, replicas = self.core, self.core.replicas
         replaced = False
         try:
-            await self.host.orchestrator.wait_deleted(self.kind, [name])
-            async with self._lock:
-                if name not in self._replacing or self._stop_requested or self.host.shutting_down:
+            await core.host.orchestrator.wait_deleted(core.kind, [name])
+            async with core.lock:
+                if name not in replicas.replacing or core.stop_requested or core.host.shutting_down:
                     return
-                del self._replacing[name]
-                self._drop([name])
+                del replicas.replacing[name]
+                replicas.drop([name])
                 replaced = True
-                self.message = None
+                core.message = None
                 await self._replace(name, index)
         except USER_ERRORS as exc:
-            message = self._failure(f"cannot replace deleted replica {name}", exc)
-            self._set_phase(ResourceState.FAILED_TO_START, message)
+            core.advance(E.START_FAILED, core.failure(f"cannot replace deleted replica {name}", exc))
         finally:
-            self._restart_tasks.pop(index, None)
-            last = self._replacing.pop(name, None)
-            if not replaced and last is not None and name in self.replicas:
+            self.tasks.pop(index, None)
+            last = replicas.replacing.pop(name, None)
+            if not replaced and last is not None and name in replicas.snapshots:
                 # Cancelled by a stop or start: show the replica as it really is again.
-                self.replicas[name] = last
-                if self.message == f"replacing deleted replica {name}":
-                    self.message = None
-                self._changed.set()
-                self.host.publish(self.name)
+                replicas.snapshots[name] = last
+                if core.message == f"replacing deleted replica {name}":
+                    core.message = None
+                core.changed.set()
+                core.host.publish(core.name)
 
-    def _maybe_restart(self: Recovering, name: str, exit_code: int | None) -> None:
-        if not self._backoff.wants(exit_code) or self._stop_requested or self.host.shutting_down:
+    def maybe_restart(self, name: str, exit_code: int | None) -> None:
+        """Replica ``name`` exited by itself: restart it after the backoff, if the policy says so."""
+        core = self.core
+        acts = core.advance(E.REPLICA_EXITED, publish=False).act
+        if not acts or not self.backoff.wants(exit_code) or core.host.shutting_down:
             return
-        index = self._index[name]
-        if index in self._restart_tasks:
+        index = core.replicas.index[name]
+        if index in self.tasks:
             return
-        replica = self.replicas[name]
-        decision = self._backoff.decide(name, index, exit_code, replica.started_at, replica.stopped_at)
-        self._log(decision.message)
+        replica = core.replicas.snapshots[name]
+        decision = self.backoff.decide(name, index, exit_code, replica.started_at, replica.stopped_at)
+        core.log(decision.message)
         if decision.delay is None:
             return
-        self.message = f"restarting in {decision.delay:.1f}s"
-        self._restart_tasks[index] = self.host.spawn(
+        core.message = f"restarting in {decision.delay:.1f}s"
+        self.tasks[index] = core.host.spawn(
             self._restart_replica(name, index, decision.delay), f"restart-{name}"
         )
 
-    async def _restart_replica(self: Recovering, name: str, index: int, delay: float) -> None:
+    async def _restart_replica(self, name: str, index: int, delay: float) -> None:
+        core = self.core
         try:
             await asyncio.sleep(delay)
-            async with self._lock:
-                if self._stop_requested or self.host.shutting_down or name not in self._index:
+            async with core.lock:
+                if core.stop_requested or core.host.shutting_down or name not in core.replicas.index:
                     return
-                await self._forget([name])
-                self.message = None
+                await core.forget([name])
+                core.message = None
                 await self._replace(name, index)
         except USER_ERRORS as exc:
-            self._set_phase(ResourceState.FAILED_TO_START, self._failure(f"cannot restart {name}", exc))
+            core.advance(E.START_FAILED, core.failure(f"cannot restart {name}", exc))
         finally:
-            self._restart_tasks.pop(index, None)
+            self.tasks.pop(index, None)
