@@ -6,6 +6,10 @@ gets an ``ERROR`` event holding a ``410 Expired`` Status (then the client re-lis
 API server. With selectors, an object that stops matching is sent as DELETED and one that starts
 matching as ADDED, as the API server's watch cache does.
 
+A client that stops reading while changes keep coming is ended the same way once it is
+:data:`CLIENT_WATCH_LIMIT` changes behind: the store frees what it queued for it and the client
+gets the 410 event, so ``kubectl get -w`` re-lists and the app host's memory stays flat.
+
 The watch ends when the client goes away, when ``timeoutSeconds`` runs out, or when the API shuts
 down (``closing``) — a client that never disconnects must not hold up the app host's exit.
 """
@@ -25,12 +29,17 @@ from starlette.types import Receive, Scope, Send
 from pyspire.api.kube_query import Predicate
 from pyspire.api.kube_status import gone
 from pyspire.api.redacted_store import ClientStore
-from pyspire.orchestrator.store import Obj, ResourceVersionGone, WatchEvent
+from pyspire.orchestrator.store import Obj, ObjectStore, ResourceVersionGone, WatchEvent
 
 #: Turns an event's object into what is sent (the object itself, or a one-row Table).
 Render = Callable[[Obj, bool], Any]
 
 log = logging.getLogger(__name__)
+
+#: Changes a client's watch may have queued in the app host before it is told 410 Gone: as many
+#: as the store's history keeps. A client that far behind could not resume from the last version
+#: it saw anyway (the history no longer reaches back to it), so ending it loses nothing.
+CLIENT_WATCH_LIMIT = ObjectStore.HISTORY
 
 
 async def filtered(
@@ -112,7 +121,7 @@ class WatchResponse(Response):
         }
         first = True
         try:
-            events = self.store.watch(self.kind, self.resource_version)
+            events = self.store.watch(self.kind, self.resource_version, limit=CLIENT_WATCH_LIMIT)
             async for event_type, obj in filtered(events, self.matches, present):
                 await self._send(send, {"type": event_type, "object": self.present_object(obj, first)})
                 first = False

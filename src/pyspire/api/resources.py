@@ -32,7 +32,7 @@ from starlette.routing import BaseRoute, Route
 
 from pyspire.api.context import ApiContext
 from pyspire.api.queries import LIST_QUERIES, LOG_QUERIES, RESOURCE_LOG_QUERIES, parsed
-from pyspire.api.streams import IDLE, until_closed
+from pyspire.api.streams import until_closed
 from pyspire.executor.snapshots import ResourceSnapshot
 from pyspire.orchestrator.logs import LogLine
 
@@ -86,20 +86,19 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
         return JSONResponse({"version": version, "resources": [snapshot_json(s) for s in snapshots]})
 
     async def _sse(only: str | None) -> AsyncIterator[bytes]:
-        subscription = hub.subscribe()  # registered now: no change falls between current and later
-        try:
-            current = [s for s in subscription.current if only is None or s.name == only]
+        # Registered now: no change falls between current and later. A client that stops reading
+        # holds at most one pending snapshot per resource (the hub's policy).
+        async with hub.subscribe(only) as subscription:
+            current = subscription.current
             for snapshot in current:
                 yield _event("snapshot", snapshot_json(snapshot), snapshot.version)
             yield _event("synced", {"version": max((s.version for s in current), default=0)})
             async for item in until_closed(subscription, context.closing, KEEPALIVE_SECONDS):
-                if item is IDLE:
-                    yield b": keep-alive\n\n"
-                elif isinstance(item, ResourceSnapshot) and (only is None or item.name == only):
+                if isinstance(item, ResourceSnapshot):
                     yield _event("snapshot", snapshot_json(item), item.version)
+                else:
+                    yield b": keep-alive\n\n"
             yield _event("closing", {"message": "the app host is stopping"})
-        finally:
-            await subscription.aclose()
 
     async def get_resource(request: Request) -> Response:
         parsed(request)
