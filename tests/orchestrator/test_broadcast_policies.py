@@ -1,6 +1,7 @@
 """The fan-out primitive: each subscriber has a bounded buffer, and a full buffer does what its
 stream's policy says — keep the latest per key, drop and count, or end with Gone. A subscriber
-that keeps up sees every item in order whatever the policy."""
+that keeps up sees every item in order whatever the policy. An integration reaches all of it
+through ``pyspire.extensions``."""
 
 from __future__ import annotations
 
@@ -8,14 +9,8 @@ import asyncio
 
 import pytest
 
-from pyspire.orchestrator.broadcast import (
-    YIELD_EVERY,
-    Broadcast,
-    DropAndCount,
-    GoneOnOverflow,
-    LatestPerKey,
-    Subscription,
-)
+from pyspire.extensions import Broadcast, DropAndCount, GoneOnOverflow, LatestPerKey, Subscription
+from pyspire.orchestrator.broadcast import YIELD_EVERY
 
 
 class Gone(Exception):

@@ -9,4 +9,30 @@ See ``docs/extending.md``.
 
 from __future__ import annotations
 
+# -- bounded broadcast (fan-out with a bounded buffer and an overflow policy per stream) ----------
+from pyspire.orchestrator.broadcast import (
+    BoundedRing,
+    Broadcast,
+    Buffer,
+    DropAndCount,
+    GoneOnOverflow,
+    LatestPerKey,
+    OverflowPolicy,
+    Ring,
+    Subscription,
+)
+
 __all__: list[str] = []
+
+# bounded broadcast
+__all__ += [
+    "BoundedRing",
+    "Broadcast",
+    "Buffer",
+    "DropAndCount",
+    "GoneOnOverflow",
+    "LatestPerKey",
+    "OverflowPolicy",
+    "Ring",
+    "Subscription",
+]

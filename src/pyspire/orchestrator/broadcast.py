@@ -29,6 +29,7 @@ from types import TracebackType
 from typing import Generic, Protocol, TypeVar
 
 __all__ = [
+    "BoundedRing",
     "Broadcast",
     "Buffer",
     "DropAndCount",
