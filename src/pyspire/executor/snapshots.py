@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyspire.orchestrator.broadcast import Broadcast, LatestPerKey, Subscription
+from pyspire.orchestrator.broadcast import Broadcast, Subscription
+from pyspire.orchestrator.overflow import LatestPerKey
 from pyspire.orchestrator.redaction import MASK, Redactor
 
 __all__ = [

@@ -10,16 +10,15 @@ See ``docs/extending.md``.
 from __future__ import annotations
 
 # -- bounded broadcast (fan-out with a bounded buffer and an overflow policy per stream) ----------
-from pyspire.orchestrator.broadcast import (
+from pyspire.orchestrator.broadcast import Broadcast, Subscription
+from pyspire.orchestrator.overflow import (
     BoundedRing,
-    Broadcast,
     Buffer,
     DropAndCount,
     GoneOnOverflow,
     LatestPerKey,
     OverflowPolicy,
     Ring,
-    Subscription,
 )
 
 __all__: list[str] = []

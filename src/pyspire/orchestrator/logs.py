@@ -19,8 +19,9 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from pyspire.orchestrator.broadcast import Broadcast, DropAndCount
+from pyspire.orchestrator.broadcast import Broadcast
 from pyspire.orchestrator.log_batches import BatchRing, LogBatch, LogLine, Stream
+from pyspire.orchestrator.overflow import DropAndCount
 from pyspire.orchestrator.pipe_reader import PipeReader
 from pyspire.orchestrator.redaction import Redactor
 

@@ -8,6 +8,7 @@ version the way a Kubernetes client does (and gets :class:`ResourceVersionGone` 
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import uuid
 from collections import deque
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pyspire.orchestrator.broadcast import Broadcast, GoneOnOverflow, OverflowPolicy
+from pyspire.orchestrator.broadcast import YIELD_EVERY, Broadcast
+from pyspire.orchestrator.overflow import GoneOnOverflow, OverflowPolicy
 
 API_GROUP = "pyspire.dev"
 API_VERSION = f"{API_GROUP}/v1"
@@ -262,9 +264,11 @@ class ObjectStore:
         with self._changes.subscribe(wanted, policy) as changes:
             if on_ready is not None:
                 on_ready()
-            for event in backlog:
+            for count, event in enumerate(backlog, 1):
                 if wanted(event):
                     yield event
+                if count % YIELD_EVERY == 0:  # a big store's listing must not hold the loop
+                    await asyncio.sleep(0)
             del backlog
             async for event in changes:
                 yield event
