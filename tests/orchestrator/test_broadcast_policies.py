@@ -142,3 +142,19 @@ def test_a_bound_below_one_is_refused_with_the_reason():
         GoneOnOverflow(Gone, limit=-1)
     with pytest.raises(ValueError, match="at least 1"):
         DropAndCount(str, 0)
+
+
+async def test_closing_a_subscription_ends_the_iteration_of_a_reader_waiting_on_it():
+    broadcast: Broadcast[str] = Broadcast(DropAndCount(str, 10))
+    subscription = broadcast.subscribe()
+    broadcast.publish("last")
+
+    async def read_all() -> list[str]:
+        return [item async for item in subscription]
+
+    reader = asyncio.create_task(read_all())
+    await asyncio.sleep(0)
+    subscription.close()
+    broadcast.publish("after the close")  # not for this subscriber any more
+    async with asyncio.timeout(1):
+        assert await reader == ["last"]

@@ -65,7 +65,7 @@ class Broadcast(Generic[T]):
 class Subscription(Generic[T]):
     """One subscriber's view of a :class:`Broadcast`: an async iterator over the items published
     after it was made, through a bounded buffer. Close it (``aclose``, ``close``, or use it as a
-    context manager) to unregister; iteration never ends by itself unless the policy ends it."""
+    context manager) to unregister; its iteration then ends. Otherwise only the policy ends it."""
 
     def __init__(
         self,
@@ -78,18 +78,22 @@ class Subscription(Generic[T]):
         self._accept = accept
         self._waiter: asyncio.Future[None] | None = None
         self._streak = 0
+        self._closed = False
         broadcast._subscriptions[self] = None
 
     def _offer(self, item: T) -> bool:
         if self._accept is not None and not self._accept(item):
             return True
         keep = self._buffer.put(item)
+        self._wake()
+        return keep
+
+    def _wake(self) -> None:
         waiter = self._waiter
         if waiter is not None:
             self._waiter = None
             if not waiter.done():
                 waiter.set_result(None)
-        return keep
 
     def __aiter__(self) -> Subscription[T]:
         return self
@@ -104,6 +108,8 @@ class Subscription(Generic[T]):
                     await asyncio.sleep(0)
                 return item
             self._streak = 0
+            if self._closed:
+                raise StopAsyncIteration
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter
@@ -111,8 +117,11 @@ class Subscription(Generic[T]):
                 self._waiter = None
 
     def close(self) -> None:
-        """Unregister: nothing more is buffered for this subscriber."""
+        """Unregister: nothing more is buffered for this subscriber, and its iteration ends once
+        it has what was (a reader waiting now is woken to end)."""
         self._broadcast._subscriptions.pop(self, None)
+        self._closed = True
+        self._wake()
 
     async def aclose(self) -> None:
         self.close()
