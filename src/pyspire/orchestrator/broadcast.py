@@ -85,7 +85,11 @@ class Subscription(Generic[T]):
         if self._accept is not None and not self._accept(item):
             return True
         keep = self._buffer.put(item)
-        self._wake()
+        waiter = self._waiter  # _wake, inlined: this runs once per item and subscriber
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
         return keep
 
     def _wake(self) -> None:

@@ -3,7 +3,7 @@ buffer does when it is full.
 
 - :class:`LatestPerKey` — state (resource snapshots): past the bound, only the newest item per
   key is kept, so a slow reader skips states it would only have discarded and still ends on the
-  truth. Memory: the bound, or twice the number of keys.
+  truth. Memory: the bound, or the number of keys.
 - :class:`DropAndCount` — logs: past the bound the oldest items go, and the reader is handed a
   marker saying how many, before the items that remain (the "N lines dropped" line).
 - :class:`GoneOnOverflow` — object watches: past the bound the buffer is emptied and the
@@ -16,7 +16,7 @@ subscriber); a stream with other needs can bring its own :class:`OverflowPolicy`
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 from typing import Generic, Protocol, TypeVar
 
@@ -83,6 +83,9 @@ class BoundedRing(Generic[T]):
     def popleft(self) -> T | None:
         return self._items.popleft() if self._items else None
 
+    def __len__(self) -> int:
+        return len(self._items)
+
 
 class LatestPerKey(Generic[T]):
     """Up to ``limit`` items in order; past it, only the newest item of each ``key``."""
@@ -97,31 +100,46 @@ class LatestPerKey(Generic[T]):
 
 
 class _LatestPerKeyBuffer(Generic[T]):
-    __slots__ = ("_items", "_key", "_limit", "_threshold")
+    """A FIFO while the reader keeps within the bound; past it, one entry per key (ordered by
+    each key's newest item) until the reader has caught up, then a FIFO again."""
+
+    __slots__ = ("_items", "_latest", "_key", "_limit")
 
     def __init__(self, key: Callable[[T], Hashable], limit: int) -> None:
         self._items: deque[T] = deque()
+        self._latest: OrderedDict[Hashable, T] | None = None
         self._key = key
         self._limit = limit
-        self._threshold = limit
 
     def put(self, item: T) -> bool:
+        latest = self._latest
+        if latest is not None:
+            key = self._key(item)
+            latest[key] = item
+            latest.move_to_end(key)
+            return True
         items = self._items
         items.append(item)
-        if len(items) > self._threshold:
-            latest: dict[Hashable, T] = {}
+        if len(items) > self._limit:
+            latest = self._latest = OrderedDict()
             for kept in items:
                 key = self._key(kept)
-                latest.pop(key, None)  # re-inserted last: items stay in the order of their newest
                 latest[key] = kept
-            self._items = deque(latest.values())
-            # With more keys than the bound, coalescing again on the next put would cost a pass
-            # per item; waiting until the buffer doubles keeps it amortised O(1).
-            self._threshold = max(self._limit, 2 * len(self._items))
+                latest.move_to_end(key)
+            items.clear()
         return True
 
     def take(self) -> T | None:
+        latest = self._latest
+        if latest is not None:
+            item = latest.popitem(last=False)[1]
+            if not latest:
+                self._latest = None  # caught up: every item counts again
+            return item
         return self._items.popleft() if self._items else None
+
+    def __len__(self) -> int:
+        return len(self._latest) if self._latest is not None else len(self._items)
 
 
 class DropAndCount(Generic[T]):
@@ -194,6 +212,9 @@ class _GoneBuffer(Generic[T]):
         if self._gone:
             raise self._error()
         return self._items.popleft() if self._items else None
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def _check_limit(limit: int) -> None:
