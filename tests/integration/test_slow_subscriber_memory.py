@@ -3,8 +3,8 @@ snapshot stream, a Kubernetes watch and a log follower that read nothing hold th
 memory flat. Afterwards the SSE client catches up on the newest state, the watch has been ended
 with 410 Gone and a re-list works, and the log follower is told how many lines it missed.
 
-The clients are raw sockets with a small receive buffer that are never read, so the server's
-sends block as soon as the kernel's buffers fill, as with a client stuck in a paused terminal.
+The clients are raw connections to the app host's Unix socket that are never read, so the
+server's sends block as soon as the kernel's buffers fill, as with a client in a paused terminal.
 The app host runs in this process (``testing.start``), so ``tracemalloc`` sees all of its
 Python allocations.
 """
