@@ -355,12 +355,12 @@ async def test_watch_ends_on_timeout_closing_and_client_disconnect():
         # A client that goes away releases its watcher in the store.
         async with k.client.stream("GET", EXE, params={"watch": "true"}) as response:
             await asyncio.sleep(0.1)
-            assert len(store._watchers) == 1
+            assert store.watchers == 1
         for _ in range(100):
-            if not store._watchers:
+            if not store.watchers:
                 break
             await asyncio.sleep(0.01)
-        assert not store._watchers
+        assert not store.watchers
         # Closing the API ends every open watch at once.
         async with k.client.stream("GET", EXE, params={"watch": "true"}) as response:
             await asyncio.sleep(0.05)

@@ -38,7 +38,7 @@ from pyspire.api.kube_patch import desired_object, store_patch
 from pyspire.api.kube_query import Rendering, rendering, selector
 from pyspire.api.kube_status import KubeError, conflict, from_store, not_found
 from pyspire.api.kube_tables import partial_metadata, table
-from pyspire.api.kube_watch import Render, WatchResponse
+from pyspire.api.kube_watch import Render, watch_response
 from pyspire.api.redacted_store import ClientStore
 from pyspire.orchestrator.builtin_kinds import KINDS
 from pyspire.orchestrator.kinds import KindRegistry, KindSpec
@@ -162,7 +162,7 @@ class KubeApi:
             version = params.get("resourceVersion")
             if version and not version.isdigit():
                 raise KubeError(400, f"resourceVersion={version!r} is not a version this API gave out")
-            return WatchResponse(
+            return watch_response(
                 self.store,
                 resource.kind,
                 version,

@@ -36,7 +36,9 @@ class ClientStore(Protocol):
 
     def delete(self, kind: str, name: str) -> Obj | None: ...
 
-    def watch(self, kind: str | None = None, resource_version: str | None = None) -> AsyncIterator[WatchEvent]: ...
+    def watch(
+        self, kind: str | None = None, resource_version: str | None = None, *, limit: int | None = None
+    ) -> AsyncIterator[WatchEvent]: ...
 
 
 class RedactedStore:
@@ -69,8 +71,10 @@ class RedactedStore:
         deleted = self._store.delete(kind, name)
         return None if deleted is None else self.masked(deleted)
 
-    async def watch(self, kind: str | None = None, resource_version: str | None = None) -> AsyncIterator[WatchEvent]:
-        async for event in self._store.watch(kind, resource_version):
+    async def watch(
+        self, kind: str | None = None, resource_version: str | None = None, *, limit: int | None = None
+    ) -> AsyncIterator[WatchEvent]:
+        async for event in self._store.watch(kind, resource_version, limit=limit):
             # The event's object is shared between watchers: mask a copy.
             yield WatchEvent(event.type, self.masked(event.object))
 

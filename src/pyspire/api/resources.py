@@ -27,12 +27,12 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from pyspire.api.context import ApiContext
 from pyspire.api.queries import LIST_QUERIES, LOG_QUERIES, RESOURCE_LOG_QUERIES, parsed
-from pyspire.api.streams import IDLE, until_closed
+from pyspire.api.streams import LiveStream
 from pyspire.executor.snapshots import ResourceSnapshot
 from pyspire.orchestrator.logs import LogLine
 
@@ -78,7 +78,16 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
         if query.get("watch"):
             if only:
                 _snapshot_or_404(context, only)
-            return StreamingResponse(_sse(only), media_type="text/event-stream", headers=_NO_BUFFERING)
+            return LiveStream(
+                _sse(only),
+                context.closing,
+                media_type="text/event-stream",
+                headers=_NO_BUFFERING,
+                idle=KEEPALIVE_SECONDS,
+                keepalive=b": keep-alive\n\n",
+                farewell=_event("closing", {"message": "the app host is stopping"}),
+                name="snapshot-watch",
+            )
         if only:
             raise HTTPException(400, f"'resource' filters a watch (watch=1); for one snapshot: GET /v1/resources/{only}")
         snapshots = hub.all()
@@ -86,20 +95,15 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
         return JSONResponse({"version": version, "resources": [snapshot_json(s) for s in snapshots]})
 
     async def _sse(only: str | None) -> AsyncIterator[bytes]:
-        subscription = hub.subscribe()  # registered now: no change falls between current and later
-        try:
-            current = [s for s in subscription.current if only is None or s.name == only]
+        # Registered now: no change falls between current and later. A client that stops reading
+        # holds at most one pending snapshot per resource (the hub's policy).
+        async with hub.subscribe(only) as subscription:
+            current = subscription.current
             for snapshot in current:
                 yield _event("snapshot", snapshot_json(snapshot), snapshot.version)
             yield _event("synced", {"version": max((s.version for s in current), default=0)})
-            async for item in until_closed(subscription, context.closing, KEEPALIVE_SECONDS):
-                if item is IDLE:
-                    yield b": keep-alive\n\n"
-                elif isinstance(item, ResourceSnapshot) and (only is None or item.name == only):
-                    yield _event("snapshot", snapshot_json(item), item.version)
-            yield _event("closing", {"message": "the app host is stopping"})
-        finally:
-            await subscription.aclose()
+            async for item in subscription:
+                yield _event("snapshot", snapshot_json(item), item.version)
 
     async def get_resource(request: Request) -> Response:
         parsed(request)
@@ -133,14 +137,18 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
 
         async def stream() -> AsyncIterator[bytes]:
             backlog = -1 if tail is None else tail
-            follower = logs.follow(resource, replica, tail=backlog)
-            async for item in until_closed(follower, context.closing, KEEPALIVE_SECONDS):
-                if isinstance(item, LogLine):
-                    yield render(item)
-                elif as_json:
-                    yield b"\n"  # keep-alive: an empty line, skipped by NDJSON readers
+            async for line in logs.follow(resource, replica, tail=backlog):
+                yield render(line)
 
-        return StreamingResponse(stream(), media_type=media, headers=_NO_BUFFERING)
+        return LiveStream(
+            stream(),
+            context.closing,
+            media_type=media,
+            headers=_NO_BUFFERING,
+            idle=KEEPALIVE_SECONDS,
+            keepalive=b"\n" if as_json else b"",  # an empty line, skipped by NDJSON readers
+            name="log-follow",
+        )
 
     async def command(request: Request) -> Response:
         parsed(request)

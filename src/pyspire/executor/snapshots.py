@@ -7,12 +7,13 @@ environment values are already masked in a snapshot, so no reader can leak them.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyspire.orchestrator.broadcast import Broadcast, Subscription
+from pyspire.orchestrator.overflow import LatestPerKey
 from pyspire.orchestrator.redaction import MASK, Redactor
 from pyspire.states import TERMINAL_STATES, HealthStatus, ResourceState
 
@@ -175,16 +176,22 @@ def _texts(snapshot: ResourceSnapshot) -> Iterator[str]:
         yield value
 
 
+#: Snapshots a subscriber may have waiting, in order, before it gets only each resource's newest.
+SUBSCRIBER_BUFFER = 256
+
+
 class SnapshotHub:
     """Holds the latest snapshot of each resource and streams every new one to watchers.
 
     Every snapshot is masked with ``redactor`` as it is published, so no reader — console, API,
-    CLI, dashboard, tests — can see a secret."""
+    CLI, dashboard, tests — can see a secret. A watcher that falls behind (an SSE client that
+    stopped reading while a resource flaps) is given, per resource, only the newest snapshot it
+    has not seen: what it holds is bounded by the number of resources, however long it sleeps."""
 
     def __init__(self, redactor: Redactor | None = None) -> None:
         self._current: dict[str, ResourceSnapshot] = {}
         self._version = 0
-        self._watchers: set[asyncio.Queue[ResourceSnapshot]] = set()
+        self._changes: Broadcast[ResourceSnapshot] = Broadcast(LatestPerKey(_name, SUBSCRIBER_BUFFER))
         self._redactor = redactor or Redactor()
 
     def publish(self, name: str, **changes: Any) -> ResourceSnapshot:
@@ -200,8 +207,7 @@ class SnapshotHub:
         self._version += 1
         published = dataclasses.replace(snapshot, version=self._version)
         self._current[snapshot.name] = published
-        for queue in self._watchers:
-            queue.put_nowait(published)
+        self._changes.publish(published)
         return published
 
     def add(self, snapshot: ResourceSnapshot) -> None:
@@ -218,38 +224,37 @@ class SnapshotHub:
     def all(self) -> list[ResourceSnapshot]:
         return list(self._current.values())
 
-    def subscribe(self) -> SnapshotSubscription:
-        """Register now for every later snapshot; ``current`` holds the ones published before."""
-        return SnapshotSubscription(self)
+    @property
+    def watchers(self) -> int:
+        """How many subscriptions are open."""
+        return len(self._changes)
+
+    def subscribe(self, resource: str | None = None) -> SnapshotSubscription:
+        """Register now for every later snapshot (of ``resource``, or of all); ``current`` holds
+        the ones published before."""
+        return SnapshotSubscription(self, resource)
 
     async def watch(self, include_current: bool = True) -> AsyncIterator[ResourceSnapshot]:
         """Yield every published snapshot (first the current ones, when asked)."""
-        subscription = self.subscribe()
-        try:
+        async with self.subscribe() as subscription:
             if include_current:
                 for snapshot in subscription.current:
                     yield snapshot
             async for snapshot in subscription:
                 yield snapshot
-        finally:
-            await subscription.aclose()
 
 
-class SnapshotSubscription:
+class SnapshotSubscription(Subscription[ResourceSnapshot]):
     """A registration with a :class:`SnapshotHub`, made synchronously so that a reader can send
     ``current`` and then the changes with nothing lost or repeated between them."""
 
-    def __init__(self, hub: SnapshotHub) -> None:
-        self._hub = hub
-        self._queue: asyncio.Queue[ResourceSnapshot] = asyncio.Queue()
-        self.current = hub.all()
-        hub._watchers.add(self._queue)
+    def __init__(self, hub: SnapshotHub, resource: str | None = None) -> None:
+        super().__init__(hub._changes, None if resource is None else (lambda s: s.name == resource))
+        self.current = hub.all() if resource is None else [s for s in hub.all() if s.name == resource]
 
-    def __aiter__(self) -> SnapshotSubscription:
+    async def __aenter__(self) -> SnapshotSubscription:
         return self
 
-    async def __anext__(self) -> ResourceSnapshot:
-        return await self._queue.get()
 
-    async def aclose(self) -> None:
-        self._hub._watchers.discard(self._queue)
+def _name(snapshot: ResourceSnapshot) -> str:
+    return snapshot.name

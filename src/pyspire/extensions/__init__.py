@@ -9,6 +9,18 @@ See ``docs/extending.md``.
 
 from __future__ import annotations
 
+# -- bounded broadcast (fan-out with a bounded buffer and an overflow policy per stream) ----------
+from pyspire.orchestrator.broadcast import Broadcast, Subscription
+from pyspire.orchestrator.overflow import (
+    BoundedRing,
+    Buffer,
+    DropAndCount,
+    GoneOnOverflow,
+    LatestPerKey,
+    OverflowPolicy,
+    Ring,
+)
+
 __all__: list[str] = []
 
 # -- area "states": the state vocabulary, the error taxonomy, label names, the state folder ----------
@@ -169,4 +181,17 @@ __all__ += [
     "invalid",
     "required",
     "writable_spec_fields",
+]
+
+# -- bounded broadcast
+__all__ += [
+    "BoundedRing",
+    "Broadcast",
+    "Buffer",
+    "DropAndCount",
+    "GoneOnOverflow",
+    "LatestPerKey",
+    "OverflowPolicy",
+    "Ring",
+    "Subscription",
 ]

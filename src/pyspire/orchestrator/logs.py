@@ -14,13 +14,14 @@ happens after redaction and never leaves the beginning of a secret at the cut (s
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from pyspire.orchestrator.broadcast import Broadcast
 from pyspire.orchestrator.log_batches import BatchRing, LogBatch, LogLine, Stream
+from pyspire.orchestrator.overflow import DropAndCount
 from pyspire.orchestrator.pipe_reader import PipeReader
 from pyspire.orchestrator.redaction import Redactor
 
@@ -48,6 +49,8 @@ class _ResourceLog:
     ring: BatchRing
     max_line: int
     subscribers: list[BatchCallback] = field(default_factory=list)
+    #: Followers (:meth:`LogStore.follow`): each with its own bounded queue.
+    followers: Broadcast[LogBatch] = field(default_factory=lambda: Broadcast(_FOLLOWING))
 
     def batches(self, replica: str | None, tail: int | None) -> list[LogBatch]:
         """The kept batches of ``replica`` (all when None), cut to the last ``tail`` lines."""
@@ -85,6 +88,7 @@ class LogStore:
         self.redactor = redactor or Redactor()
         self._logs: dict[str, _ResourceLog] = {}
         self._global_subscribers: list[BatchCallback] = []
+        self._global_followers: Broadcast[LogBatch] = Broadcast(_FOLLOWING)
 
     def _log(self, resource: str) -> _ResourceLog:
         log = self._logs.get(resource)
@@ -152,6 +156,8 @@ class LogStore:
             callback(batch)
         for callback in self._global_subscribers:
             callback(batch)
+        log.followers.publish(batch)
+        self._global_followers.publish(batch)
 
     def system(self, resource: str, text: str, replica: str = "") -> None:
         """A message from the app host about the resource (what it waits for, why it failed)."""
@@ -199,18 +205,9 @@ class LogStore:
         same step that subscribes, so no line is missed or repeated between the two. Past
         ``limit`` queued lines or ``limit_bytes`` queued characters the oldest are dropped and a
         system line says how many, so a slow follower never holds the app host back."""
-        queue = BatchRing(limit, limit_bytes)
-        wake = asyncio.Event()
-        dropped = 0
-
-        def on_batch(batch: LogBatch) -> None:
-            nonlocal dropped
-            if replica is not None and batch.replica != replica:
-                return
-            dropped += queue.add(batch)
-            wake.set()
-
-        unsubscribe = self.subscribe(on_batch, resource)
+        followers = self._log(resource).followers if resource else self._global_followers
+        accept = None if replica is None else (lambda batch: batch.replica == replica)
+        policy = _follow_policy(resource or "", replica or resource or "", limit, limit_bytes)
         backlog: list[LogBatch] = []
         if tail:
             count = None if tail < 0 else tail
@@ -218,31 +215,29 @@ class LogStore:
                 backlog = self._log(resource).batches(replica, count)
             else:
                 backlog = self._all_batches(count)
-        try:
+        with followers.subscribe(accept, policy) as batches:
             for kept in backlog:  # what the store keeps already: it costs the follower nothing
                 for line in kept.iter_lines():
                     yield line
             backlog = []
-            while True:
-                await wake.wait()
-                wake.clear()
-                while True:
-                    if dropped:
-                        yield LogLine(
-                            time.time(),
-                            replica or resource or "",
-                            "system",
-                            f"... {dropped} lines dropped ...",
-                            resource or "",
-                        )
-                        dropped = 0
-                    queued = queue.popleft()
-                    if queued is None:
-                        break
-                    for line in queued.iter_lines():
-                        yield line
-        finally:
-            unsubscribe()
+            async for batch in batches:
+                for line in batch.iter_lines():
+                    yield line
+
+
+def _follow_policy(resource: str, replica: str, max_lines: int, max_bytes: int) -> DropAndCount[LogBatch]:
+    """A follower's queue: at most ``max_lines`` lines and ``max_bytes`` characters; past either
+    the oldest lines go and a system line (from ``replica`` of ``resource``) says how many."""
+
+    def dropped(count: int) -> LogBatch:
+        text = f"... {count} lines dropped ..."
+        return LogBatch(resource, replica, "system", time.time(), [text], len(text))
+
+    return DropAndCount(dropped, lambda: BatchRing(max_lines, max_bytes))
+
+
+#: The streams' default; :meth:`LogStore.follow` gives each follower a policy of its own.
+_FOLLOWING: DropAndCount[LogBatch] = _follow_policy("", "", FOLLOW_MAX_LINES, FOLLOW_MAX_BYTES)
 
 
 def _now(timestamp: float | None) -> float:

@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pyspire.errors import PyspireError
+from pyspire.orchestrator.broadcast import YIELD_EVERY, Broadcast
+from pyspire.orchestrator.overflow import GoneOnOverflow, OverflowPolicy
 
 API_GROUP = "pyspire.dev"
 API_VERSION = f"{API_GROUP}/v1"
@@ -92,29 +94,6 @@ def labels_match(obj: Obj, selector: Mapping[str, str] | None) -> bool:
     return all(labels.get(k) == v for k, v in selector.items())
 
 
-class _Watcher:
-    def __init__(self, kind: str | None, selector: Mapping[str, str] | None, limit: int) -> None:
-        self.kind = kind
-        self.selector = selector
-        self.queue: asyncio.Queue[WatchEvent | None] = asyncio.Queue()
-        self.limit = limit
-        self.overflowed = False
-
-    def offer(self, event: WatchEvent) -> None:
-        if (
-            self.overflowed
-            or (self.kind and event.kind != self.kind)
-            or not labels_match(event.object, self.selector)
-        ):
-            return
-        if self.queue.qsize() >= self.limit:
-            # A watcher this far behind would hold unbounded memory: end it; it re-lists.
-            self.overflowed = True
-            self.queue.put_nowait(None)
-            return
-        self.queue.put_nowait(event)
-
-
 class ObjectStore:
     """In-memory store of orchestrator objects with create/get/list/patch/delete/watch.
 
@@ -130,18 +109,26 @@ class ObjectStore:
     #: Kubernetes' watch cache (100 events per kind by default).
     HISTORY = 1_000
 
-    def __init__(self, history: int = HISTORY, watch_queue_limit: int = 50_000) -> None:
+    #: Changes a watcher of the app host's own (a controller) may have waiting before it gets
+    #: Gone. Its events are the ones the history shares (a reference each, no copy).
+    WATCH_QUEUE_LIMIT = 50_000
+
+    def __init__(self, history: int = HISTORY, watch_queue_limit: int = WATCH_QUEUE_LIMIT) -> None:
         self._objects: dict[tuple[str, str], Obj] = {}
         self._version = 0
         self._history: deque[tuple[int, WatchEvent]] = deque(maxlen=history)
-        self._watchers: set[_Watcher] = set()
-        self._watch_queue_limit = watch_queue_limit
+        self._changes: Broadcast[WatchEvent] = Broadcast(_gone_after(watch_queue_limit))
 
     # -- reading -------------------------------------------------------------------------------
 
     @property
     def resource_version(self) -> str:
         return str(self._version)
+
+    @property
+    def watchers(self) -> int:
+        """How many watches are open."""
+        return len(self._changes)
 
     def get(self, kind: str, name: str) -> Obj:
         try:
@@ -241,8 +228,7 @@ class ObjectStore:
         obj["metadata"]["resourceVersion"] = str(self._version)
         event = WatchEvent(event_type, copy.deepcopy(obj))
         self._history.append((self._version, event))
-        for watcher in list(self._watchers):
-            watcher.offer(event)
+        self._changes.publish(event)
 
     # -- watching ------------------------------------------------------------------------------
 
@@ -252,15 +238,21 @@ class ObjectStore:
         resource_version: str | None = None,
         labels: Mapping[str, str] | None = None,
         on_ready: Callable[[], None] | None = None,
+        limit: int | None = None,
     ) -> AsyncIterator[WatchEvent]:
         """Stream changes. Without ``resource_version``: an ADDED event per existing object, then
         changes. With one: every change after that version (raises :class:`ResourceVersionGone`
         when the history no longer reaches back that far). ``on_ready`` is called once the watch is
-        registered, so a caller can act knowing no later change will be missed."""
-        watcher = _Watcher(kind, labels, self._watch_queue_limit)
+        registered, so a caller can act knowing no later change will be missed. A watcher more
+        than ``limit`` changes behind (the store's ``watch_queue_limit`` when None) gets
+        :class:`ResourceVersionGone` too, and its queued changes are freed: it lists again."""
+
+        def wanted(event: WatchEvent) -> bool:
+            return (kind is None or event.kind == kind) and labels_match(event.object, labels)
+
+        backlog: list[WatchEvent]
         if resource_version is None:
-            for obj in list(self._objects.values()):
-                watcher.offer(WatchEvent("ADDED", copy.deepcopy(obj)))
+            backlog = [WatchEvent("ADDED", copy.deepcopy(obj)) for obj in self._objects.values()]
         else:
             since = int(resource_version)
             oldest = self._history[0][0] if self._history else self._version + 1
@@ -268,17 +260,20 @@ class ObjectStore:
                 raise ResourceVersionGone(
                     f"resourceVersion {resource_version} is older than the kept history; list again"
                 )
-            for version, event in self._history:
-                if version > since:
-                    watcher.offer(event)
-        self._watchers.add(watcher)
-        if on_ready is not None:
-            on_ready()
-        try:
-            while True:
-                queued = await watcher.queue.get()
-                if queued is None:
-                    raise ResourceVersionGone("the watch fell too far behind; list again")
-                yield queued
-        finally:
-            self._watchers.discard(watcher)
+            backlog = [event for version, event in self._history if version > since]
+        policy = None if limit is None else _gone_after(limit)
+        with self._changes.subscribe(wanted, policy) as changes:
+            if on_ready is not None:
+                on_ready()
+            for count, event in enumerate(backlog, 1):
+                if wanted(event):
+                    yield event
+                if count % YIELD_EVERY == 0:  # a big store's listing must not hold the loop
+                    await asyncio.sleep(0)
+            del backlog
+            async for event in changes:
+                yield event
+
+
+def _gone_after(limit: int) -> OverflowPolicy[WatchEvent]:
+    return GoneOnOverflow(lambda: ResourceVersionGone("the watch fell too far behind; list again"), limit)
