@@ -24,6 +24,7 @@ from pyspire.api.hosting import ApiSettingError, api_address
 from pyspire.console import ConsoleLogHandler, ConsoleReporter
 from pyspire.executor import Configuration, Executor, SettingsError, state_dir
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
+from pyspire.executor.handlers import resource_handlers
 from pyspire.loader import expect_run_at_exit, note_run
 from pyspire.model.builder import AppModel, AppModelBuilder, caller_directory
 from pyspire.model.resources import DEFAULT_LOG_BUFFER_LINES
@@ -112,6 +113,7 @@ class DistributedApplication:
         """Start every resource; yields once all are handed to the orchestrator (not necessarily
         running yet). Leaving stops everything and waits until every process is gone.
         ``redactor`` collects the run's secrets (a new one unless given)."""
+        resource_handlers.check(self.model.resources)  # a class nothing can run fails here, before anything starts
         configuration = Configuration(self.model.app_dir)
         api_address()  # a bad PYSPIRE_API_PORT fails here, before anything starts
         note_run()  # run() or not (the harness, given a builder), the app host did run the app

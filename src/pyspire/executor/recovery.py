@@ -18,15 +18,30 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Coroutine, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pyspire.executor.restart_policy import RestartBackoff
 from pyspire.executor.snapshots import ReplicaSnapshot
 from pyspire.executor.user_code import USER_ERRORS
 
 if TYPE_CHECKING:
-    from pyspire.executor.runner import RunnerHost
+    from pyspire.orchestrator.orchestrator import Orchestrator
+
+
+class RecoveryHost(Protocol):
+    """The part of the runner's host replacement uses (named here, not imported from the runner,
+    so that the runner and this mixin do not import each other)."""
+
+    @property
+    def orchestrator(self) -> Orchestrator: ...
+
+    @property
+    def shutting_down(self) -> bool: ...
+
+    def publish(self, name: str) -> None: ...
+
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]: ...
 
 
 class Recovering(Protocol):
@@ -34,7 +49,6 @@ class Recovering(Protocol):
 
     name: str
     kind: str
-    host: RunnerHost
     replicas: dict[str, ReplicaSnapshot]
     message: str | None
     restart_count: int
@@ -45,6 +59,9 @@ class Recovering(Protocol):
     _lock: asyncio.Lock
     _changed: asyncio.Event
     _backoff: RestartBackoff
+
+    @property
+    def host(self) -> RecoveryHost: ...
 
     def _log(self, text: str) -> None: ...
 

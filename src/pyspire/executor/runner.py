@@ -69,6 +69,11 @@ class RunnerHost(Protocol):
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]: ...
 
+    async def before_start(self, resource: RunnableResource) -> None:
+        """Waits done, nothing created yet: dispatch the before-start event (raises what a
+        subscriber raised)."""
+        ...
+
 
 class ResourceRunner(ReplicaRecovery):
     #: The orchestrator kind of this runner's replica objects.
@@ -178,6 +183,7 @@ class ResourceRunner(ReplicaRecovery):
                     await until_unblocked(self._waits, self.host.snapshots)
                     self._log("its dependencies are back; waiting for them again")
             self._set_phase("Starting")
+            await self.host.before_start(self.resource)
             for allocation in self.host.addresses.for_resource(self.name):
                 await allocation.bound
             for index in range(self.resource.replicas):

@@ -9,4 +9,42 @@ See ``docs/extending.md``.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+# -- resource handlers, lifecycle events, run-time outputs (area: handlers) -----------------------
+from pyspire.executor.commands import CommandResult
+from pyspire.executor.handlers import (
+    HandlerContext,
+    HandlerFactory,
+    HandlerRegistry,
+    ResourceHandler,
+    ResourceHandlerBase,
+    resource_handlers,
+)
+from pyspire.executor.snapshots import HealthReport, ResourceSnapshot, Url
+from pyspire.model.events import (
+    BeforeAppStart,
+    BeforeResourceStart,
+    EventSubscription,
+    ResourceReady,
+    ResourceStopped,
+)
+from pyspire.model.outputs import OutputReference
+
+__all__: list[str] = [
+    # handlers
+    "BeforeAppStart",
+    "BeforeResourceStart",
+    "CommandResult",
+    "EventSubscription",
+    "HandlerContext",
+    "HandlerFactory",
+    "HandlerRegistry",
+    "HealthReport",
+    "OutputReference",
+    "ResourceHandler",
+    "ResourceHandlerBase",
+    "ResourceReady",
+    "ResourceSnapshot",
+    "ResourceStopped",
+    "Url",
+    "resource_handlers",
+]

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Generic, Self, TypeVar
 from pyspire.model.annotations import Annotation, RejectedCallAnnotation
 from pyspire.model.arguments import Arg, shown
 from pyspire.model.endpoints import EndpointReference
+from pyspire.model.events import BeforeResourceStart, EventCallback, ResourceReady, ResourceStopped
+from pyspire.model.outputs import OutputReference
 from pyspire.model.resources import Resource
 
 if TYPE_CHECKING:
@@ -41,6 +43,26 @@ class ResourceBuilder(Generic[R]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.resource.name!r})"
+
+    def output(self, name: str, *, secret: bool = False) -> OutputReference:
+        """The run-time output ``name`` this resource's handler publishes, as a value: a
+        consumer waits for it (and says so) before it starts."""
+        return OutputReference(self.resource, name, secret)
+
+    def on_before_start(self, callback: EventCallback[BeforeResourceStart]) -> Self:
+        """Await ``callback`` after this resource's waits, before its processes start."""
+        self.app.subscribe(BeforeResourceStart, callback, resource=self.resource)
+        return self
+
+    def on_ready(self, callback: EventCallback[ResourceReady]) -> Self:
+        """Call ``callback`` once each time this resource becomes Running and Healthy."""
+        self.app.subscribe(ResourceReady, callback, resource=self.resource)
+        return self
+
+    def on_stopped(self, callback: EventCallback[ResourceStopped]) -> Self:
+        """Call ``callback`` when this resource has ended (Exited, Finished, FailedToStart)."""
+        self.app.subscribe(ResourceStopped, callback, resource=self.resource)
+        return self
 
     def _record(self, annotation: Annotation) -> Self:
         self.resource.record(annotation)

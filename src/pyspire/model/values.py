@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from pyspire.model.endpoints import AllocatedEndpoint, EndpointReference
+    from pyspire.model.outputs import OutputReference
     from pyspire.model.resources import Resource
 
 
@@ -34,6 +35,10 @@ class ValueContext(Protocol):
 
     async def configured_value(self, resource: Resource) -> str:
         """A parameter's or connection string's value, waiting while it is missing."""
+        ...
+
+    async def output(self, ref: OutputReference) -> str:
+        """A resource's run-time output, waiting until its handler sets it."""
         ...
 
 
