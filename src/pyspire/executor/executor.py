@@ -122,7 +122,8 @@ class Executor:
             self.spawn(self._watch_replicas(EXECUTABLE), "executor-watch-executables")
             self.spawn(self._watch_replicas(CONTAINER), "executor-watch-containers")
             self.spawn(self.services.watch_services(), "executor-watch-services")
-            self.spawn(health, "executor-health")
+            if health is not None:
+                self.spawn(health, "executor-health")
             if events is not None:
                 self.spawn(self.events.dispatch(events), "executor-events")
             try:

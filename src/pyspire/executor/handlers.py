@@ -22,13 +22,16 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pyspire.errors import PyspireError
 from pyspire.executor.commands import CommandResult
 from pyspire.executor.configuration import Configuration
 from pyspire.executor.container_runner import ContainerHost
 from pyspire.executor.resolution import ResolutionContext
 from pyspire.executor.snapshots import HealthReport, ResourceSnapshot, Url
 from pyspire.executor.user_code import USER_ERRORS, describe, raised_by_user_code, user_traceback
-from pyspire.model.errors import ModelError, ModelProblem
+from pyspire.executor.waits import DependencyFailed, wait_for_dependencies
+from pyspire.model.errors import ModelError, ModelProblem, ResolutionError
+from pyspire.model.lifecycle import WaitAnnotation
 from pyspire.model.resources import Resource
 from pyspire.model.values import ValueProvider
 from pyspire.states import HealthStatus, ResourceState
@@ -127,6 +130,9 @@ resource_handlers = HandlerRegistry()
 
 _UNSET: Any = object()
 
+#: pyspire's own reasons a handler's resource cannot start: shown without a traceback.
+_KNOWN_FAILURES = (DependencyFailed, ResolutionError, PyspireError)
+
 
 class HandlerHost(ContainerHost, Protocol):
     """What a handler's context needs from the executor: what the built-in runners need, and
@@ -194,7 +200,7 @@ class HandlerContext:
         and return the one-line message for the state."""
         message = self._host.orchestrator.redactor.mask(f"{what}: {describe(exc)}")
         lines = [message]
-        if raised_by_user_code(exc) or not isinstance(exc, ValueError | TypeError):
+        if raised_by_user_code(exc) or not isinstance(exc, _KNOWN_FAILURES):
             lines += [self._host.orchestrator.redactor.mask(line) for line in user_traceback(exc)]
         self._host.orchestrator.logs.append(self.name, self.name, "system", lines)
         return message
@@ -218,14 +224,21 @@ class HandlerContext:
         """The orchestrator's object store: create objects of a registered kind, watch them."""
         return self._host.orchestrator.store
 
+    def _on_wait(self, what: str) -> None:
+        self.log(what)
+        self.publish(state=ResourceState.WAITING, message=what)
+
+    async def wait_for_dependencies(self) -> None:
+        """Return once the resource's waits (``WaitAnnotation``) are satisfied, showing Waiting
+        and what it waits for meanwhile; raises ``DependencyFailed`` when one never can be."""
+        waits = self.resource.annotations_of(WaitAnnotation)
+        if waits:
+            await wait_for_dependencies(waits, self._host.snapshots, self._on_wait)
+            self.publish(state=ResourceState.STARTING, message=None)
+
     async def resolve(self, value: str | ValueProvider) -> str:
         """Resolve a value as this resource sees it (waiting, with a message, like a process)."""
-
-        def on_wait(what: str) -> None:
-            self.log(what)
-            self.publish(state=ResourceState.WAITING, message=what)
-
-        ctx = ResolutionContext(self.resource, self._host.addresses, self._host.values, on_wait)
+        ctx = ResolutionContext(self.resource, self._host.addresses, self._host.values, self._on_wait)
         resolved = await ctx.resolve(value)
         self._host.orchestrator.redactor.add(ctx.secrets)
         return resolved
@@ -239,8 +252,8 @@ class HandlerContext:
 class ResourceHandlerBase:
     """A convenient base for a handler: override :meth:`on_start` (and :meth:`on_stop`).
 
-    ``begin`` and the ``start`` command dispatch the before-start event, then call
-    ``on_start``; whatever it raises fails the resource (FailedToStart, the traceback in its log).
+    ``begin`` and the ``start`` command wait for the resource's dependencies, dispatch the
+    before-start event, then call ``on_start``; whatever it raises fails the resource (FailedToStart, the traceback in its log).
     ``restart`` is stop, then start.
     """
 
@@ -263,6 +276,7 @@ class ResourceHandlerBase:
     async def start(self) -> CommandResult:
         try:
             self.ctx.publish(state=ResourceState.STARTING, message=None)
+            await self.ctx.wait_for_dependencies()
             await self.ctx.before_start()
             await self.on_start()
         except asyncio.CancelledError:

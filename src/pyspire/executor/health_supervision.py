@@ -45,9 +45,10 @@ class HealthSupervisor:
     def reports(self, name: str) -> tuple[HealthReport, ...]:
         return self._reports.get(name, ())
 
-    def follow(self, snapshots: SnapshotHub) -> Coroutine[Any, Any, None]:
-        """Subscribe now (nothing published from here on is missed); the coroutine reacts."""
-        return self._follow(snapshots.subscribe())
+    def follow(self, snapshots: SnapshotHub) -> Coroutine[Any, Any, None] | None:
+        """Subscribe now (nothing published from here on is missed); the coroutine reacts.
+        None when no resource has checks: then nothing needs to follow the snapshots."""
+        return self._follow(snapshots.subscribe()) if self._supervised else None
 
     async def _follow(self, subscription: SnapshotSubscription) -> None:
         try:
