@@ -83,6 +83,7 @@ class DistributedApplicationBuilder(AppModelBuilder):
         is issued as a :class:`pyspire.ModelWarning`."""
         model = self.build_model()
         validate(model)
+        resource_handlers.check(model.resources)  # a resource class nothing can run
         issue_warnings(model)
         return DistributedApplication(model)
 
@@ -113,7 +114,7 @@ class DistributedApplication:
         """Start every resource; yields once all are handed to the orchestrator (not necessarily
         running yet). Leaving stops everything and waits until every process is gone.
         ``redactor`` collects the run's secrets (a new one unless given)."""
-        resource_handlers.check(self.model.resources)  # a class nothing can run fails here, before anything starts
+        resource_handlers.check(self.model.resources)  # unregistered since build(): still before anything starts
         configuration = Configuration(self.model.app_dir)
         api_address()  # a bad PYSPIRE_API_PORT fails here, before anything starts
         note_run()  # run() or not (the harness, given a builder), the app host did run the app

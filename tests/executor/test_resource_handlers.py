@@ -10,6 +10,9 @@ waits for meanwhile. A resource class nobody registered a handler for is refused
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -157,3 +160,25 @@ async def test_a_resource_class_without_a_handler_is_refused_before_anything_sta
     assert "resource_handlers.register(FakeCluster" in message
     assert not marker.exists()
     assert not (tmp_path / ".pyspire" / "runs").exists() or not any((tmp_path / ".pyspire" / "runs").iterdir())
+
+
+def test_pyspire_run_refuses_an_unhandled_resource_class_with_a_clean_message(tmp_path):
+    (tmp_path / "apphost.py").write_text(
+        "from pyspire import DistributedApplication\n"
+        "from pyspire.model import Resource, ResourceBuilder\n"
+        "class HelmRelease(Resource):\n"
+        "    resource_type = 'HelmRelease'\n"
+        "b = DistributedApplication.create_builder()\n"
+        "b.add_resource(ResourceBuilder(b, HelmRelease('ingress')))\n"
+        "b.build().run()\n"
+    )
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "pyspire"), "run", str(tmp_path / "apphost.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "apphost.py:6: resource ingress, resource class: no handler runs" in done.stderr
+    assert "resource_handlers.register(HelmRelease" in done.stderr
+    assert "Traceback" not in done.stderr
