@@ -25,6 +25,7 @@ from pyspire.console import ConsoleLogHandler, ConsoleReporter
 from pyspire.errors import PyspireError
 from pyspire.executor import Configuration, Executor, state_dir
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
+from pyspire.executor.handlers import resource_handlers
 from pyspire.loader import expect_run_at_exit, note_run
 from pyspire.model.builder import AppModel, AppModelBuilder, caller_directory
 from pyspire.model.resources import DEFAULT_LOG_BUFFER_LINES
@@ -83,6 +84,7 @@ class DistributedApplicationBuilder(AppModelBuilder):
         is issued as a :class:`pyspire.ModelWarning`."""
         model = self.build_model()
         validate(model)
+        resource_handlers.check(model.resources)  # a resource class nothing can run
         issue_warnings(model)
         return DistributedApplication(model)
 
@@ -113,6 +115,7 @@ class DistributedApplication:
         """Start every resource; yields once all are handed to the orchestrator (not necessarily
         running yet). Leaving stops everything and waits until every process is gone.
         ``redactor`` collects the run's secrets (a new one unless given)."""
+        resource_handlers.check(self.model.resources)  # unregistered since build(): still before anything starts
         configuration = Configuration(self.model.app_dir)
         api_address()  # a bad PYSPIRE_API_PORT fails here, before anything starts
         note_run()  # run() or not (the harness, given a builder), the app host did run the app

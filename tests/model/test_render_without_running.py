@@ -35,6 +35,9 @@ class ComposeContext:
     def configured_value(self, resource: Resource) -> str:
         return "${" + env_name_part(resource.name) + "}"
 
+    def output(self, ref) -> str:
+        return "${" + f"{env_name_part(ref.resource.name)}_{env_name_part(ref.name)}" + "}"
+
 
 def _no_event_loop() -> bool:
     try:

@@ -56,7 +56,8 @@ class Launcher:
                 await self._wait_for_dependencies()
             core.advance(E.WAITS_SATISFIED)
             # Lifecycle events: a resource's before-start hook is awaited here, once its waits
-            # are satisfied and before any replica is created.
+            # are satisfied and before any replica is created (what it raises fails the start).
+            await core.host.before_start(core.resource)
             for allocation in core.host.addresses.for_resource(core.name):
                 await allocation.bound
             for index in range(core.resource.replicas):

@@ -11,7 +11,9 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from pyspire.executor.addresses import EndpointAddresses
+from pyspire.executor.outputs import Outputs
 from pyspire.model.endpoints import AllocatedEndpoint, EndpointReference
+from pyspire.model.outputs import OutputReference
 from pyspire.model.resources import ConfiguredValueResource, Resource
 from pyspire.model.values import ValueProvider, resolve_value
 
@@ -26,6 +28,8 @@ class ConfiguredValues:
     def __init__(self) -> None:
         self._values: dict[str, asyncio.Future[str]] = {}
         self.how_to_supply: dict[str, str] = {}
+        #: The resources' run-time outputs (kept here so every resolution context reaches them).
+        self.outputs = Outputs()
 
     def future(self, name: str) -> asyncio.Future[str]:
         found = self._values.get(name)
@@ -106,6 +110,15 @@ class ResolutionContext:
             f"waiting for {resource.describe()}: {self._values.how_to_supply.get(resource.name, 'supply a value')}",
         )
         if resource.is_secret:
+            self.secrets.add(value)
+        return value
+
+    async def output(self, ref: OutputReference) -> str:
+        future = self._values.outputs.future(ref.resource.name, ref.name)
+        value = await self._await(
+            asyncio.shield(future) if not future.done() else future, f"waiting for {ref.describe()}"
+        )
+        if ref.is_secret:
             self.secrets.add(value)
         return value
 

@@ -16,6 +16,7 @@ from pyspire.executor.resolution import ConfiguredValues
 from pyspire.executor.snapshots import SnapshotHub
 
 if TYPE_CHECKING:
+    from pyspire.model.resource import Resource
     from pyspire.orchestrator.orchestrator import Orchestrator
 
 
@@ -32,3 +33,8 @@ class RunnerHost(Protocol):
     def publish(self, name: str) -> None: ...
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]: ...
+
+    async def before_start(self, resource: Resource) -> None:
+        """Waits done, nothing created yet: dispatch the before-start event (raises what a
+        subscriber raised)."""
+        ...

@@ -195,3 +195,42 @@ __all__ += [
     "Ring",
     "Subscription",
 ]
+
+# -- resource handlers, lifecycle events, run-time outputs -------------------------------------
+from pyspire.executor.commands import CommandResult  # noqa: E402
+from pyspire.executor.handlers import (  # noqa: E402
+    HandlerContext,
+    HandlerFactory,
+    HandlerRegistry,
+    ResourceHandler,
+    ResourceHandlerBase,
+    resource_handlers,
+)
+from pyspire.executor.snapshots import HealthReport, ResourceSnapshot, Url  # noqa: E402
+from pyspire.model.events import (  # noqa: E402
+    BeforeAppStart,
+    BeforeResourceStart,
+    EventSubscription,
+    ResourceReady,
+    ResourceStopped,
+)
+from pyspire.model.outputs import OutputReference  # noqa: E402
+
+__all__ += [
+    "BeforeAppStart",
+    "BeforeResourceStart",
+    "CommandResult",
+    "EventSubscription",
+    "HandlerContext",
+    "HandlerFactory",
+    "HandlerRegistry",
+    "HealthReport",
+    "OutputReference",
+    "ResourceHandler",
+    "ResourceHandlerBase",
+    "ResourceReady",
+    "ResourceSnapshot",
+    "ResourceStopped",
+    "Url",
+    "resource_handlers",
+]

@@ -18,6 +18,7 @@ from pyspire.model.annotations import ReplicasAnnotation, WorkingDirectoryAnnota
 from pyspire.model.arguments import Arg
 from pyspire.model.container_builder import ContainerBuilder
 from pyspire.model.containers import ContainerImageAnnotation, DockerfileBuildAnnotation, split_image
+from pyspire.model.events import E, EventCallback, EventSubscription
 from pyspire.model.resource_builder import ResourceBuilder
 from pyspire.model.resources import (
     DEFAULT_LOG_BUFFER_LINES,
@@ -55,6 +56,8 @@ class AppModel:
     app_dir: Path
     args: tuple[str, ...] = ()
     log_buffer_lines: int = DEFAULT_LOG_BUFFER_LINES
+    #: Lifecycle event subscriptions (:mod:`pyspire.model.events`), in the order made.
+    subscriptions: tuple[EventSubscription[Any], ...] = ()
 
     def get(self, name: str) -> Resource:
         for resource in self.resources:
@@ -109,6 +112,22 @@ class AppModelBuilder:
         self.args = tuple(args)
         self.log_buffer_lines = log_buffer_lines
         self.resources: list[Resource] = []
+        self.subscriptions: list[EventSubscription[Any]] = []
+
+    def subscribe(
+        self, event_type: type[E], callback: EventCallback[E], *, resource: object | None = None
+    ) -> EventSubscription[E]:
+        """Call ``callback`` (sync or async) with each event of ``event_type`` (see
+        :mod:`pyspire.model.events`) — only those about ``resource`` (a builder or a resource)
+        when given. Integrations subscribe the same way, on the builder they are given."""
+        target = getattr(resource, "resource", resource)
+        if target is not None and not isinstance(target, Resource):
+            raise TypeError(
+                f"subscribe(resource=...): {target!r} is not a resource; pass what add_... returned"
+            )
+        subscription = EventSubscription(event_type, callback, target)
+        self.subscriptions.append(subscription)
+        return subscription
 
     def resolve_path(self, path: str | Path) -> Path:
         """Relative paths in the model are relative to the app host's folder, not the cwd."""
@@ -147,7 +166,9 @@ class AppModelBuilder:
         example = "add_container('redis', 'redis', tag='7.4')"
         image_name, image_tag = split_image(image) if isinstance(image, str) else (str(image), None)
         tag_text = tag if isinstance(tag, str) else None
-        resource = ContainerResource(_text(name), ContainerImageAnnotation(image_name, tag_text or image_tag or "latest"))
+        resource = ContainerResource(
+            _text(name), ContainerImageAnnotation(image_name, tag_text or image_tag or "latest")
+        )
         builder = ContainerBuilder(self, resource)
         builder._rejects(
             "add_container",
@@ -183,7 +204,9 @@ class AppModelBuilder:
         if not builder._rejects("add_dockerfile", *arguments, defines_resource=True):
             context = self.resolve_path(context_path)
             resource.record(
-                DockerfileBuildAnnotation(context, context / dockerfile if dockerfile is not None else None, stage)
+                DockerfileBuildAnnotation(
+                    context, context / dockerfile if dockerfile is not None else None, stage
+                )
             )
         self.resources.append(resource)
         return builder
@@ -212,14 +235,18 @@ class AppModelBuilder:
         resource = ConnectionStringResource(_text(name), None, secret=True)
         builder = ConnectionStringBuilder(self, resource)
         builder._rejects(
-            "add_connection_string", Arg("name", name, "text", "add_connection_string('db')"), defines_resource=True
+            "add_connection_string",
+            Arg("name", name, "text", "add_connection_string('db')"),
+            defines_resource=True,
         )
         self.resources.append(resource)
         return builder
 
     def build_model(self) -> AppModel:
         """Freeze the collected resources into an :class:`AppModel` (validation is separate)."""
-        return AppModel(tuple(self.resources), self.app_dir, self.args, self.log_buffer_lines)
+        return AppModel(
+            tuple(self.resources), self.app_dir, self.args, self.log_buffer_lines, tuple(self.subscriptions)
+        )
 
 
 def _text(name: object) -> str:

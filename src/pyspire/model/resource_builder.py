@@ -13,6 +13,15 @@ from typing import Generic, Protocol, Self, TypeVar
 from pyspire.model.annotations import Annotation, RejectedCallAnnotation
 from pyspire.model.arguments import Arg, shown
 from pyspire.model.endpoints import EndpointReference
+from pyspire.model.events import (
+    BeforeResourceStart,
+    E,
+    EventCallback,
+    EventSubscription,
+    ResourceReady,
+    ResourceStopped,
+)
+from pyspire.model.outputs import OutputReference
 from pyspire.model.relationships import PARENT, HiddenAnnotation, RelationshipAnnotation
 from pyspire.model.resources import Resource
 
@@ -31,6 +40,12 @@ class ModelCollector(Protocol):
 
     def add_resource(self, builder: ResourceBuilder[Resource]) -> None:
         """Add a resource built elsewhere (integrations use this with their own builders)."""
+        ...
+
+    def subscribe(
+        self, event_type: type[E], callback: EventCallback[E], *, resource: object | None = None
+    ) -> EventSubscription[E]:
+        """Call ``callback`` with each event of ``event_type`` (about ``resource``, when given)."""
         ...
 
 R = TypeVar("R", bound=Resource)
@@ -82,6 +97,25 @@ class ResourceBuilder(Generic[R]):
         if self._rejects("hidden", Arg("", hidden, "flag", "hidden(True)")):
             return self
         return self._record(HiddenAnnotation(hidden))
+    def output(self, name: str, *, secret: bool = False) -> OutputReference:
+        """The run-time output ``name`` this resource's handler publishes, as a value: a
+        consumer waits for it (and says so) before it starts."""
+        return OutputReference(self.resource, name, secret)
+
+    def on_before_start(self, callback: EventCallback[BeforeResourceStart]) -> Self:
+        """Await ``callback`` after this resource's waits, before its processes start."""
+        self.app.subscribe(BeforeResourceStart, callback, resource=self.resource)
+        return self
+
+    def on_ready(self, callback: EventCallback[ResourceReady]) -> Self:
+        """Call ``callback`` once each time this resource becomes Running and Healthy."""
+        self.app.subscribe(ResourceReady, callback, resource=self.resource)
+        return self
+
+    def on_stopped(self, callback: EventCallback[ResourceStopped]) -> Self:
+        """Call ``callback`` when this resource has ended (Exited, Finished, FailedToStart)."""
+        self.app.subscribe(ResourceStopped, callback, resource=self.resource)
+        return self
 
     def _record(self, annotation: Annotation) -> Self:
         self.resource.record(annotation)

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pyspire.model.endpoints import EndpointRenderer, EndpointResolver
 from pyspire.model.errors import RenderError
+from pyspire.model.outputs import OutputReference, OutputResolver
 
 if TYPE_CHECKING:
     from pyspire.model.execution import ExecutionContext
     from pyspire.model.resource import Resource
 
 
-class ValueContext(EndpointResolver, Protocol):
+class ValueContext(EndpointResolver, OutputResolver, Protocol):
     """What a value provider may ask of the app host while it resolves (run mode).
 
     ``consumer`` is the resource whose environment or arguments are being resolved: the same
@@ -36,6 +37,10 @@ class ValueContext(EndpointResolver, Protocol):
 
     async def configured_value(self, resource: Resource) -> str:
         """A parameter's or connection string's value, waiting while it is missing."""
+        ...
+
+    async def output(self, ref: OutputReference) -> str:
+        """A resource's run-time output, waiting until its handler sets it."""
         ...
 
 
@@ -60,6 +65,10 @@ class RenderContext(EndpointRenderer, Protocol):
 
     def configured_value(self, resource: Resource) -> str:
         """The manifest expression a parameter or connection string renders to."""
+        ...
+
+    def output(self, ref: OutputReference) -> str:
+        """The manifest expression a resource's run-time output renders to."""
         ...
 
 
