@@ -13,7 +13,14 @@ from pyspire import (
     expr,
     testing,
 )
-from pyspire.extensions import RUN_MODE_POLICIES, RunModeContext
+from pyspire.extensions import (
+    RUN_MODE_POLICIES,
+    HealthStatus,
+    ResourceHandlerBase,
+    ResourceState,
+    RunModeContext,
+    resource_handlers,
+)
 from pyspire.model import ValueProvider
 from tests.conftest import APPS, PYTHON
 
@@ -60,6 +67,13 @@ class ManagedDatabase(Resource):
         return expr("postgres://admin:", self.password, "@db.example.net:5432/", self.name)
 
 
+class ManagedDatabaseHandler(ResourceHandlerBase):
+    """Nothing to run here: the database exists elsewhere, so it is up at once."""
+
+    async def on_start(self) -> None:
+        self.ctx.publish(state=ResourceState.RUNNING, health=HealthStatus.HEALTHY)
+
+
 async def test_any_resource_with_a_connection_string_can_be_referenced(tmp_path):
     b = DistributedApplication.create_builder(app_dir=tmp_path)
     password = b.add_parameter("pg-password", value="pw-cloud-1", secret=True)
@@ -68,12 +82,13 @@ async def test_any_resource_with_a_connection_string_can_be_referenced(tmp_path)
     b.add_resource(ResourceBuilder(b, database))
     dump = tmp_path / "client.json"
     b.add_executable("client", PYTHON, APPS, "dump_env.py").with_reference(database).with_env("DUMP_TO", str(dump))
-    async with testing.start(b) as app:
-        await app.wait_for_log("client", "dumped")
-        env = json.loads(dump.read_text())["env"]
-        assert env["ConnectionStrings__orders"] == "postgres://admin:pw-cloud-1@db.example.net:5432/orders"
-        assert (env["ORDERS_HOST"], env["ORDERS_PASSWORD"]) == ("db.example.net", "pw-cloud-1")
-        assert "pw-cloud-1" not in json.dumps(app.resource("client").to_dict())
+    with resource_handlers.registered(ManagedDatabase, ManagedDatabaseHandler):
+        async with testing.start(b) as app:
+            await app.wait_for_log("client", "dumped")
+            env = json.loads(dump.read_text())["env"]
+            assert env["ConnectionStrings__orders"] == "postgres://admin:pw-cloud-1@db.example.net:5432/orders"
+            assert (env["ORDERS_HOST"], env["ORDERS_PASSWORD"]) == ("db.example.net", "pw-cloud-1")
+            assert "pw-cloud-1" not in json.dumps(app.resource("client").to_dict())
 
 
 async def test_an_executable_offers_a_connection_string_built_from_its_endpoint_and_a_secret(tmp_path, monkeypatch):
