@@ -22,10 +22,10 @@ from pyspire.model.lifecycle import (
     WaitAnnotation,
     WaitBehavior,
 )
+from pyspire.model.resource import Resource
 from pyspire.model.resource_builder import ResourceBuilder
-from pyspire.model.resources import RunnableResource
 
-RR = TypeVar("RR", bound=RunnableResource)
+RR = TypeVar("RR", bound=Resource)
 
 _ASYNC_CHECK = "with_health_check(check) after `async def check(): ...`"
 
