@@ -50,12 +50,19 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
         ValueProvider,
         expr,
     )
+    from pyspire.model.events import BeforeAppStart, BeforeResourceStart, ResourceReady, ResourceStopped
+    from pyspire.model.outputs import OutputReference
     from pyspire.orchestrator.logs import LogLine
 
 #: Public name → the module that defines it. Loaded on first use, so that ``pyspire ps`` or
 #: ``pyspire describe`` (clients of a running app host) do not pay for importing the whole app
 #: host (asyncio, uvicorn, the orchestrator) just to print a table.
 _EXPORTS: dict[str, str] = {
+    "BeforeAppStart": "pyspire.model.events",
+    "BeforeResourceStart": "pyspire.model.events",
+    "ResourceReady": "pyspire.model.events",
+    "ResourceStopped": "pyspire.model.events",
+    "OutputReference": "pyspire.model.outputs",
     "DistributedApplication": "pyspire.app",
     "DistributedApplicationBuilder": "pyspire.app",
     "RunningApp": "pyspire.app",
@@ -115,6 +122,8 @@ def __dir__() -> list[str]:
 __all__ = [
     "AllocatedEndpoint",
     "ArgsCallbackContext",
+    "BeforeAppStart",
+    "BeforeResourceStart",
     "ConnectionStringBuilder",
     "ConnectionStringResource",
     "ContainerBuilder",
@@ -126,12 +135,13 @@ __all__ = [
     "EnvVar",
     "EnvironmentCallbackContext",
     "ExecutableBuilder",
-    "ExecutionContext",
     "ExecutableResource",
+    "ExecutionContext",
     "LogLine",
     "ModelError",
     "ModelProblem",
     "ModelWarning",
+    "OutputReference",
     "ParameterBuilder",
     "ParameterResource",
     "ReferenceExpression",
@@ -139,7 +149,9 @@ __all__ = [
     "ReplicaSnapshot",
     "Resource",
     "ResourceBuilder",
+    "ResourceReady",
     "ResourceSnapshot",
+    "ResourceStopped",
     "ResourceWithConnectionString",
     "ResourceWithEndpoints",
     "ResourceWithEnvironment",

@@ -133,13 +133,14 @@ class AppHandle:
     async def wait_for_log(self, name: str, pattern: str, timeout: float = DEFAULT_TIMEOUT) -> LogLine:
         """Wait for a line of ``name``'s output matching the regex ``pattern``."""
         regex = re.compile(pattern)
-        follower = self.orchestrator.logs.follow(name)
         for line in self.logs(name):
             if regex.search(line.text):
                 return line
 
         async def wait() -> LogLine:
-            async for line in follower:
+            # Every kept line again, read in the same step that subscribes: a line logged after
+            # the look above and before the subscription is not lost.
+            async for line in self.orchestrator.logs.follow(name, tail=-1):
                 if regex.search(line.text):
                     return line
             raise AssertionError("log stream ended")  # pragma: no cover

@@ -8,9 +8,10 @@ import json
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -162,17 +163,24 @@ def table_rows(text: str) -> list[dict[str, str]]:
 @contextlib.asynccontextmanager
 async def recording_states(app, name: str) -> AsyncIterator[list[str]]:
     """Every state ``name`` passes through while the block runs, in order."""
-    states: list[str] = []
+    async with recording(app, name, lambda snapshot: snapshot.state) as states:
+        yield states
+
+
+@contextlib.asynccontextmanager
+async def recording(app, name: str, pick: Callable[[Any], Any]) -> AsyncIterator[list[Any]]:
+    """``pick(snapshot)`` of every snapshot ``name`` publishes while the block runs, in order."""
+    seen: list[Any] = []
     subscription = app.executor.snapshots.subscribe()
 
     async def record() -> None:
         async for snapshot in subscription:
             if snapshot.name == name:
-                states.append(snapshot.state)
+                seen.append(pick(snapshot))
 
     task = asyncio.create_task(record())
     try:
-        yield states
+        yield seen
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -214,6 +214,7 @@ from pyspire.model.events import (  # noqa: E402
     ResourceReady,
     ResourceStopped,
 )
+from pyspire.model.lifecycle_builder import LifecycleBuilder  # noqa: E402
 from pyspire.model.outputs import OutputReference  # noqa: E402
 
 __all__ += [
@@ -225,6 +226,7 @@ __all__ += [
     "HandlerFactory",
     "HandlerRegistry",
     "HealthReport",
+    "LifecycleBuilder",
     "OutputReference",
     "ResourceHandler",
     "ResourceHandlerBase",
