@@ -102,3 +102,15 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+async def test_an_integration_resource_with_explicit_start_waits_for_the_start_command(tmp_path):
+    builder = DistributedApplication.create_builder(app_dir=tmp_path)
+    with installed():
+        add_keystore(builder, "vault").with_explicit_start()
+        async with testing.start(builder) as app:
+            await app.wait_for_resource("vault", "NotStarted")
+            assert app.resource("vault").state_message == "waiting to be started by command"
+            assert app.orchestrator.store.find(KEYSTORE, "vault") is None, "nothing was provisioned"
+            assert (await app.execute_command("vault", "start")).success
+            await app.wait_for_healthy("vault")

@@ -31,7 +31,7 @@ from pyspire.executor.snapshots import HealthReport, ResourceSnapshot, Url
 from pyspire.executor.user_code import USER_ERRORS, describe, raised_by_user_code, user_traceback
 from pyspire.executor.waits import DependencyFailed, wait_for_dependencies
 from pyspire.model.errors import ModelError, ModelProblem, ResolutionError
-from pyspire.model.lifecycle import WaitAnnotation
+from pyspire.model.lifecycle import ExplicitStartAnnotation, WaitAnnotation
 from pyspire.model.resources import Resource
 from pyspire.model.values import ValueProvider
 from pyspire.states import HealthStatus, ResourceState
@@ -268,6 +268,10 @@ class ResourceHandlerBase:
         """Remove or stop what the resource is; the base publishes Exited afterwards."""
 
     def begin(self) -> None:
+        """At app start: start now, or wait for the ``start`` command (``with_explicit_start``)."""
+        if self.resource.annotations_of(ExplicitStartAnnotation):
+            self.ctx.publish(state=ResourceState.NOT_STARTED, message="waiting to be started by command")
+            return
         self.ctx.spawn(self._start(), "start")
 
     async def _start(self) -> None:
