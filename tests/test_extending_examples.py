@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
+import pyspire.extensions
 from pyspire import DistributedApplication, expr, testing
 from pyspire.errors import TemporaryError
 from pyspire.extensions import (
@@ -366,3 +367,9 @@ def test_every_python_example_of_the_extending_guide_is_code_this_file_runs():
     source = Path(__file__).read_text().splitlines()
     stale = [block for block in blocks if not _is_excerpt(block, source)]
     assert not stale, "these examples of docs/extending.md are not in this file:\n\n" + "\n---\n".join(stale)
+
+
+def test_every_name_the_extension_api_exports_is_documented_in_the_guide():
+    guide = DOCS.read_text()
+    undocumented = [name for name in pyspire.extensions.__all__ if f"`{name}`" not in guide]
+    assert not undocumented, f"docs/extending.md does not mention {undocumented}"
