@@ -12,7 +12,9 @@ import os
 import sys
 from pathlib import Path
 
-from pyspire import DistributedApplication, testing
+import pytest
+
+from pyspire import DistributedApplication, ModelWarning, testing
 from pyspire.extensions import KINDS, resource_handlers
 from tests.api.kube_helpers import Kubectl, recording, recording_states, table_rows, wait_for_kubeconfig
 from tests.extensions.keystore_integration import KEYSTORE, KeystoreResource, add_keystore, installed
@@ -114,3 +116,18 @@ async def test_an_integration_resource_with_explicit_start_waits_for_the_start_c
             assert app.orchestrator.store.find(KEYSTORE, "vault") is None, "nothing was provisioned"
             assert (await app.execute_command("vault", "start")).success
             await app.wait_for_healthy("vault")
+
+
+def test_a_health_check_on_an_integration_resource_is_flagged_as_ignored(tmp_path):
+    builder = DistributedApplication.create_builder(app_dir=tmp_path)
+    with installed():
+        add_keystore(builder, "vault").with_restart_policy("always").with_stop_grace_period(3)
+        with pytest.warns(ModelWarning) as warned:
+            builder.build()
+    messages = sorted(str(w.message) for w in warned if "vault" in str(w.message))
+    assert messages == [
+        "resource 'vault', restart policy: ignored: a Keystore resource is run by its handler, which reports "
+        "its health and decides how it stops; remove the call",
+        "resource 'vault', stop grace period: ignored: a Keystore resource is run by its handler, which "
+        "reports its health and decides how it stops; remove the call",
+    ]

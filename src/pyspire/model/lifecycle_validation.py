@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
+from pyspire.model.annotations import StopGracePeriodAnnotation
 from pyspire.model.builder import AppModel
 from pyspire.model.endpoint_validation import missing_endpoint
 from pyspire.model.endpoints import EndpointAnnotation
@@ -188,6 +189,34 @@ def wait_warnings(model: AppModel) -> Iterator[ModelProblem]:
                 "(with_ready_log_line, with_health_check)",
                 resource.origin_of(wait),
             )
+
+
+#: Settings only the built-in runners act on: a resource run by its own handler (an
+#: integration's) reports health and restarts itself, so these would silently do nothing there.
+_RUNNER_SETTINGS: dict[type, str] = {
+    HealthCheckAnnotation: "health check",
+    HealthIntervalAnnotation: "health check interval",
+    RestartPolicyAnnotation: "restart policy",
+    StopGracePeriodAnnotation: "stop grace period",
+}
+
+
+def ignored_setting_warnings(model: AppModel) -> Iterator[ModelProblem]:
+    """A health check, restart policy or grace period on a resource that is not a process or a
+    container is ignored: its handler publishes its health and decides how it stops."""
+    for resource in model.resources:
+        if isinstance(resource, RunnableResource):
+            continue
+        for annotation in resource.annotations:
+            what = _RUNNER_SETTINGS.get(type(annotation))
+            if what is not None:
+                yield ModelProblem(
+                    resource.name,
+                    what,
+                    f"ignored: a {resource.resource_type} resource is run by its handler, which reports "
+                    "its health and decides how it stops; remove the call",
+                    resource.origin_of(annotation),
+                )
 
 
 def _command_problems(resource: Resource) -> Iterator[ModelProblem]:

@@ -34,7 +34,12 @@ from pyspire.model.container_validation import (
 from pyspire.model.endpoint_validation import endpoint_problems, environment_problems, missing_endpoint
 from pyspire.model.endpoints import EndpointPart, EndpointReference
 from pyspire.model.errors import ModelError, ModelProblem, ModelWarning
-from pyspire.model.lifecycle_validation import lifecycle_problems, wait_cycles, wait_warnings
+from pyspire.model.lifecycle_validation import (
+    ignored_setting_warnings,
+    lifecycle_problems,
+    wait_cycles,
+    wait_warnings,
+)
 from pyspire.model.names import env_name_part, name_problem
 from pyspire.model.relationship_validation import relationship_problems
 from pyspire.model.resources import (
@@ -250,7 +255,7 @@ def issue_warnings(model: AppModel) -> list[ModelProblem]:
     """Issue a :class:`ModelWarning` for each thing in ``model`` that is valid but probably not
     meant, through :mod:`warnings` (so ``pyspire run``, ``python apphost.py`` and pytest all show
     it, at the user's line, and it can be filtered or turned into an error). Returns them."""
-    found = merge_repeats(wait_warnings(model))
+    found = merge_repeats([*wait_warnings(model), *ignored_setting_warnings(model)])
     for problem in found:
         text = f"resource '{problem.resource}', {problem.field}: {problem.message}"
         if problem.locations:
