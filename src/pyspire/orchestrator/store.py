@@ -216,12 +216,19 @@ class ObjectStore:
         self._commit("DELETED", current)
         return copy.deepcopy(current)
 
-    def remove_finalizer(self, kind: str, name: str, finalizer: str) -> None:
+    def remove_finalizer(
+        self, kind: str, name: str, finalizer: str, status: Mapping[str, Any] | None = None
+    ) -> None:
+        """Remove ``finalizer``; ``status``, when given, is merged in the same change (a
+        controller's last word on an object it lets go: one change, one fan-out, not two)."""
         current = self._objects.get((kind, name))
         if current is None:
             return
         finalizers = [f for f in current["metadata"].get("finalizers") or [] if f != finalizer]
-        self.patch(kind, name, {"metadata": {"finalizers": finalizers or None}})
+        change: dict[str, Any] = {"metadata": {"finalizers": finalizers or None}}
+        if status:
+            change["status"] = status
+        self.patch(kind, name, change)
 
     def _commit(self, event_type: EventType, obj: Obj) -> None:
         self._version += 1
