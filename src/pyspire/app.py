@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -254,6 +255,10 @@ class DistributedApplication:
         )
         logging.captureWarnings(True)
         code = asyncio.run(self.run_async())
+        # Everything the run built is garbage now, and the interpreter's last collection would
+        # walk all of it (~60 ms with 100 resources) only for the OS to free it anyway: freezing
+        # leaves those objects out of it. What the app host does after run() is collected as usual.
+        gc.freeze()
         if code:
             sys.exit(code)
 

@@ -144,7 +144,7 @@ class Orchestrator:
 
     async def delete_all(self, kind: str) -> None:
         """Delete every object of ``kind`` and wait until their controllers have let them go."""
-        names = [obj["metadata"]["name"] for obj in self.store.list(kind)]
+        names = self.store.names(kind)
         for name in names:
             self.store.delete(kind, name)
         await self.wait_deleted(kind, names)

@@ -144,6 +144,10 @@ class ObjectStore:
         found = self._objects.get((kind, name))
         return copy.deepcopy(found) if found is not None else None
 
+    def names(self, kind: str) -> list[str]:
+        """The names of every object of ``kind`` (no copies: what a sweep over them needs)."""
+        return [name for (k, name) in self._objects if k == kind]
+
     def list(self, kind: str, labels: Mapping[str, str] | None = None) -> list[Obj]:
         return [
             copy.deepcopy(obj)
@@ -176,6 +180,12 @@ class ObjectStore:
         self, kind: str, name: str, patch: Mapping[str, Any], resource_version: str | None = None
     ) -> Obj:
         """Apply a JSON merge patch to the whole object (spec, status, labels alike)."""
+        return copy.deepcopy(self._apply(kind, name, patch, resource_version))
+
+    def _apply(
+        self, kind: str, name: str, patch: Mapping[str, Any], resource_version: str | None = None
+    ) -> Obj:
+        """:meth:`patch` returning the stored object itself (a caller that drops it saves a copy)."""
         current = self._objects.get((kind, name))
         if current is None:
             raise NotFound(f"{kind} {name!r} not found")
@@ -188,14 +198,14 @@ class ObjectStore:
         updated["metadata"]["name"] = name
         updated["metadata"]["uid"] = current["metadata"]["uid"]
         if updated == current:
-            return copy.deepcopy(current)
+            return current
         self._objects[(kind, name)] = updated
         if current["metadata"].get("deletionTimestamp") and not updated["metadata"].get("finalizers"):
             del self._objects[(kind, name)]
             self._commit("DELETED", updated)
         else:
             self._commit("MODIFIED", updated)
-        return copy.deepcopy(updated)
+        return updated
 
     def patch_status(self, kind: str, name: str, status: Mapping[str, Any]) -> Obj | None:
         """Merge ``status`` into the object's status; ``None`` when the object is already gone."""
@@ -216,12 +226,19 @@ class ObjectStore:
         self._commit("DELETED", current)
         return copy.deepcopy(current)
 
-    def remove_finalizer(self, kind: str, name: str, finalizer: str) -> None:
+    def remove_finalizer(
+        self, kind: str, name: str, finalizer: str, status: Mapping[str, Any] | None = None
+    ) -> None:
+        """Remove ``finalizer``; ``status``, when given, is merged in the same change (a
+        controller's last word on an object it lets go: one change, one fan-out, not two)."""
         current = self._objects.get((kind, name))
         if current is None:
             return
         finalizers = [f for f in current["metadata"].get("finalizers") or [] if f != finalizer]
-        self.patch(kind, name, {"metadata": {"finalizers": finalizers or None}})
+        change: dict[str, Any] = {"metadata": {"finalizers": finalizers or None}}
+        if status:
+            change["status"] = status
+        self._apply(kind, name, change)
 
     def _commit(self, event_type: EventType, obj: Obj) -> None:
         self._version += 1

@@ -190,10 +190,16 @@ async def terminate_group(proc: SpawnedProcess, grace_period: float, poll_interv
     The whole group is waited for, not just its leader: a child that ignores SIGTERM, or that
     outlives its parent, is killed too.
     """
+    if signal_group(proc.pgid, signal.SIGTERM):
+        await reap_terminated_group(proc, grace_period, poll_interval)
+
+
+async def reap_terminated_group(proc: SpawnedProcess, grace_period: float, poll_interval: float = 0.02) -> None:
+    """The rest of :func:`terminate_group` once its SIGTERM is sent: wait up to ``grace_period``
+    for the whole group to go, then SIGKILL it. Separate so that a caller stopping many replicas
+    can signal each one at once, not when the event loop gets round to a task per replica."""
     waiter = asyncio.ensure_future(proc.wait())
     try:
-        if not signal_group(proc.pgid, signal.SIGTERM):
-            return
         deadline = time.monotonic() + grace_period
         # Wake on the leader's exit (pidfd), not on a timer: stopping 100 replicas must not mean
         # 100 polling loops. Poll only for stragglers the leader left in its group.

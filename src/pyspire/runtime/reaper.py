@@ -37,7 +37,9 @@ def main(run_file: Path) -> None:
             break
         received += chunk
     if received.strip() == b"bye":
-        return
+        # Nothing to flush or release: skip the interpreter's teardown, which the app host
+        # (waiting for us on its way out) would otherwise sit through.
+        os._exit(0)
     sweep_run_file(run_file, by="reaper")
 
 
