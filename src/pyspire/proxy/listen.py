@@ -13,6 +13,8 @@ import socket
 from collections.abc import Set
 from functools import cache
 
+from pyspire.runtime.ports import accepts_connections
+
 from .errors import ProxyBindError
 
 __all__ = ["bind_listeners", "ipv6_loopback_available", "listen_addresses"]
@@ -90,6 +92,23 @@ def bind_listeners(
     Raises :class:`ProxyBindError` when the port cannot be bound.
     """
     attempts = _PORT_ZERO_ATTEMPTS if port == 0 else 1
+    unreachable: list[socket.socket] = []  # held bound meanwhile, so the OS does not offer them again
+    try:
+        return _bind_all(host, addrs, socktype, port, freebind, attempts, unreachable)
+    finally:
+        for sock in unreachable:
+            sock.close()
+
+
+def _bind_all(
+    host: str,
+    addrs: list[tuple[int, str]],
+    socktype: int,
+    port: int,
+    freebind: Set[str],
+    attempts: int,
+    unreachable: list[socket.socket],
+) -> list[socket.socket]:
     last: OSError | None = None
     for _ in range(attempts):
         bound: list[socket.socket] = []
@@ -99,6 +118,16 @@ def bind_listeners(
                 bound.append(_bind_one(family, address, socktype, chosen, address in freebind))
                 if chosen == 0:
                     chosen = bound[0].getsockname()[1]
+            first = addrs[0][1]
+            if port == 0 and socktype == socket.SOCK_STREAM and first not in freebind and not accepts_connections(
+                bound[0]
+            ):
+                # A port this machine refuses to connect to (a firewall rule): choose another.
+                unreachable.append(bound.pop(0))
+                for sock in bound:
+                    sock.close()
+                last = OSError(errno.ECONNREFUSED, "every port offered refuses connections from this machine")
+                continue
             return bound
         except OSError as exc:
             for sock in bound:

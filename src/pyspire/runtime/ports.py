@@ -31,13 +31,63 @@ def port_is_free(port: int, host: str = "127.0.0.1", protocol: str = "tcp") -> b
     return True
 
 
+#: How many ports the OS may offer that this machine refuses to connect to before giving up.
+_UNREACHABLE_TRIES = 20
+
+
 def pick_free_port(host: str = "127.0.0.1", protocol: str = "tcp") -> int:
-    """A port the OS says is free now (it may be taken by someone else before it is used)."""
-    sock = _bind_probe(host, 0, protocol)
+    """A port the OS says is free now (it may be taken by someone else before it is used) and, for
+    TCP, that a client on this machine can actually connect to (see :func:`accepts_connections`)."""
+    refused: list[socket.socket] = []  # held bound, so the OS does not offer them again meanwhile
     try:
-        return int(sock.getsockname()[1])
+        for _ in range(_UNREACHABLE_TRIES):
+            sock = _bind_probe(host, 0, protocol)
+            if protocol == "udp":
+                port = int(sock.getsockname()[1])
+                sock.close()
+                return port
+            sock.listen(1)
+            if accepts_connections(sock):
+                port = int(sock.getsockname()[1])
+                sock.close()
+                return port
+            refused.append(sock)
+        raise OSError(f"every port offered on {host} refuses connections from this machine")
     finally:
-        sock.close()
+        for sock in refused:
+            sock.close()
+
+
+def accepts_connections(listener: socket.socket, timeout: float = 0.5) -> bool:
+    """Whether a client on this machine can connect to ``listener`` (a listening TCP socket).
+
+    A port can bind and still refuse every connection: a local firewall rule may reject a few
+    ports (seen on the machines this project's CI runs on: three ports of the ephemeral range), so
+    a service given one would look fine and never answer. The probe's connection is taken off
+    the listener's queue here, so whoever accepts on the listener later never sees it."""
+    host, port = listener.getsockname()[:2]
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    client = socket.socket(listener.family, socket.SOCK_STREAM)
+    client.settimeout(timeout)
+    try:
+        client.connect((host, port))
+    except OSError:
+        return False
+    finally:
+        client.close()
+    previous = listener.gettimeout()
+    listener.settimeout(timeout)
+    try:
+        connection, _ = socket.socket.accept(listener)  # the plain accept, whatever a subclass counts
+        connection.close()
+    except OSError:
+        pass
+    finally:
+        listener.settimeout(previous)
+    return True
 
 
 _LISTEN_ROW = re.compile(r"^\s*\d+: [0-9A-F]+:([0-9A-F]{4}) [0-9A-F]+:[0-9A-F]{4} 0A ", re.M)
