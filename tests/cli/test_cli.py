@@ -61,13 +61,17 @@ def make_app(folder: Path, extra: str = "") -> Path:
 
 @pytest.fixture
 def env(tmp_path):
+    """The CLI's environment, with a registry of app hosts of the test's own: whatever app host a
+    failing test left running is stopped afterwards (``--all`` reaches only that registry)."""
     marker = str(uuid.uuid4())
-    return dict(
+    environment = dict(
         os.environ,
         PYSPIRE_STATE_HOME=str(tmp_path / "state"),
         PYSPIRE_TEST_MARKER=marker,
         COLUMNS="200",
     )
+    yield environment
+    subprocess.run([PYSPIRE, "stop", "--all"], cwd=tmp_path, env=environment, capture_output=True, timeout=90, check=False)
 
 
 def cli(*args: str, cwd: Path, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
