@@ -31,7 +31,7 @@ from starlette.types import ASGIApp
 from pyspire.api.connection_guard import ConnectionGuard, GuardedListener
 from pyspire.api.guarded_protocol import guarded_protocol
 from pyspire.errors import ConfigurationError
-from pyspire.runtime.ports import accepts_connections
+from pyspire.runtime.ports import reachable_listener
 
 #: Longest path a Unix socket address can hold on Linux (``sun_path`` is 108 bytes with the NUL).
 MAX_SOCKET_PATH = 107
@@ -99,17 +99,9 @@ class _Embedded(uvicorn.Server):
 def _tcp_socket(host: str, port: int, guard: ConnectionGuard) -> socket.socket:
     """The API's listening socket; a random port (``port=0``) that this machine refuses to
     connect to (a firewall rule) is passed over, or no client could ever reach the app host."""
-    refused: list[socket.socket] = []
-    try:
-        for _ in range(20):
-            sock = _listen(host, port, guard)
-            if port != 0 or accepts_connections(sock):
-                return sock
-            refused.append(sock)
-        return sock
-    finally:
-        for unreachable in refused:
-            unreachable.close()
+    if port != 0:
+        return _listen(host, port, guard)
+    return reachable_listener(lambda: _listen(host, 0, guard))
 
 
 def _listen(host: str, port: int, guard: ConnectionGuard) -> socket.socket:

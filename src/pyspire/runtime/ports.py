@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -38,21 +39,34 @@ _UNREACHABLE_TRIES = 20
 def pick_free_port(host: str = "127.0.0.1", protocol: str = "tcp") -> int:
     """A port the OS says is free now (it may be taken by someone else before it is used) and, for
     TCP, that a client on this machine can actually connect to (see :func:`accepts_connections`)."""
-    refused: list[socket.socket] = []  # held bound, so the OS does not offer them again meanwhile
+    if protocol == "udp":
+        sock = _bind_probe(host, 0, protocol)
+    else:
+
+        def listening() -> socket.socket:
+            probe = _bind_probe(host, 0, protocol)
+            probe.listen(1)
+            return probe
+
+        sock = reachable_listener(listening)
     try:
-        for _ in range(_UNREACHABLE_TRIES):
-            sock = _bind_probe(host, 0, protocol)
-            if protocol == "udp":
-                port = int(sock.getsockname()[1])
-                sock.close()
-                return port
-            sock.listen(1)
+        return int(sock.getsockname()[1])
+    finally:
+        sock.close()
+
+
+def reachable_listener(listen: Callable[[], socket.socket]) -> socket.socket:
+    """The first socket ``listen()`` returns (a TCP listener on a port the OS chose) that a client
+    on this machine can connect to. The refused ones stay bound until one is found, so the OS does
+    not offer them again meanwhile; after ``_UNREACHABLE_TRIES`` the last one is returned anyway."""
+    refused: list[socket.socket] = []
+    try:
+        for _ in range(_UNREACHABLE_TRIES - 1):
+            sock = listen()
             if accepts_connections(sock):
-                port = int(sock.getsockname()[1])
-                sock.close()
-                return port
+                return sock
             refused.append(sock)
-        raise OSError(f"every port offered on {host} refuses connections from this machine")
+        return listen()
     finally:
         for sock in refused:
             sock.close()
