@@ -27,6 +27,10 @@ from pyspire.errors import PyspireError
 from pyspire.executor import Configuration, Executor, state_dir
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
 from pyspire.executor.handlers import resource_handlers
+from pyspire.integrations.node import NodeBuilderMethods
+from pyspire.integrations.postgres import PostgresBuilderMethods
+from pyspire.integrations.python import PythonBuilderMethods
+from pyspire.integrations.redis import RedisBuilderMethods
 from pyspire.loader import expect_run_at_exit, note_run
 from pyspire.model.builder import AppModel, AppModelBuilder, caller_directory
 from pyspire.model.resources import DEFAULT_LOG_BUFFER_LINES
@@ -76,8 +80,12 @@ class RunningApp:
     sweeps: tuple[SweepReport, ...] = ()
 
 
-class DistributedApplicationBuilder(AppModelBuilder):
-    """Collects the app's resources (``add_executable``, ``add_parameter``, …); ``build()`` validates."""
+class DistributedApplicationBuilder(
+    PythonBuilderMethods, NodeBuilderMethods, RedisBuilderMethods, PostgresBuilderMethods, AppModelBuilder
+):
+    """Collects the app's resources (``add_executable``, ``add_parameter``, …, and the
+    integrations' ``add_python_app``, ``add_npm_app``, ``add_redis``, ``add_postgres``);
+    ``build()`` validates."""
 
     def build(self) -> DistributedApplication:
         """Validate the whole model (raising :class:`pyspire.ModelError` listing every problem) and

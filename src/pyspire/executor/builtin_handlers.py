@@ -30,6 +30,11 @@ class ConfiguredValueHandler:
         host = ctx._host
         host.values.how_to_supply[resource.name] = configuration.how_to_supply(resource)
         value = configuration.value_for(resource)
+        generation = getattr(resource, "generate", None)
+        if value is None and generation is not None:
+            value = generation.generate()
+            configuration.keep(resource, value)
+            ctx.log(f"generated a value and kept it in {configuration.settings_path}")
         if value is not None:
             self._accept(value)
         current = host.snapshots.get(resource.name)

@@ -19,6 +19,7 @@ from typing import Any
 
 from pyspire.errors import ConfigurationError
 from pyspire.model.resources import ConfiguredValueResource
+from pyspire.runtime.files import write_atomic
 from pyspire.runtime.state_dir import SETTINGS_FILE as SETTINGS_FILE
 from pyspire.runtime.state_dir import StateDir
 
@@ -65,6 +66,17 @@ class Configuration:
         if isinstance(stored, dict) and resource.name in stored:
             return str(stored[resource.name])
         return resource.default_value
+
+    def keep(self, resource: ConfiguredValueResource, value: str) -> None:
+        """Store ``value`` for ``resource`` in the settings file (re-read first, so what another
+        process or the user wrote meanwhile is kept), readable only by the user."""
+        settings = self._load(self.settings_path)
+        section = settings.setdefault(resource.config_section, {})
+        if not isinstance(section, dict):
+            raise SettingsError(f"{self.settings_path}: {resource.config_section!r} is not a JSON object")
+        section[resource.name] = value
+        write_atomic(self.settings_path, json.dumps(settings, indent=2) + "\n", private_folder=True)
+        self._settings = settings
 
     def how_to_supply(self, resource: ConfiguredValueResource) -> str:
         return (

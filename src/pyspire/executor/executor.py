@@ -32,11 +32,11 @@ from pyspire.executor.container_setup import ContainerSetups
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
 from pyspire.executor.event_dispatch import EventDispatcher
 from pyspire.executor.handlers import HandlerContext, HandlerRegistry, ResourceHandler, resource_handlers
-from pyspire.executor.health import HealthMonitor, Replica, SharedHttpClient
+from pyspire.executor.health import CheckContext, HealthMonitor, Replica, SharedHttpClient
 from pyspire.executor.health_supervision import HealthSupervisor
 from pyspire.executor.model_facts import is_hidden, relationships_of
 from pyspire.executor.persistent_ports import PersistentPorts
-from pyspire.executor.resolution import ConfiguredValues
+from pyspire.executor.resolution import ConfiguredValues, ResolutionContext
 from pyspire.executor.runner import ResourceRunner
 from pyspire.executor.service_planning import ServicePlanner
 from pyspire.executor.snapshot_building import output_properties, runner_snapshot, with_commands, with_outputs
@@ -199,6 +199,11 @@ class Executor:
             on_reports,
             self._http,
             self.containers.exec_in,
+            CheckContext(
+                runner.resource,
+                lambda: ResolutionContext(runner.resource, self.addresses, self.values, lambda what: None),
+                self.orchestrator.redactor.add,
+            ),
         )
 
     # -- snapshots -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ fraction of a second of its dependency turning healthy); once healthy, every ``h
 from __future__ import annotations
 
 import asyncio
+import inspect
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -17,10 +18,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pyspire.executor.addresses import EndpointAddresses
+from pyspire.executor.resolution import ResolutionContext
 from pyspire.executor.snapshots import HealthReport
 from pyspire.executor.user_code import USER_ERRORS, describe, user_traceback
-from pyspire.model.lifecycle import HealthCheckAnnotation, HealthIntervalAnnotation
+from pyspire.model.lifecycle import HealthCheckAnnotation, HealthCheckContext, HealthIntervalAnnotation
 from pyspire.model.resources import Resource
+from pyspire.model.values import ValueProvider
 from pyspire.orchestrator.logs import LogBatch, LogStore
 from pyspire.states import HealthStatus
 
@@ -59,6 +62,41 @@ class Replica:
     index: int
 
 
+def takes_context(check: Callable[..., object]) -> bool:
+    """Whether a custom check wants a :class:`HealthCheckContext` (it has a parameter left)."""
+    try:
+        parameters = inspect.signature(check).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in parameters)
+
+
+class CheckContext:
+    """:class:`HealthCheckContext` for one resource: values resolve as a host process sees
+    them; resolved secrets are registered for masking (a check's error may quote them)."""
+
+    def __init__(
+        self,
+        resource: Resource,
+        resolution: Callable[[], ResolutionContext],
+        mask: Callable[[set[str]], None],
+    ) -> None:
+        self._resource = resource
+        self._resolution = resolution
+        self._mask = mask
+
+    @property
+    def resource(self) -> Resource:
+        return self._resource
+
+    async def resolve(self, value: str | ValueProvider) -> str:
+        ctx = self._resolution()
+        try:
+            return await ctx.resolve(value)
+        finally:
+            self._mask(ctx.secrets)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -75,6 +113,7 @@ class HealthMonitor:
         publish: Callable[[tuple[HealthReport, ...]], None],
         http: SharedHttpClient,
         exec_in: ExecInReplica | None = None,
+        check_context: HealthCheckContext | None = None,
     ) -> None:
         self.resource = resource
         self.checks = resource.annotations_of(HealthCheckAnnotation)
@@ -86,6 +125,7 @@ class HealthMonitor:
         self._publish = publish
         self._http = http
         self._exec_in = exec_in
+        self._check_context = check_context
         self._log_matched: set[str] = set()
         #: The last error each custom check raised, logged with its traceback once.
         self._raised: dict[str, str] = {}
@@ -93,7 +133,9 @@ class HealthMonitor:
     async def run(self) -> None:
         unsubscribe = self._watch_logs()
         try:
-            self._publish(tuple(HealthReport(c.name, HealthStatus.UNHEALTHY, "not checked yet") for c in self.checks))
+            self._publish(
+                tuple(HealthReport(c.name, HealthStatus.UNHEALTHY, "not checked yet") for c in self.checks)
+            )
             loop = asyncio.get_running_loop()
             while True:
                 began = loop.time()
@@ -159,14 +201,21 @@ class HealthMonitor:
             # Awaited in this task, not wrapped in one (as wait_for would): a SystemExit raised
             # in a task of its own escapes the event loop and ends the app host.
             async with asyncio.timeout(CHECK_TIMEOUT):
-                result: Any = await check.check()
+                if takes_context(check.check):
+                    if self._check_context is None:
+                        raise RuntimeError("this app host gives health checks no context")
+                    result: Any = await check.check(self._check_context)  # type: ignore[call-arg]
+                else:
+                    result = await check.check()  # type: ignore[call-arg]
         except USER_ERRORS as exc:
             self._report_raised(check, exc)
             return HealthReport(check.name, HealthStatus.UNHEALTHY, None, describe(exc), _now())
         self._raised.pop(check.name, None)
         if result is None or result is True:
             return HealthReport(check.name, HealthStatus.HEALTHY, None, None, _now())
-        return HealthReport(check.name, HealthStatus.UNHEALTHY, None if result is False else str(result), None, _now())
+        return HealthReport(
+            check.name, HealthStatus.UNHEALTHY, None if result is False else str(result), None, _now()
+        )
 
     def _report_raised(self, check: HealthCheckAnnotation, exc: BaseException) -> None:
         """The user's check raised: its traceback goes to the resource's log, once per distinct

@@ -29,7 +29,7 @@ from pyspire.model.annotations import (
     EnvironmentCallbackContext,
     ReferenceAnnotation,
 )
-from pyspire.model.capabilities import connection_string_of, endpoints_of
+from pyspire.model.capabilities import connection_properties_of, connection_string_of, endpoints_of
 from pyspire.model.endpoints import EndpointReference
 from pyspire.model.execution import ExecutionContext
 from pyspire.model.names import env_name_part
@@ -92,7 +92,11 @@ def _reference_steps(ref: ReferenceAnnotation) -> list[EnvStep]:
     if connection_string is not None:
         variable = EnvValue(f"ConnectionStrings__{name}", connection_string)
         steps.append(variable)
-        steps.append(ConnectionPropertiesEnv(env_name_part(name), variable.name, variable.secret))
+        named = connection_properties_of(target)
+        if named is None:
+            steps.append(ConnectionPropertiesEnv(env_name_part(name), variable.name, variable.secret))
+        else:
+            steps.extend(EnvValue(f"{env_name_part(name)}_{key}", value) for key, value in named.items())
     for endpoint in endpoints_of(target):
         if ref.endpoint_name and endpoint.name != ref.endpoint_name:
             continue

@@ -63,7 +63,7 @@ class ExecutableRenderer:
         obj = new_executable(
             f"{resource.name}-{suffix}",
             resource=resource.name,
-            command=resource.command,
+            command=await resource.resolve_command(),
             args=launch.args,
             env=launch.env,
             working_directory=str(resource.working_dir),

@@ -81,11 +81,13 @@ from pyspire.executor.run_mode import (  # noqa: E402
     TelemetryEnv,
 )
 from pyspire.model.capabilities import (  # noqa: E402
+    ResourceWithConnectionProperties,
     ResourceWithConnectionString,
     ResourceWithEndpoints,
     ResourceWithEnvironment,
     ResourceWithWaitSupport,
     can_be_referenced,
+    connection_properties_of,
     connection_string_of,
 )
 from pyspire.model.errors import RenderError  # noqa: E402
@@ -113,6 +115,7 @@ __all__ += [
     "RenderError",
     "RenderableValue",
     "RenderedLaunch",
+    "ResourceWithConnectionProperties",
     "ResourceWithConnectionString",
     "ResourceWithEndpoints",
     "ResourceWithEnvironment",
@@ -124,6 +127,7 @@ __all__ += [
     "ValueContext",
     "ValueProvider",
     "can_be_referenced",
+    "connection_properties_of",
     "connection_string_of",
     "plan_launch",
     "render_launch",
@@ -214,6 +218,7 @@ from pyspire.model.events import (  # noqa: E402
     ResourceReady,
     ResourceStopped,
 )
+from pyspire.model.lifecycle import HealthCheckContext  # noqa: E402
 from pyspire.model.lifecycle_builder import LifecycleBuilder  # noqa: E402
 from pyspire.model.outputs import OutputReference  # noqa: E402
 
@@ -225,6 +230,7 @@ __all__ += [
     "HandlerContext",
     "HandlerFactory",
     "HandlerRegistry",
+    "HealthCheckContext",
     "HealthReport",
     "LifecycleBuilder",
     "OutputReference",

@@ -22,6 +22,8 @@ from pyspire.model.capabilities import (
 from pyspire.model.endpoints import AllocatedEndpoint, EndpointAnnotation, EndpointPart, EndpointReference
 from pyspire.model.errors import ModelError, ModelProblem, ModelWarning, RenderError, ResolutionError
 from pyspire.model.execution import ExecutionContext
+from pyspire.model.generated import GeneratedValue
+from pyspire.model.lifecycle import HealthCheckContext
 from pyspire.model.resources import (
     ConfiguredValueResource,
     ConnectionStringResource,
@@ -56,6 +58,8 @@ __all__ = [
     "EndpointReference",
     "EnvironmentCallbackContext",
     "ExecutionContext",
+    "GeneratedValue",
+    "HealthCheckContext",
     "ExecutableBuilder",
     "ExecutableResource",
     "ModelError",

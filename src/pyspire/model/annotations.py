@@ -121,6 +121,22 @@ class StopGracePeriodAnnotation(Annotation):
 
 
 @dataclass(frozen=True)
+class StopSignalAnnotation(Annotation):
+    """The signal that asks the resource to stop (default SIGTERM), sent before the grace period:
+    ``SIGINT`` is PostgreSQL's fast shutdown, ``SIGQUIT`` nginx's graceful one."""
+
+    signal: str
+
+
+@dataclass(frozen=True)
+class EnvFileAnnotation(Annotation):
+    """Variables read from a dotenv file when the resource starts (``with_env_file``); what
+    ``with_env`` sets wins over them."""
+
+    path: Path
+
+
+@dataclass(frozen=True)
 class LogBufferAnnotation(Annotation):
     """How many output lines the app host keeps for the resource (its ring buffer)."""
 

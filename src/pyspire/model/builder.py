@@ -19,6 +19,7 @@ from pyspire.model.arguments import Arg
 from pyspire.model.container_builder import ContainerBuilder
 from pyspire.model.containers import ContainerImageAnnotation, DockerfileBuildAnnotation, split_image
 from pyspire.model.events import E, EventCallback, EventSubscription
+from pyspire.model.generated import GeneratedValue
 from pyspire.model.resource_builder import ResourceBuilder
 from pyspire.model.resources import (
     DEFAULT_LOG_BUFFER_LINES,
@@ -211,19 +212,34 @@ class AppModelBuilder:
         self.resources.append(resource)
         return builder
 
-    def add_parameter(self, name: str, value: str | None = None, secret: bool = False) -> ParameterBuilder:
+    def add_parameter(
+        self,
+        name: str,
+        value: str | None = None,
+        secret: bool = False,
+        generate: bool | GeneratedValue = False,
+    ) -> ParameterBuilder:
         """A value supplied at run time: ``Parameters__<name>`` in the environment, else
         ``.pyspire/settings.json``, else ``value`` given here as the default. Secret values are
-        masked everywhere."""
+        masked everywhere. ``generate`` (``True`` or a :class:`GeneratedValue`): with no value
+        supplied, generate one at the first run and keep it in ``.pyspire/settings.json``."""
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = str(value)  # a number typed without quotes means the same string
-        resource = ParameterResource(_text(name), value if isinstance(value, str) else None, secret is True)
+        generation = GeneratedValue() if generate is True else generate if isinstance(generate, GeneratedValue) else None
+        resource = ParameterResource(
+            _text(name), value if isinstance(value, str) else None, secret is True, generation
+        )
         builder = ParameterBuilder(self, resource)
         builder._rejects(
             "add_parameter",
             Arg("name", name, "text", "add_parameter('api-key', secret=True)"),
             Arg("value", value, "text", "add_parameter('region', value='eu-west-1')", optional=True),
             Arg("secret", secret, "flag", "add_parameter('api-key', secret=True)"),
+            *(
+                ()
+                if isinstance(generate, GeneratedValue)
+                else (Arg("generate", generate, "flag", "add_parameter('db-password', secret=True, generate=True)"),)
+            ),
             defines_resource=True,
         )
         self.resources.append(resource)

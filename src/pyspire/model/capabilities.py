@@ -8,6 +8,7 @@ publisher) asks for the capability, never for a class, so an integration's own r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pyspire.model.annotation import Annotation
@@ -31,6 +32,19 @@ class ResourceWithConnectionString(Protocol):
     def connection_string(self) -> ValueProvider | None:
         """The connection string (usually an expression of the resource's endpoints and
         parameters), or ``None`` when this resource has none after all."""
+        ...
+
+
+@runtime_checkable
+class ResourceWithConnectionProperties(Protocol):
+    """A resource that names the parts of its connection string itself (an integration knows
+    them; parsing the string would guess): ``with_reference(it)`` sets ``{NAME}_{KEY}`` for
+    each, instead of the parts derived from the string."""
+
+    @property
+    def connection_properties(self) -> Mapping[str, ValueProvider | str] | None:
+        """Part name (``HOST``, ``PORT``, ``USERNAME``, ``PASSWORD``, ``DATABASE``, ``URI``…)
+        → its value; ``None`` to derive them from the connection string."""
         ...
 
 
@@ -78,6 +92,13 @@ class ResourceWithWaitSupport(Protocol):
 def connection_string_of(resource: object) -> ValueProvider | None:
     """The connection string ``resource`` offers (:class:`ResourceWithConnectionString`), or ``None``."""
     found: ValueProvider | None = getattr(resource, "connection_string", None)
+    return found
+
+
+def connection_properties_of(resource: object) -> Mapping[str, ValueProvider | str] | None:
+    """The connection properties ``resource`` names (:class:`ResourceWithConnectionProperties`),
+    or ``None`` when they are to be derived from its connection string."""
+    found: Mapping[str, ValueProvider | str] | None = getattr(resource, "connection_properties", None)
     return found
 
 

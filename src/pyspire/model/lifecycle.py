@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pyspire.model.annotations import Annotation
 
 if TYPE_CHECKING:
     from pyspire.model.resource import Resource
+    from pyspire.model.values import ValueProvider
 
 WaitKind = Literal["healthy", "start", "completion"]
 WaitBehavior = Literal["stop_on_unavailable", "wait_on_unavailable"]
@@ -35,6 +36,25 @@ class ExplicitStartAnnotation(Annotation):
     """The resource stays NotStarted until someone runs its ``start`` command."""
 
 
+class HealthCheckContext(Protocol):
+    """What a custom health check that takes one argument receives (``async def check(ctx)``):
+    an integration's check needs the live address and credentials of what it probes."""
+
+    @property
+    def resource(self) -> Resource:
+        """The resource being checked."""
+        ...
+
+    async def resolve(self, value: str | ValueProvider) -> str:
+        """``value`` resolved as a process on this host sees it (loopback, the proxy's port);
+        secrets it contains are masked wherever the check's result is shown."""
+        ...
+
+
+#: A custom health check: ``async def check()`` or ``async def check(ctx: HealthCheckContext)``.
+HealthCheck = Callable[[], Awaitable[Any]] | Callable[[HealthCheckContext], Awaitable[Any]]
+
+
 @dataclass(frozen=True)
 class HealthCheckAnnotation(Annotation):
     """One health check. ``kind`` is ``http`` (GET ``path`` expecting ``status_code``), ``tcp`` (a
@@ -47,7 +67,7 @@ class HealthCheckAnnotation(Annotation):
     path: str = "/"
     status_code: int = 200
     pattern: str | None = None
-    check: Callable[[], Awaitable[Any]] | None = None
+    check: HealthCheck | None = None
     command: tuple[str, ...] = ()
 
 

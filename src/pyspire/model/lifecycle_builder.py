@@ -6,7 +6,7 @@ kind); the executor's runner, health and command modules act on them.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, Self, TypeVar
 
 from pyspire.model.annotations import StopGracePeriodAnnotation
@@ -15,6 +15,7 @@ from pyspire.model.lifecycle import (
     CommandAnnotation,
     CommandState,
     ExplicitStartAnnotation,
+    HealthCheck,
     HealthCheckAnnotation,
     HealthIntervalAnnotation,
     RestartPolicy,
@@ -108,10 +109,11 @@ class LifecycleBuilder(ResourceBuilder[RR]):
             return self
         return self._record(HealthCheckAnnotation(f"log:{pattern}", "log", pattern=pattern))
 
-    def with_health_check(self, check: Callable[[], Awaitable[Any]], name: str | None = None) -> Self:
+    def with_health_check(self, check: HealthCheck, name: str | None = None) -> Self:
         """A custom async check: healthy when it returns ``True``/``None``, unhealthy when it
         returns ``False`` or a string (the description) or raises (the error). It must be an
-        ``async def`` function (or a ``functools.partial`` of one, to pass it arguments)."""
+        ``async def`` function (or a ``functools.partial`` of one, to pass it arguments); one
+        that takes an argument receives a :class:`HealthCheckContext`."""
         if self._rejects(
             "with_health_check",
             Arg("", check, "async callable", _ASYNC_CHECK),

@@ -25,6 +25,7 @@ from pyspire.model.containers import (
     LifetimeAnnotation,
     PullPolicy,
 )
+from pyspire.model.generated import GeneratedValue
 from pyspire.model.lifecycle import WaitAnnotation
 from pyspire.model.resource import Resource as Resource  # re-exported: the base lives in a leaf module
 from pyspire.model.values import RenderContext, ValueContext, ValueProvider
@@ -83,6 +84,23 @@ class ExecutableResource(RunnableResource):
         found = self.last_annotation(WorkingDirectoryAnnotation)
         assert found is not None  # recorded by the constructor
         return found.path
+
+    # -- hooks an integration's subclass overrides (called by the app host at each start) ------
+
+    async def resolve_command(self) -> str:
+        """The program to start, decided when the resource starts (after its waits and its
+        before-start subscribers), not when the model is built: an integration finds the
+        interpreter of a virtual environment an installer child has just created. Raise
+        :class:`pyspire.errors.ConfigurationError` with the fix to fail only this resource,
+        with that message and no traceback."""
+        return self.command
+
+    async def up_to_date(self) -> str | None:
+        """For a step that runs to completion (an installer): a reason when running it again
+        would change nothing (``"up to date: requirements.txt unchanged"``). The resource then
+        ends Finished with exit code 0 and that message, without starting a process, and what
+        waits for its completion starts at once. ``None`` (the default) runs it."""
+        return None
 
 
 class ContainerResource(RunnableResource):
@@ -174,6 +192,14 @@ class ParameterResource(ConfiguredValueResource):
 
     resource_type: ClassVar[str] = "Parameter"
     config_section: ClassVar[str] = "Parameters"
+
+    def __init__(
+        self, name: str, value: str | None, secret: bool, generate: GeneratedValue | None = None
+    ) -> None:
+        super().__init__(name, value, secret)
+        #: When set and no value is supplied, the app host generates one once and keeps it in
+        #: the settings file (so data created with it stays reachable after a restart).
+        self.generate = generate
 
     def describe(self) -> str:
         return f"parameter {self.name}"

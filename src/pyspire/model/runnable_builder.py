@@ -7,6 +7,7 @@ Nothing starts and nothing is checked for I/O here.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal, Self, TypeVar, overload
 
 from pyspire.model.annotations import (
@@ -14,11 +15,13 @@ from pyspire.model.annotations import (
     ArgsCallback,
     ArgsCallbackAnnotation,
     ConnectionStringAnnotation,
+    EnvFileAnnotation,
     EnvironmentAnnotation,
     EnvironmentCallback,
     EnvironmentCallbackAnnotation,
     LogBufferAnnotation,
     ReferenceAnnotation,
+    StopSignalAnnotation,
 )
 from pyspire.model.arguments import Arg, shown
 from pyspire.model.endpoints import EndpointAnnotation, EndpointReference
@@ -80,6 +83,20 @@ class RunnableBuilder(LifecycleBuilder[RR]):
         if bad:
             return self
         return self._record(ArgsAnnotation(tuple(v for v in values if v is not None)))
+
+    def with_env_file(self, path: str | Path) -> Self:
+        """Read variables from the dotenv file ``path`` (relative to the app host) when the
+        resource starts; ``with_env`` and references win over what it sets."""
+        if self._rejects("with_env_file", Arg("", path, "path", "with_env_file('.env.api')")):
+            return self
+        return self._record(EnvFileAnnotation(self.app.resolve_path(path)))
+
+    def with_stop_signal(self, signal: str) -> Self:
+        """Ask the resource to stop with ``signal`` (a name such as ``"SIGINT"``; default
+        SIGTERM); SIGKILL follows once the stop grace period is over."""
+        if self._rejects("with_stop_signal", Arg("", signal, "text", "with_stop_signal('SIGINT')")):
+            return self
+        return self._record(StopSignalAnnotation(signal))
 
     def with_log_buffer(self, lines: int) -> Self:
         """Keep the last ``lines`` output lines of this resource (default: the app's setting)."""
