@@ -102,4 +102,3 @@ def test_an_unknown_package_manager_is_reported_by_build_with_the_users_line(tmp
     assert "test_node_mistakes_fail_only_their_resource.py:" in text
     assert "resource 'web', with_package_manager: 'bun' is not a package manager pyspire knows" in text
     assert "one of 'npm', 'pnpm', 'yarn'" in text
-
