@@ -92,13 +92,28 @@ async def test_a_node_app_without_node_on_path_says_how_to_get_it(tmp_path, monk
     assert "resource 'srv': 'node' is not on PATH; install Node.js" in (srv.state_message or "")
 
 
+def build_problems(b: DistributedApplicationBuilder) -> str:
+    """What ``build()`` reports (it must refuse the model)."""
+    with pytest.raises(ModelError) as raised:
+        b.build()
+    return str(raised.value)
+
+
 def test_an_unknown_package_manager_is_reported_by_build_with_the_users_line(tmp_path):
     b = DistributedApplication.create_builder(app_dir=tmp_path)
     write_server(tmp_path / "web", scripts={"dev": "node server.js"})
     b.add_npm_app("web", "./web").with_package_manager("bun")  # type: ignore[arg-type]
-    with pytest.raises(ModelError) as raised:
-        b.build()
-    text = str(raised.value)
+    text = build_problems(b)
     assert "test_node_mistakes_fail_only_their_resource.py:" in text
     assert "resource 'web', with_package_manager: 'bun' is not a package manager pyspire knows" in text
     assert "one of 'npm', 'pnpm', 'yarn'" in text
+
+
+def test_arguments_of_the_wrong_kind_are_reported_by_build_not_raised(tmp_path):
+    b = DistributedApplication.create_builder(app_dir=tmp_path)
+    b.add_npm_app("web", 42, script=None)  # type: ignore[arg-type]
+    b.add_vite_app("site", "./site").with_install("no")  # type: ignore[arg-type]
+    text = build_problems(b)
+    assert "resource 'web', add_npm_app app_dir: 42 is not a path" in text
+    assert "add_npm_app script: None is not a string" in text
+    assert "resource 'site', with_install: 'no' is not True or False, e.g. with_install(False)" in text

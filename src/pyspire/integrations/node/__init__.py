@@ -49,9 +49,7 @@ class NodeBuilderMethods(AppModelBuilder):
         a package.json, ``<name>-install`` fills ``node_modules`` first (``with_install(False)``
         turns that off)."""
         example = f"add_node_app({name!r}, './frontend', 'server.js')"
-        app = self._node_builder(
-            "add_node_app", NodeAppResource, name, app_dir, Arg("script", script, "text", example), example
-        )
+        app = self._add_node_resource("add_node_app", NodeAppResource, name, app_dir, script, example)
         app._args("add_node_app", (script, *args))
         if (app.resource.working_dir / PACKAGE_JSON).is_file():
             app.with_install()
@@ -64,9 +62,7 @@ class NodeBuilderMethods(AppModelBuilder):
         the lock file there (none: npm) or by ``with_package_manager``; ``<name>-install`` runs
         first. Give it an endpoint as any process: ``.with_http_endpoint(env="PORT")``."""
         example = f"add_npm_app({name!r}, './frontend', script='start')"
-        app = self._node_builder(
-            "add_npm_app", NpmAppResource, name, app_dir, Arg("script", script, "text", example), example
-        )
+        app = self._add_node_resource("add_npm_app", NpmAppResource, name, app_dir, script, example)
         if args:
             app._args("add_npm_app", args)
         return app.with_install()
@@ -76,29 +72,30 @@ class NodeBuilderMethods(AppModelBuilder):
         the way Vite takes it (``-- --port <port> --strictPort --host 127.0.0.1``), each replica
         its own; clients use the endpoint's proxy."""
         example = f"add_vite_app({name!r}, './web')"
-        app = self._node_builder(
-            "add_vite_app", ViteAppResource, name, app_dir, Arg("script", script, "text", example), example
-        )
+        app = self._add_node_resource("add_vite_app", ViteAppResource, name, app_dir, script, example)
         app.with_http_endpoint()
         port = app.get_endpoint("http").target_port
         return app.with_args("--port", port, "--strictPort", "--host", VITE_HOST).with_install()
 
-    def _node_builder(
+    def _add_node_resource(
         self,
         method: str,
         kind: Callable[[str, Path, str], NodeResource],
         name: str,
         app_dir: str | Path,
-        script: Arg,
+        script: str,
         example: str,
     ) -> NodeAppBuilder:
         """The resource and its builder, with every wrong argument recorded for ``build()``."""
-        name_arg = Arg("name", name, "text", example)
         folder_arg = Arg("app_dir", app_dir, "path", example)
         folder = self.resolve_path(app_dir) if folder_arg.problem() is None else self.app_dir
-        text_name = name if isinstance(name, str) else str(name)
-        text_script = script.value if isinstance(script.value, str) else str(script.value)
-        app = NodeAppBuilder(self, kind(text_name, folder, text_script))
-        app._rejects(method, name_arg, folder_arg, script, defines_resource=True)
+        app = NodeAppBuilder(self, kind(str(name), folder, str(script)))
+        app._rejects(
+            method,
+            Arg("name", name, "text", example),
+            folder_arg,
+            Arg("script", script, "text", example),
+            defines_resource=True,
+        )
         self.add_resource(app)
         return app
