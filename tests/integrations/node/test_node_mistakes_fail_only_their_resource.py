@@ -8,6 +8,8 @@ import pytest
 
 from pyspire import DistributedApplication, DistributedApplicationBuilder, ModelError, testing
 from pyspire.extensions import ResourceState
+from pyspire.integrations.node import NodeInstallerResource
+from pyspire.integrations.node.install_stamp import stamp_path
 from tests.conftest import PYTHON
 from tests.integrations.node.projects import node_only_path, write_package_json, write_server
 
@@ -117,3 +119,20 @@ def test_arguments_of_the_wrong_kind_are_reported_by_build_not_raised(tmp_path):
     assert "resource 'web', add_npm_app app_dir: 42 is not a path" in text
     assert "add_npm_app script: None is not a string" in text
     assert "resource 'site', with_install: 'no' is not True or False, e.g. with_install(False)" in text
+
+
+async def test_a_failed_install_leaves_no_stamp_so_the_next_start_installs_again(tmp_path):
+    folder = write_server(tmp_path / "web", scripts={"start": "node server.js"})
+    (folder / "package-lock.json").write_text("{ not json")  # npm ci refuses it
+    b = DistributedApplication.create_builder(app_dir=tmp_path)
+    b.add_npm_app("web", "./web", script="start")
+    bystander(b)
+    async with testing.start(b) as app:
+        web = await app.wait_for_resource("web", ResourceState.FAILED_TO_START, timeout=60)
+        installer = app.resource("web-install")
+        await app.wait_for_log("bystander", "bystander ran")
+    assert installer.exit_code not in (None, 0), "npm ci failed"
+    assert "web-install" in (web.state_message or "")
+    assert not stamp_path(folder).exists()
+    (installer_resource,) = (r for r in b.resources if isinstance(r, NodeInstallerResource))
+    assert await installer_resource.up_to_date() is None
