@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from pyspire.errors import PyspireError
 from pyspire.executor.addresses import EndpointFailed
 from pyspire.executor.commands import CommandResult, PredicateErrors
 from pyspire.executor.launch import Launcher
@@ -48,6 +49,9 @@ class ResourceRunner:
         DependencyFailed,
         ResolutionError,
         EndpointFailed,
+        # What an integration's resolve_command raises for a user's mistake (a missing program,
+        # package.json or virtual environment): its message says the fix.
+        PyspireError,
         TypeError,
         ValueError,
     )
