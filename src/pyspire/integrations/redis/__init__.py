@@ -25,7 +25,7 @@ from pyspire.integrations.redis.resource import (
     default_volume_name,
     server_args,
 )
-from pyspire.model.arguments import Arg, shown
+from pyspire.model.arguments import Arg
 from pyspire.model.builder import AppModelBuilder, ParameterBuilder
 from pyspire.model.containers import ContainerImageAnnotation
 from pyspire.model.resources import ParameterResource
@@ -73,8 +73,8 @@ def _password(
     if given is not None:
         redis._reject(
             "add_redis password",
-            f"{shown(given)} is not a parameter; pass a secret parameter, e.g. "
+            f"a {type(given).__name__} is not a parameter (a password typed into apphost.py would "
+            f"show wherever the model does); pass a secret parameter, e.g. "
             f"password=builder.add_parameter('{name}-password', secret=True)",
-            defines_resource=True,
         )
     return app.add_parameter(f"{name}-password", secret=True, generate=True).with_parent(redis).resource
