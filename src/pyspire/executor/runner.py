@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from pyspire.errors import ConfigurationError
 from pyspire.executor.addresses import EndpointFailed
 from pyspire.executor.commands import CommandResult, PredicateErrors
 from pyspire.executor.launch import Launcher
@@ -47,6 +48,7 @@ class ResourceRunner:
     start_errors: tuple[type[Exception], ...] = (
         DependencyFailed,
         ResolutionError,
+        ConfigurationError,  # what resolve_command raises when the program cannot be found
         EndpointFailed,
         TypeError,
         ValueError,
