@@ -4,12 +4,14 @@ the venv so that a start with nothing changed can skip it."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
 
 import pytest
 
 from pyspire import DistributedApplication, ModelError, testing
-from pyspire.extensions import ResourceState, parent_of
+from pyspire.extensions import ConfigurationError, ResourceState, parent_of
 from pyspire.integrations.python import PythonInstallerResource
 from tests.integrations.python.helpers import read_report, write_report_app
 
@@ -45,6 +47,23 @@ async def test_with_pip_creates_the_venv_installs_requirements_then_starts_the_a
     assert await installer.up_to_date() is None, "a changed requirements.txt runs it again"
 
 
+async def test_a_failed_install_fails_the_app_and_leaves_no_stamp_so_it_runs_again(tmp_path):
+    app_dir = tmp_path / "worker"
+    app_dir.mkdir()
+    (app_dir / "requirements.txt").write_text("this is == not a requirement\n")
+    (app_dir / "main.py").write_text("print('never')")
+    b = DistributedApplication.create_builder(app_dir=tmp_path)
+    b.add_python_app("worker", "./worker", "main.py").with_pip()
+    async with testing.start(b) as app:
+        failed = await app.wait_for_resource("worker-install", ResourceState.EXITED, timeout=90)
+        blocked = await app.wait_for_resource("worker", ResourceState.FAILED_TO_START, timeout=30)
+        install_log = app.log_text("worker-install")
+    assert failed.exit_code != 0 and "Invalid requirement" in install_log, install_log
+    assert "worker-install" in (blocked.state_message or "")
+    installer = next(r for r in app.executor.model.resources if isinstance(r, PythonInstallerResource))
+    assert await installer.up_to_date() is None
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="the executor's skip of an up-to-date step is the core engineer's part of issue 12 "
@@ -61,13 +80,20 @@ async def test_the_second_start_with_nothing_changed_skips_the_installer(tmp_pat
     assert "running pip install" not in install_log, "no installer process ran"
 
 
-async def test_with_uv_runs_uv_sync_on_the_project_before_the_app(tmp_path):
-    app_dir = write_report_app(tmp_path / "api")
+def tiny_project(app_dir: Path) -> Path:
+    write_report_app(app_dir)
     (app_dir / "pyproject.toml").write_text(
         '[project]\nname = "tiny"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = []\n'
     )
+    return app_dir
+
+
+async def test_with_uv_runs_uv_sync_into_the_chosen_venv_before_the_app(tmp_path):
+    app_dir = tiny_project(tmp_path / "api")
     b = DistributedApplication.create_builder(app_dir=tmp_path)
-    b.add_python_app("api", "./api", "report.py").with_uv().with_env("REPORT_TO", str(tmp_path / "r.json"))
+    b.add_python_app("api", "./api", "report.py").with_virtual_environment("envs/api").with_uv().with_env(
+        "REPORT_TO", str(tmp_path / "r.json")
+    )
     async with testing.start(b) as app:
         synced = await app.wait_for_resource("api-install", ResourceState.FINISHED, timeout=90)
         await app.wait_for_resource("api", ResourceState.FINISHED, timeout=30)
@@ -75,9 +101,23 @@ async def test_with_uv_runs_uv_sync_on_the_project_before_the_app(tmp_path):
     assert synced.exit_code == 0
     (uv,) = [o["spec"] for o in executables if o["metadata"]["name"].startswith("api-install-")]
     assert Path(uv["executablePath"]).name == "uv" and uv["args"] == ["sync"]
-    assert {"name": "UV_PROJECT_ENVIRONMENT", "value": str(app_dir / ".venv")} in uv["env"]
-    assert Path(str(read_report(tmp_path / "r.json")["prefix"])) == app_dir / ".venv"
+    assert {"name": "UV_PROJECT_ENVIRONMENT", "value": str(tmp_path / "envs" / "api")} in uv["env"]
+    assert Path(str(read_report(tmp_path / "r.json")["prefix"])) == tmp_path / "envs" / "api"
     assert (app_dir / "uv.lock").is_file(), "uv sync locked the project"
+
+
+def test_with_uv_and_no_uv_anywhere_the_installer_says_how_to_get_it(tmp_path, monkeypatch):
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setattr(sys, "executable", str(empty / "python"))
+    installer = PythonInstallerResource("api-install", "uv", tmp_path, tmp_path / ".venv")
+    with pytest.raises(ConfigurationError) as raised:
+        asyncio.run(installer.resolve_command())
+    assert str(raised.value) == (
+        f"resource 'api-install': uv is not on PATH nor beside {empty / 'python'}; install it "
+        f"({empty / 'python'} -m pip install uv), or use .with_pip() instead of .with_uv()"
+    )
 
 
 def test_apps_on_one_venv_share_the_first_apps_installer_listed_under_it(tmp_path):
