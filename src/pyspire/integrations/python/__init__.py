@@ -10,6 +10,7 @@ unbuffered (``PYTHONUNBUFFERED=1``); :data:`unregister_run_mode_policy` removes 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from pyspire.extensions import RUN_MODE_POLICIES
 from pyspire.integrations.python.builders import PythonAppBuilder, UvicornAppBuilder
@@ -20,6 +21,7 @@ from pyspire.integrations.python.resources import (
     PythonInstallerResource,
     UvicornAppResource,
 )
+from pyspire.model.annotations import ArgsCallbackContext
 from pyspire.model.arguments import Arg
 from pyspire.model.builder import AppModelBuilder
 from pyspire.model.values import expr
@@ -37,6 +39,8 @@ __all__ = [
     "unregister_run_mode_policy",
 ]
 
+B = TypeVar("B", bound=PythonAppBuilder)
+
 #: The default ``--worker-class`` of ``add_gunicorn_app``: gunicorn serving an ASGI app.
 UVICORN_WORKER = "uvicorn.workers.UvicornWorker"
 
@@ -50,7 +54,12 @@ class PythonBuilderMethods(AppModelBuilder):
         ``.venv`` beside apphost.py (``with_pip()`` / ``with_uv()`` create it)."""
         example = "add_python_app('worker', './worker', 'main.py')"
         builder = self._python_app(
-            PythonAppResource, "add_python_app", name, app_dir, Arg("script", script, "text", example)
+            PythonAppResource,
+            PythonAppBuilder,
+            "add_python_app",
+            name,
+            app_dir,
+            Arg("script", script, "text", example),
         )
         return builder.with_args(script, *args) if isinstance(script, str) else builder
 
@@ -60,7 +69,12 @@ class PythonBuilderMethods(AppModelBuilder):
         """``python -m module *args`` in ``app_dir``, from the app's venv (as ``add_python_app``)."""
         example = "add_python_module('migrate', './api', 'alembic', 'upgrade', 'head')"
         builder = self._python_app(
-            PythonAppResource, "add_python_module", name, app_dir, Arg("module", module, "text", example)
+            PythonAppResource,
+            PythonAppBuilder,
+            "add_python_module",
+            name,
+            app_dir,
+            Arg("module", module, "text", example),
         )
         return builder.with_args("-m", module, *args) if isinstance(module, str) else builder
 
@@ -70,9 +84,13 @@ class PythonBuilderMethods(AppModelBuilder):
         in run mode unless ``.with_reload(False)``."""
         example = "add_uvicorn_app('api', './api', 'orders_api.main:app')"
         builder = self._python_app(
-            UvicornAppResource, "add_uvicorn_app", name, app_dir, Arg("app", app, "text", example)
+            UvicornAppResource,
+            UvicornAppBuilder,
+            "add_uvicorn_app",
+            name,
+            app_dir,
+            Arg("app", app, "text", example),
         )
-        assert isinstance(builder, UvicornAppBuilder)
         builder.with_http_endpoint()
         port = builder.get_endpoint("http").target_port
         builder.with_args("-m", "uvicorn", app, "--host", "127.0.0.1", "--port", port)
@@ -87,7 +105,12 @@ class PythonBuilderMethods(AppModelBuilder):
         ``worker_class="sync"`` for a WSGI app)."""
         example = "add_gunicorn_app('api', './api', 'orders_api.main:app')"
         builder = self._python_app(
-            GunicornAppResource, "add_gunicorn_app", name, app_dir, Arg("app", app, "text", example)
+            GunicornAppResource,
+            PythonAppBuilder,
+            "add_gunicorn_app",
+            name,
+            app_dir,
+            Arg("app", app, "text", example),
         )
         builder.with_http_endpoint()
         bind = expr("127.0.0.1:", builder.get_endpoint("http").target_port)
@@ -95,8 +118,14 @@ class PythonBuilderMethods(AppModelBuilder):
         return builder.with_args(*args) if args else builder
 
     def _python_app(
-        self, kind: type[PythonAppResource], method: str, name: str, app_dir: str | Path, target: Arg
-    ) -> PythonAppBuilder:
+        self,
+        kind: type[PythonAppResource],
+        builder_class: type[B],
+        method: str,
+        name: str,
+        app_dir: str | Path,
+        target: Arg,
+    ) -> B:
         example = target.example
         folder = Arg("app_dir", app_dir, "path", example)
         folder_ok = folder.problem() is None
@@ -105,19 +134,14 @@ class PythonBuilderMethods(AppModelBuilder):
             self.resolve_path(app_dir) if folder_ok else self.app_dir,
             self.app_dir,
         )
-        builder = (UvicornAppBuilder if isinstance(resource, UvicornAppResource) else PythonAppBuilder)(
-            self, resource
-        )
+        builder = builder_class(self, resource)
         builder._rejects(method, Arg("name", name, "text", example), folder, target, defines_resource=True)
         self.resources.append(resource)
         return builder
 
 
-def _uvicorn_reload(ctx: object) -> None:
+def _uvicorn_reload(ctx: ArgsCallbackContext) -> None:
     """``--reload`` in run mode, unless the app turned it off (never in a published manifest)."""
-    from pyspire.model.annotations import ArgsCallbackContext
-
-    assert isinstance(ctx, ArgsCallbackContext)
     if ctx.execution.is_run and isinstance(ctx.resource, UvicornAppResource) and ctx.resource.reload:
         ctx.args.append("--reload")
 
