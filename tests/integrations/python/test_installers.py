@@ -13,7 +13,7 @@ import pytest
 from pyspire import DistributedApplication, ModelError, testing
 from pyspire.extensions import ConfigurationError, ResourceState, parent_of
 from pyspire.integrations.python import PythonInstallerResource
-from tests.integrations.python.helpers import read_report, write_report_app
+from tests.integrations.python.helpers import make_venv, read_report, write_report_app
 
 #: A tiny pure-Python wheel from PyPI (pip's cache keeps repeated runs offline-fast).
 REQUIREMENT = "six==1.16.0"
@@ -104,6 +104,26 @@ async def test_with_uv_runs_uv_sync_into_the_chosen_venv_before_the_app(tmp_path
     assert {"name": "UV_PROJECT_ENVIRONMENT", "value": str(tmp_path / "envs" / "api")} in uv["env"]
     assert Path(str(read_report(tmp_path / "r.json")["prefix"])) == tmp_path / "envs" / "api"
     assert (app_dir / "uv.lock").is_file(), "uv sync locked the project"
+
+
+async def test_the_stamp_covers_the_dependency_files_the_interpreter_and_the_installer(tmp_path):
+    venv = make_venv(tmp_path / ".venv")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\n')
+    pip = PythonInstallerResource("x-install", "pip", tmp_path, venv)
+    assert await pip.up_to_date() is None, "never installed"
+    pip.record_success()
+    assert (
+        await pip.up_to_date() == f"up to date: pyproject.toml unchanged since the last install into {venv}"
+    )
+    assert await PythonInstallerResource("x-install", "uv", tmp_path, venv).up_to_date() is None, (
+        "another installer"
+    )
+    (tmp_path / "uv.lock").write_text("version = 1\n")
+    assert await pip.up_to_date() is None, "a new lock file"
+    pip.record_success()
+    config = venv / "pyvenv.cfg"
+    config.write_text(config.read_text().replace("version", "version = 3.99.0\nold_version"))
+    assert await pip.up_to_date() is None, "the venv was recreated with another Python"
 
 
 def test_with_uv_and_no_uv_anywhere_the_installer_says_how_to_get_it(tmp_path, monkeypatch):

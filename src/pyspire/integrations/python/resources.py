@@ -46,17 +46,22 @@ class PythonInstallerResource(ExecutableResource):
             return (str(PIP_HELPER), str(self.venv), str(self.app_dir))
         return ("sync",)
 
+    @property
+    def stamp_command(self) -> tuple[str, ...]:
+        """What the stamp records of the command: switching installer or target runs it again."""
+        return (self.kind, *self.install_args)
+
     async def resolve_command(self) -> str:
         if self.kind == "pip":
             return sys.executable
         return str(find_uv(self.name))
 
     async def up_to_date(self) -> str | None:
-        return unchanged_reason(self.app_dir, self.venv, (self.kind, *self.install_args))
+        return unchanged_reason(self.app_dir, self.venv, self.stamp_command)
 
     def record_success(self) -> None:
         """Stamp the venv: the next start with the same inputs skips this installer."""
-        write_stamp(self.venv, fingerprint(self.app_dir, self.venv, (self.kind, *self.install_args)))
+        write_stamp(self.venv, fingerprint(self.app_dir, self.venv, self.stamp_command))
 
 
 def find_uv(resource: str) -> Path:
