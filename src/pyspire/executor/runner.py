@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from pyspire.errors import ConfigurationError
+from pyspire.errors import PyspireError
 from pyspire.executor.addresses import EndpointFailed
 from pyspire.executor.commands import CommandResult, PredicateErrors
 from pyspire.executor.launch import Launcher
@@ -48,8 +48,10 @@ class ResourceRunner:
     start_errors: tuple[type[Exception], ...] = (
         DependencyFailed,
         ResolutionError,
-        ConfigurationError,  # what resolve_command raises when the program cannot be found
         EndpointFailed,
+        # What an integration's resolve_command raises for a user's mistake (a missing program,
+        # package.json or virtual environment): its message says the fix.
+        PyspireError,
         TypeError,
         ValueError,
     )
