@@ -17,8 +17,9 @@ The producer is a Python loop of ``print(f"line {i} ...")`` (about 70 bytes a li
     captured only, nothing printed.
 
 **Buffering, and why it gets two columns.** A Python child whose stdout is a pipe or a file
-block-buffers it (8 KiB per ``write``). pyspire sets ``PYTHONUNBUFFERED=1`` for commands named
-``python*`` (``executor/environment.py``) so their log lines show up at once; then every
+block-buffers it (8 KiB per ``write``). pyspire sets ``PYTHONUNBUFFERED=1`` for every app of the
+Python integration (``add_python_app`` here; ``integrations/python/process_env.py``) so their log
+lines show up at once; then every
 ``print`` is written straight away (two ``write`` calls: the text, then the newline), which makes
 the producer itself several times slower whatever reads the pipe. ``with_env`` is applied after
 that default, so ``.with_env("PYTHONUNBUFFERED", "")`` gives the child an *empty* value, which
@@ -69,14 +70,16 @@ for i in range(int(sys.argv[1])):
 """
 
 APPHOST = '''\
-"""One executable printing BENCH_LINES lines; BENCH_BUFFERED=1 restores Python's default buffering."""
+"""One Python app printing BENCH_LINES lines; BENCH_BUFFERED=1 restores Python's default buffering."""
 import os
 import sys
 
 from pyspire import DistributedApplication
 
 builder = DistributedApplication.create_builder()
-producer = builder.add_executable("producer", sys.executable, ".", "producer.py", os.environ["BENCH_LINES"])
+producer = builder.add_python_app("producer", ".", "producer.py", os.environ["BENCH_LINES"]).with_virtual_environment(
+    sys.prefix
+)
 if os.environ.get("BENCH_BUFFERED") == "1":
     producer.with_env("PYTHONUNBUFFERED", "")  # empty = unset for Python: block buffering
 builder.build().run()

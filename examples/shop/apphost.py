@@ -13,34 +13,40 @@ import sys
 
 from pyspire import DistributedApplication
 
-# The services need only the standard library: run them with the interpreter running this file.
-python = sys.executable
+# The services need only the standard library: they run from the Python environment running this
+# file (sys.prefix), so there is nothing to install. An app with dependencies would use its own
+# venv instead: <app dir>/.venv is found by itself, and .with_pip() or .with_uv() creates it.
+here = sys.prefix
 
 builder = DistributedApplication.create_builder()
 
 greeting = builder.add_parameter("greeting", value="hello")
 
 catalog = (
-    builder.add_executable("catalog", python, ".", "catalog.py")
+    builder.add_python_app("catalog", ".", "catalog.py")
+    .with_virtual_environment(here)
     .with_http_endpoint(env="PORT")  # a proxy on a free port; each replica gets its own $PORT
     .with_replicas(2)
 )
 
 orders = (
-    builder.add_executable("orders", python, ".", "orders.py")
+    builder.add_python_app("orders", ".", "orders.py")
+    .with_virtual_environment(here)
     .with_http_endpoint(env="PORT")
     .with_reference(catalog)  # CATALOG_HTTP and services__catalog__http__0 = catalog's proxy URL
 )
 
 frontend = (
-    builder.add_executable("frontend", python, ".", "frontend.py")
+    builder.add_python_app("frontend", ".", "frontend.py")
+    .with_virtual_environment(here)
     .with_http_endpoint(env="PORT")
     .with_reference(catalog)
     .with_reference(orders)
 )
 
 worker = (
-    builder.add_executable("worker", python, ".", "worker.py")
+    builder.add_python_app("worker", ".", "worker.py")
+    .with_virtual_environment(here)
     .with_args("--interval", "2")
     .with_env("GREETING", greeting)
     .with_reference(orders)

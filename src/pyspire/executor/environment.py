@@ -9,7 +9,8 @@ explicitly wins:
    ``ConnectionStrings__*``), added by the Executable controller at spawn so that it never shows
    in the object API (see :mod:`pyspire.runtime.ambient`); containers get only what follows,
 2. the run-mode policies: ``OTEL_SERVICE_NAME`` and ``OTEL_RESOURCE_ATTRIBUTES``, whatever the
-   telemetry seam adds, ``PYTHONUNBUFFERED`` for Python, then any an integration registered,
+   telemetry seam adds, then any an integration registered (the Python integration's
+   ``PYTHONUNBUFFERED``),
 3. the launch plan: endpoint ``env=``, references, ``with_env`` values and callbacks.
 """
 

@@ -1,7 +1,8 @@
 """Run-mode policy: what running a resource here adds to its launch plan.
 
 None of this belongs in a manifest: the service identity for telemetry (``OTEL_SERVICE_NAME``, the
-replica's ``service.instance.id``, whatever the telemetry seam adds) and interpreter buffering. The
+replica's ``service.instance.id``, whatever the telemetry seam adds) and what a language integration
+adds for its own processes (the Python integration's ``PYTHONUNBUFFERED``). The
 app host's own environment is inherited at spawn by the Executable controller
 (``spec.ambientEnvironment``; :func:`inherits_app_host_environment` says who gets it).
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from pyspire.model.resource import Resource
 from pyspire.model.resources import ExecutableResource
@@ -89,15 +89,6 @@ def service_identity(ctx: RunModeContext) -> Mapping[str, str]:
     }
 
 
-def python_unbuffered(ctx: RunModeContext) -> Mapping[str, str]:
-    """A Python child whose stdout is a pipe buffers 8 KiB before writing: its log would lag.
-    Guessed from the command's name (the Python integration will own this)."""
-    resource = ctx.resource
-    if isinstance(resource, ExecutableResource) and Path(resource.command).name.startswith("python"):
-        return {"PYTHONUNBUFFERED": "1"}
-    return {}
-
-
 def inherits_app_host_environment(resource: Resource) -> bool:
     """Whether the resource's processes inherit the app host's environment (minus its
     ``Parameters__*`` / ``ConnectionStrings__*``): processes do, containers never do."""
@@ -107,4 +98,3 @@ def inherits_app_host_environment(resource: Resource) -> bool:
 #: The policies run mode applies, in order. Built-ins first, registered the way an integration's are.
 RUN_MODE_POLICIES = RunModePolicies()
 RUN_MODE_POLICIES.register(service_identity)
-RUN_MODE_POLICIES.register(python_unbuffered)
