@@ -71,7 +71,8 @@ class PostgresBuilderMethods(AppModelBuilder):
         if password is not None and accepted is None:
             server._reject(
                 "add_postgres password",
-                f"{shown(password)} is not a secret parameter; pass one: "
+                f"a {type(password).__name__} is not a secret parameter (its value is not shown: it "
+                f"may be the password); pass one: "
                 f"password=builder.add_parameter('{resource_name}-password', secret=True)",
             )
         self.add_resource(server)
