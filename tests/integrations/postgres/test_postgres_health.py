@@ -8,8 +8,10 @@ import asyncio
 import pytest
 
 from pyspire import DistributedApplication, testing
+from pyspire.integrations.postgres.builders import default_volume_name
 from pyspire.states import HealthStatus, ResourceState
-from tests.integrations.postgres.helpers import POSTGRES
+from tests.conftest import until
+from tests.integrations.postgres.helpers import POSTGRES, kept_password
 
 pytestmark = pytest.mark.containers
 
@@ -46,3 +48,28 @@ async def test_stopping_the_server_asks_postgres_for_a_fast_shutdown(tmp_path):
         await app.wait_for_healthy("pg", timeout=60)
         assert (await app.execute_command("pg", "stop")).success
         await app.wait_for_log("pg", "received fast shutdown request", timeout=30)
+
+
+async def test_a_password_the_data_was_not_created_with_keeps_the_server_unhealthy_and_says_why(
+    tmp_path, volumes, monkeypatch
+):
+    volumes.append(default_volume_name(tmp_path.resolve(), "pg"))
+
+    def model():
+        b = DistributedApplication.create_builder(app_dir=tmp_path)
+        b.add_postgres("pg").with_image(POSTGRES).with_data_volume()
+        return b
+
+    async with testing.start(model()) as app:
+        await app.wait_for_healthy("pg", timeout=60)
+    monkeypatch.setenv("Parameters__pg-password", "not-" + kept_password(tmp_path))
+    async with testing.start(model()) as app:
+        await app.wait_for_log("pg", "ready to accept connections", timeout=60)
+
+        def refused(snapshot) -> bool:
+            return any("password authentication failed" in (r.description or "") for r in snapshot.health_reports)
+
+        snapshot = await until(app, "pg", refused, timeout=30)
+        assert snapshot.state == ResourceState.RUNNING and snapshot.health_status == HealthStatus.UNHEALTHY
+        (report,) = snapshot.health_reports
+        assert "supply that one as parameter pg-password, or remove the volume" in report.description

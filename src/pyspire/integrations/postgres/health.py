@@ -15,4 +15,11 @@ async def accepts_login(ctx: HealthCheckContext) -> str | None:
     server = ctx.resource
     assert isinstance(server, PostgresServerResource)
     conninfo = await ctx.resolve(libpq_connection(server, MAINTENANCE_DATABASE))
-    return await login_problem(conninfo)
+    problem = await login_problem(conninfo)
+    if problem is not None and "password authentication failed" in problem:
+        # The usual cause: the data folder (a volume) was initialised with another password.
+        return (
+            f"{problem}; a data volume keeps the password it was first initialised with: supply "
+            f"that one as {server.password.describe()}, or remove the volume to start afresh"
+        )
+    return problem
