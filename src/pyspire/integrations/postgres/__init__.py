@@ -33,6 +33,7 @@ __all__ = [
     "unregister_handlers",
 ]
 
+
 class PostgresBuilderMethods(AppModelBuilder):
     """The PostgreSQL integration's methods on the app's builder."""
 
@@ -52,13 +53,13 @@ class PostgresBuilderMethods(AppModelBuilder):
         resource_name = name if isinstance(name, str) else repr(name)
         user = DEFAULT_USER if username is None else to_value(username)
         given = None if password is None else to_value(password)
-        accepted = given if isinstance(given, ValueProvider) and given.is_secret else None
-        generated = None
-        if accepted is None:
+        generated: ParameterBuilder | None = None
+        if isinstance(given, ValueProvider) and given.is_secret:
+            secret: ValueProvider = given
+        else:  # none given (or a wrong one, reported below): the generated, kept one
             generated = self.add_parameter(f"{resource_name}-password", secret=True, generate=True)
-        server = PostgresServerBuilder(
-            self, PostgresServerResource(resource_name, user or DEFAULT_USER, accepted or _resource_of(generated))
-        )
+            secret = generated.resource
+        server = PostgresServerBuilder(self, PostgresServerResource(resource_name, user or DEFAULT_USER, secret))
         if server._rejects(
             "add_postgres",
             Arg("name", name, "text", "add_postgres('pg')"),
@@ -68,7 +69,7 @@ class PostgresBuilderMethods(AppModelBuilder):
             port = None
         if user is None:
             server._reject("add_postgres username", f"{shown(username)} is not a user name; pass a string or a parameter")
-        if password is not None and accepted is None:
+        if password is not None and generated is not None:
             server._reject(
                 "add_postgres password",
                 f"a {type(password).__name__} is not a secret parameter (its value is not shown: it "
@@ -86,11 +87,6 @@ class PostgresBuilderMethods(AppModelBuilder):
             .with_stop_signal("SIGINT")
             .with_health_check(accepts_login, name="login")
         )
-
-
-def _resource_of(parameter: ParameterBuilder | None) -> ValueProvider:
-    assert parameter is not None  # made when no secret password was given
-    return parameter.resource
 
 
 #: Remove the database resource's handler (a test that installs its own, say).
