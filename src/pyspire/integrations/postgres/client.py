@@ -19,19 +19,38 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+async def _login(conninfo: str) -> None:
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
+        await conn.execute("SELECT 1")
+
+
 async def login_problem(conninfo: str) -> str | None:
     """``None`` when a session opens and answers ``SELECT 1``; else what went wrong, in a line.
     A port that accepts TCP (the proxy does, at once) is not yet a server that accepts a login."""
     import psycopg
 
     try:
-        async with await psycopg.AsyncConnection.connect(
-            conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT
-        ) as conn:
-            await conn.execute("SELECT 1")
+        await _login(conninfo)
     except psycopg.Error as exc:
         return f"no login yet: {first_line(exc)}"
     return None
+
+
+async def database_problem(conninfo: str, maintenance: str, database: str) -> tuple[str | None, bool]:
+    """What keeps ``database`` from accepting a login (``None``: nothing), and whether it had to
+    be created again — a server without a data volume comes back empty after a restart. (libpq
+    reports a missing database as any failed connection, with no SQLSTATE: the maintenance
+    database is asked.)"""
+    problem = await login_problem(conninfo)
+    if problem is None:
+        return None, False
+    try:
+        created = await ensure_database(maintenance, database)
+    except PermanentError:
+        return problem, False  # the server itself is not there
+    return (await login_problem(conninfo) if created else problem), created
 
 
 async def ensure_database(conninfo: str, database: str) -> bool:
