@@ -31,6 +31,10 @@ async def test_a_process_referencing_the_database_connects_with_psycopg_and_sqla
         db
     ).with_reference(pg)
     sh(b, "peek", "echo at $ORDERS_HOST:$ORDERS_PORT; exec sleep 3600").with_reference(db)
+    psql = 'psql "$ConnectionStrings__orders" -tAc "SELECT current_database()"; exec sleep 3600'
+    b.add_container("psql", POSTGRES).with_entrypoint("bash").with_args("-c", psql).with_reference(db).wait_for(
+        db
+    ).with_stop_grace_period(0)
     async with testing.start(b) as app:
         rows = await client_rows(app, "writer")
         assert rows == {"psycopg": ["hello"], "sqlalchemy": ["hello"], "database": "orders"}
@@ -52,6 +56,7 @@ async def test_a_process_referencing_the_database_connects_with_psycopg_and_sqla
         assert "PG_DATABASE" not in env
         # a container reaches the server by its network alias and the port inside
         await app.wait_for_log("peek", "^at pg:5432$")
+        await app.wait_for_log("psql", "^orders$", timeout=30)  # psql in a container, through the alias
 
         shown = json.dumps([app.resource(r.name).env_dict() for r in app.resources()])
         served = (await app.api_client().get("/v1/resources")).text
