@@ -44,3 +44,11 @@ def volumes():
     yield names
     for name in names:
         podman("volume", "rm", "-f", name)
+
+
+def data_volume_of(builder, server: str = "pg") -> str:
+    """The name of the data volume ``with_data_volume()`` gave ``server`` in ``builder``'s model."""
+    resource = next(r for r in builder.resources if r.name == server)
+    (mount,) = (m for m in resource.mounts if m.kind == "volume")
+    assert mount.source is not None
+    return mount.source

@@ -8,10 +8,9 @@ import asyncio
 import pytest
 
 from pyspire import DistributedApplication, testing
-from pyspire.integrations.postgres.builders import default_volume_name
 from pyspire.states import HealthStatus, ResourceState
 from tests.conftest import until
-from tests.integrations.postgres.helpers import POSTGRES, kept_password
+from tests.integrations.postgres.helpers import POSTGRES, data_volume_of, kept_password
 
 pytestmark = pytest.mark.containers
 
@@ -53,14 +52,14 @@ async def test_stopping_the_server_asks_postgres_for_a_fast_shutdown(tmp_path):
 async def test_a_password_the_data_was_not_created_with_keeps_the_server_unhealthy_and_says_why(
     tmp_path, volumes, monkeypatch
 ):
-    volumes.append(default_volume_name(tmp_path.resolve(), "pg"))
-
     def model():
         b = DistributedApplication.create_builder(app_dir=tmp_path)
         b.add_postgres("pg").with_image(POSTGRES).with_data_volume()
         return b
 
-    async with testing.start(model()) as app:
+    first = model()
+    volumes.append(data_volume_of(first))
+    async with testing.start(first) as app:
         await app.wait_for_healthy("pg", timeout=60)
     monkeypatch.setenv("Parameters__pg-password", "not-" + kept_password(tmp_path))
     async with testing.start(model()) as app:

@@ -9,7 +9,6 @@ import pytest
 
 from pyspire import DistributedApplication, ModelError
 from pyspire.extensions import parent_of
-from pyspire.integrations.postgres.builders import default_volume_name
 from pyspire.integrations.postgres.encoding import libpq_word, uri_part
 from pyspire.model.annotations import EnvironmentAnnotation, StopSignalAnnotation
 
@@ -38,13 +37,16 @@ def test_the_server_defaults_to_the_official_image_with_a_generated_secret_passw
 
 
 def test_the_default_data_volume_is_the_same_each_run_and_differs_between_apps(tmp_path):
+    def volume(app_dir) -> tuple[str, str | None, str]:
+        (mount,) = DistributedApplication.create_builder(app_dir=app_dir).add_postgres("pg").with_data_volume().resource.mounts
+        return mount.kind, mount.source, mount.target
+
     one, other = tmp_path / "shop", tmp_path / "elsewhere" / "shop"
-    assert default_volume_name(one, "pg") == default_volume_name(one, "pg")
-    assert default_volume_name(one, "pg") != default_volume_name(other, "pg")
-    b = DistributedApplication.create_builder(app_dir=one)
-    pg = b.add_postgres("pg").with_data_volume()
-    (mount,) = pg.resource.mounts
-    assert (mount.kind, mount.source, mount.target) == ("volume", default_volume_name(one.resolve(), "pg"), "/var/lib/postgresql/data")
+    kind, name, target = volume(one)
+    assert (kind, target) == ("volume", "/var/lib/postgresql/data")
+    assert name is not None and name.startswith("shop-") and name.endswith("-pg-data")
+    assert volume(one) == (kind, name, target)
+    assert volume(other)[1] != name
 
 
 def test_a_literal_password_and_a_bad_database_name_are_reported_with_the_fix(tmp_path):

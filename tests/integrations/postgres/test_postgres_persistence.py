@@ -8,8 +8,7 @@ import psycopg
 import pytest
 
 from pyspire import DistributedApplication, testing
-from pyspire.integrations.postgres.builders import default_volume_name
-from tests.integrations.postgres.helpers import POSTGRES, client, client_rows, kept_password
+from tests.integrations.postgres.helpers import POSTGRES, client, client_rows, data_volume_of, kept_password
 
 pytestmark = pytest.mark.containers
 
@@ -29,9 +28,9 @@ async def test_a_data_volume_keeps_rows_and_the_database_across_restart_and_runs
 ):
     (tmp_path / "db-init").mkdir()
     (tmp_path / "db-init" / "01-seed.sql").write_text(SEED)
-    volumes.append(default_volume_name(tmp_path.resolve(), "pg"))
-
-    async with testing.start(model(tmp_path, "one")) as app:
+    first = model(tmp_path, "one")
+    volumes.append(data_volume_of(first))
+    async with testing.start(first) as app:
         assert (await client_rows(app, "writer"))["psycopg"] == ["one"]
         assert await texts(app, tmp_path, "postgres", "seeds") == ["seeded"]
         assert "running /docker-entrypoint-initdb.d/01-seed.sql" in app.log_text("pg")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Self
@@ -10,7 +11,6 @@ from pyspire.extensions import LifecycleBuilder
 from pyspire.integrations.postgres.resources import PostgresDatabaseResource, PostgresServerResource
 from pyspire.model.arguments import Arg
 from pyspire.model.builder import ContainerBuilder
-from pyspire.model.names import stable_suffix
 from pyspire.model.values import ValueProvider
 
 DATA_DIR = "/var/lib/postgresql/data"
@@ -39,7 +39,7 @@ class PostgresServerBuilder(ContainerBuilder):
         ``.pyspire/settings.json``."""
         if self._rejects("with_data_volume", Arg("name", name, "text", "with_data_volume('orders-data')", optional=True)):
             return self
-        return self.with_volume(name or default_volume_name(self.app.resolve_path('.'), self.resource.name), DATA_DIR)
+        return self.with_volume(name or default_volume_name(self, 'data'), DATA_DIR)
 
     def with_init_files(self, source: str | Path) -> Self:
         """Run the ``*.sql``, ``*.sql.gz`` and ``*.sh`` files of the folder ``source`` (relative to
@@ -78,11 +78,14 @@ class PostgresDatabaseBuilder(LifecycleBuilder[PostgresDatabaseResource]):
         return self.resource.connection_string
 
 
-def default_volume_name(app_dir: Path, resource: str) -> str:
-    """``<app folder>-<8 letters from its path>-<resource>-data``: stable across runs, distinct for
-    two apps whose folders share a name."""
-    folder = re.sub(r"[^a-zA-Z0-9_.-]", "-", app_dir.name).strip("-.").lower() or "app"
-    return f"{folder}-{stable_suffix(str(app_dir))}-{resource}-data"
+def default_volume_name(builder: ContainerBuilder, suffix: str) -> str:
+    """``<app folder>-<hash of its path>-<resource>-<suffix>`` (Aspire's scheme, and the Redis
+    integration's): stable across runs of one app host, distinct between two app hosts whose
+    resources share a name."""
+    app_dir = builder.app.resolve_path(".")
+    folder = re.sub(r"[^a-z0-9_.-]+", "-", app_dir.name.lower()).strip("-._") or "app"
+    digest = hashlib.sha256(str(app_dir).encode()).hexdigest()[:10]
+    return f"{folder}-{digest}-{builder.resource.name}-{suffix}"
 
 
 def identifier_problem(database: str) -> str | None:
