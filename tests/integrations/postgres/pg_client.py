@@ -1,7 +1,7 @@
 """Test client of a referenced PostgreSQL database, as an app would be written.
 
 ``pg_client.py write TEXT`` inserts TEXT into table ``notes`` (created when missing) with psycopg,
-from ``ConnectionStrings__<name>``; then both ``write`` and ``read`` list the rows twice — with
+from ``ConnectionStrings__<name>`` (and logs in with ``<NAME>_URI`` too); then both ``write`` and ``read`` list the rows twice — with
 psycopg and with SQLAlchemy from ``<NAME>_SQLALCHEMY_URI`` — and print them as one JSON line
 ``{"psycopg": [...], "sqlalchemy": [...], "database": ...}``. ``<name>`` is ``PG_CLIENT_DB``.
 """
@@ -21,6 +21,9 @@ with psycopg.connect(os.environ[f"ConnectionStrings__{name}"], autocommit=True) 
         conn.execute("INSERT INTO notes (text) VALUES (%s)", (sys.argv[2],))
     by_psycopg = [row[0] for row in conn.execute("SELECT text FROM notes ORDER BY id")]
     database = conn.execute("SELECT current_database()").fetchone()[0]
+
+with psycopg.connect(os.environ[f"{prefix}_URI"]) as conn:  # psycopg takes the URI form too
+    assert conn.execute("SELECT current_database()").fetchone()[0] == database
 
 engine = sqlalchemy.create_engine(os.environ[f"{prefix}_SQLALCHEMY_URI"])
 with engine.connect() as conn:
