@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make podman work on this sandbox and build, offline, the images the container tests use.
 # Facts behind every setting: ../shared/reference/containers-here.md. Idempotent and quick on a
-# ready machine: the config is written only when missing, each image is built only when absent.
+# ready machine: the config is written only when missing, each image is built only when absent
+# or when the files it is built from changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -72,7 +73,37 @@ if ! have_image localhost/debian:bookworm; then
     rm -rf "$root"; trap - EXIT
     echo "built localhost/debian:bookworm"
 fi
-if ! have_image localhost/pyspire-test/redis:latest; then
-    podman build -q -t localhost/pyspire-test/redis:latest scripts/images/redis >/dev/null
-    echo "built localhost/pyspire-test/redis:latest"
-fi
+# Every scripts/images/<name> folder becomes localhost/pyspire-test/<name>:latest. The image keeps a
+# label with the hash of its folder (Dockerfile and the files beside it): CI caches the podman store,
+# so an image built from an older Dockerfile is rebuilt, and an unchanged one costs one inspect.
+HASH_LABEL=dev.pyspire.test.context-hash
+# The contents and the modes (an entrypoint made executable is a change too) of every file.
+context_hash() {
+    (cd "$1" && { find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+        find . -type f -printf '%m %p\n' | LC_ALL=C sort; } | sha256sum | cut -d' ' -f1)
+}
+built_hash() { podman image inspect --format "{{index .Labels \"$HASH_LABEL\"}}" "$1" 2>/dev/null || true; }
+for context in scripts/images/*/; do
+    context=${context%/}
+    image="localhost/pyspire-test/$(basename "$context"):latest"
+    hash=$(context_hash "$context")
+    if [ "$(built_hash "$image")" != "$hash" ]; then
+        podman build -q --label "$HASH_LABEL=$hash" -t "$image" "$context" >/dev/null
+        echo "built $image"
+    fi
+done
+
+# Stand-ins for the official images the integrations use by default (add_postgres, add_redis):
+# this machine cannot pull from any registry, so the offline builds above are tagged with those
+# names in the local store, and apps that keep the defaults run here unchanged. Re-tagged
+# whenever the name points at another image (a rebuild, or a real pull on another machine).
+official_tag() {
+    local local_image=$1 official=$2 want
+    want=$(podman image inspect --format '{{.Id}}' "$local_image")
+    if [ "$(podman image inspect --format '{{.Id}}' "$official" 2>/dev/null || true)" != "$want" ]; then
+        podman tag "$local_image" "$official"
+        echo "tagged $local_image as $official"
+    fi
+}
+official_tag localhost/pyspire-test/postgres:latest docker.io/library/postgres:17
+official_tag localhost/pyspire-test/redis:latest docker.io/library/redis:7.4

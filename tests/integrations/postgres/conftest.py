@@ -1,0 +1,3 @@
+from tests.integrations.postgres.helpers import volumes
+
+__all__ = ["volumes"]
