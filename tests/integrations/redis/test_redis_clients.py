@@ -12,14 +12,13 @@ import redis.exceptions
 from pyspire import DistributedApplication, testing
 from tests.conftest import APPS as SHARED_APPS
 from tests.conftest import PYTHON
-from tests.integrations.redis.helpers import APPS, IMAGE, ensure_image
+from tests.integrations.redis.helpers import APPS, IMAGE
 
 pytestmark = pytest.mark.containers
 
 
 def cache_app(tmp_path, password=None):
     """Redis ``cache``; ``client`` sets and gets a key with redis-py, ``env`` dumps what it got."""
-    ensure_image()
     b = DistributedApplication.create_builder(app_dir=tmp_path)
     cache = b.add_redis("cache", password=password(b) if password else None).with_image(IMAGE)
     cache.with_stop_grace_period(2)

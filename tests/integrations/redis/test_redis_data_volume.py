@@ -13,7 +13,7 @@ import redis.asyncio
 from pyspire import DistributedApplication, testing
 from tests.conftest import APPS, PYTHON
 from tests.containers.helpers import podman
-from tests.integrations.redis.helpers import IMAGE, ensure_image
+from tests.integrations.redis.helpers import IMAGE
 
 pytestmark = pytest.mark.containers
 
@@ -21,7 +21,6 @@ pytestmark = pytest.mark.containers
 def app_writing(tmp_path, value: str):
     """Redis with a data volume, and a process that sets ``counter`` to ``value`` ("": only
     reads it) and dumps its environment."""
-    ensure_image()
     b = DistributedApplication.create_builder(app_dir=tmp_path)
     cache = b.add_redis("cache").with_image(IMAGE).with_data_volume().with_stop_grace_period(5)
     (

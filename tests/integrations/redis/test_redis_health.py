@@ -14,7 +14,7 @@ from pyspire import DistributedApplication, testing
 from pyspire.extensions import HealthStatus, ResourceSnapshot
 from tests.conftest import APPS, PYTHON
 from tests.containers.helpers import podman
-from tests.integrations.redis.helpers import IMAGE, ensure_image
+from tests.integrations.redis.helpers import IMAGE
 
 pytestmark = pytest.mark.containers
 
@@ -28,7 +28,6 @@ async def snapshot_where(app, name: str, done: Callable[[ResourceSnapshot], bool
 
 
 async def test_redis_is_healthy_only_while_redis_answers_ping(tmp_path):
-    ensure_image()
     b = DistributedApplication.create_builder(app_dir=tmp_path)
     cache = (
         b.add_redis("cache")

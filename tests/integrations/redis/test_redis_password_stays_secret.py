@@ -13,13 +13,12 @@ from pyspire import DistributedApplication, testing
 from pyspire.executor.snapshots import MASK
 from tests.conftest import PYTHON
 from tests.containers.helpers import podman
-from tests.integrations.redis.helpers import APPS, IMAGE, ensure_image
+from tests.integrations.redis.helpers import APPS, IMAGE
 
 pytestmark = pytest.mark.containers
 
 
 async def test_the_password_appears_in_no_command_line_log_snapshot_or_api_answer(tmp_path):
-    ensure_image()
     b = DistributedApplication.create_builder(app_dir=tmp_path)
     cache = b.add_redis("cache").with_image(IMAGE).with_stop_grace_period(2)
     b.add_executable("client", PYTHON, APPS, "redis_py_client.py").with_reference(cache).wait_for(cache)
