@@ -101,6 +101,9 @@ def test_parameter_set_unblocks_the_resource_waiting_for_it_and_never_prints_the
     assert SECRET not in ok("describe", "api-key", cwd=app, env=env)
     assert not (app / ".pyspire" / "settings.json").exists(), "nothing kept without --save"
 
+    again = set_value(app, env, "api-key", stdin="another-value\n")
+    assert again.returncode == 0 and "keep it until restarted" in again.stdout
+
 
 def test_parameter_set_save_supplies_a_connection_string_and_keeps_it_for_the_next_run(app, env):
     assert _describe(app, env)["reporter"]["state"] == "Waiting"

@@ -19,6 +19,7 @@ from rich.markup import escape
 from pyspire.cli.names import resource_argument
 from pyspire.cli.output import APPHOST_OPTION, FORMAT_OPTION, fail, out, print_json, styled, table
 from pyspire.cli.session import api_errors, connect
+from pyspire.states import ResourceState
 
 #: The resource types whose value comes from configuration.
 CONFIGURED_TYPES = ("Parameter", "ConnectionString")
@@ -51,13 +52,15 @@ def set_value(name: str, save: bool, apphost: str | None, output_format: str) ->
     """Supply the value of parameter (or connection string) NAME, read without echo in a
     terminal, else as one line from stdin; resources waiting for it then start."""
     with api_errors(), connect(apphost) as client:
-        client.resource(name)  # a clear 404 before asking for a value
+        before = client.resource(name)  # a clear 404 before asking for a value
         result = client.set_parameter(name, _read_value(name), save)
     if output_format == "json":
         print_json(result)
         return
     kept = " and kept in .pyspire/settings.json" if result["saved"] else ""
     out().print(f"[green]✓[/] {name} supplied{kept} (now {styled(result['snapshot']['state'])})")
+    if before["state"] != ResourceState.VALUE_MISSING:
+        out().print("  it had a value already: resources started with the old one keep it until restarted")
 
 
 def _row(snapshot: dict[str, Any]) -> dict[str, Any]:
