@@ -13,6 +13,7 @@ from pyspire.api.auth import TokenAuth
 from pyspire.api.context import ApiContext
 from pyspire.api.kube import kube_routes
 from pyspire.api.openapi import openapi_routes
+from pyspire.api.parameters import parameter_routes
 from pyspire.api.redacted_store import RedactedStore
 from pyspire.api.resources import resource_routes
 
@@ -21,7 +22,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     """Errors as Kubernetes ``Status`` objects: kubectl prints their message, other clients read
     ``message`` like any JSON error."""
     assert isinstance(exc, HTTPException)
-    reason = {404: "NotFound", 405: "MethodNotAllowed", 400: "BadRequest"}.get(exc.status_code, "Failure")
+    reason = {404: "NotFound", 405: "MethodNotAllowed", 400: "BadRequest", 409: "Conflict"}.get(exc.status_code, "Failure")
     message = exc.detail
     if exc.detail == "Not Found":
         message = f"no such path: {request.url.path}"
@@ -46,6 +47,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(context: ApiContext, token: str) -> ASGIApp:
     routes = [
         *resource_routes(context),
+        *parameter_routes(context),
         *openapi_routes(),
         *kube_routes(
             RedactedStore(context.orchestrator.store, context.orchestrator.redactor),

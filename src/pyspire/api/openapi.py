@@ -164,6 +164,22 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
+        "/v1/parameters/{name}": {
+            "put": {
+                "summary": "Supply a parameter's or connection string's value while the app host runs; "
+                "resources waiting for it start (save: keep it in .pyspire/settings.json too)",
+                "operationId": "setParameter",
+                "parameters": [_NAME],
+                "requestBody": {"required": True, **_json(_ref("ParameterValue"), "the value")},
+                "responses": {
+                    "200": _json(_ref("ParameterSet"), "supplied; the snapshot masks a secret value"),
+                    "400": _ERROR,
+                    "404": _ERROR,
+                    "409": _json(_ref("Status"), "the resource is not a parameter or connection string"),
+                    **_UNAUTHORIZED,
+                },
+            }
+        },
         "/v1/stop": {
             "post": {
                 "summary": "Stop the app host (every resource, then the app host itself)",
@@ -202,6 +218,17 @@ def _extra_schemas() -> dict[str, Any]:
                 "snapshot": _ref("ResourceSnapshot"),
             },
             "required": ["resource", "command", "success", "message", "snapshot"],
+        },
+        "ParameterValue": {
+            "type": "object",
+            "properties": {"value": string, "save": {"type": "boolean", "default": False}},
+            "required": ["value"],
+            "additionalProperties": False,
+        },
+        "ParameterSet": {
+            "type": "object",
+            "properties": {"resource": string, "saved": {"type": "boolean"}, "snapshot": _ref("ResourceSnapshot")},
+            "required": ["resource", "saved", "snapshot"],
         },
         "LogLine": {
             "type": "object",

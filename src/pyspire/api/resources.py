@@ -10,6 +10,7 @@
 - ``POST /v1/resources/{name}/commands/{command}``: run start / stop / restart or a custom
   command; answers its result (and the snapshot after it).
 - ``POST /v1/stop``: stop the app host.
+- ``PUT /v1/parameters/{name}``: supply a parameter's value (:mod:`pyspire.api.parameters`).
 
 Query parameters are checked (:mod:`pyspire.api.queries`): a bad value or one a route does not
 take is 400. A method a route does not serve is 405 with an ``Allow`` header.
@@ -46,7 +47,7 @@ def snapshot_json(snapshot: ResourceSnapshot) -> dict[str, Any]:
     return data
 
 
-def _snapshot_or_404(context: ApiContext, name: str) -> ResourceSnapshot:
+def resource_or_404(context: ApiContext, name: str) -> ResourceSnapshot:
     try:
         return context.executor.snapshots.get(name)
     except KeyError:
@@ -77,7 +78,7 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
         only = query.get("resource")
         if query.get("watch"):
             if only:
-                _snapshot_or_404(context, only)
+                resource_or_404(context, only)
             return LiveStream(
                 _sse(only),
                 context.closing,
@@ -107,12 +108,12 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
 
     async def get_resource(request: Request) -> Response:
         parsed(request)
-        return JSONResponse(snapshot_json(_snapshot_or_404(context, request.path_params["name"])))
+        return JSONResponse(snapshot_json(resource_or_404(context, request.path_params["name"])))
 
     async def resource_logs(request: Request) -> Response:
         query = parsed(request, RESOURCE_LOG_QUERIES)
         name = request.path_params["name"]
-        snapshot = _snapshot_or_404(context, name)
+        snapshot = resource_or_404(context, name)
         replica = query.get("replica")
         if replica is not None:
             replica = _replica_name(snapshot, replica)
@@ -153,7 +154,7 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
     async def command(request: Request) -> Response:
         parsed(request)
         name, command_name = request.path_params["name"], request.path_params["command"]
-        snapshot = _snapshot_or_404(context, name)
+        snapshot = resource_or_404(context, name)
         if command_name not in {c.name for c in snapshot.commands}:
             available = ", ".join(c.name for c in snapshot.commands) or "none"
             raise HTTPException(

@@ -89,6 +89,14 @@ class AppHostClient:
     def stop(self) -> None:
         self._request("POST", "/v1/stop")
 
+    def set_parameter(self, name: str, value: str, save: bool) -> dict[str, Any]:
+        """Supply a parameter's or connection string's value (``PUT /v1/parameters/{name}``)."""
+        path = f"/v1/parameters/{path_segment(name)}"
+        answer = self._request("PUT", path, json={"value": value, "save": save})
+        result = _shaped(answer, "the parameter's answer", saved=bool, snapshot=dict)
+        _snapshot(result["snapshot"])
+        return result
+
     def watch(self, resource: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
         """``(event, data)`` pairs: ``snapshot`` for each resource, ``synced`` once the current
         ones are in, then ``snapshot`` for every change; ends with ``closing``."""

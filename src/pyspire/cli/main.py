@@ -3,7 +3,7 @@
 ``pyspire run [path]`` executes ``apphost.py`` (default ``./apphost.py``) exactly as
 ``python apphost.py`` would, with the console options given here; ``--detach`` (or ``pyspire
 start``) runs it in the background. The other commands are clients of a running app host's
-control API: ``ps``, ``describe``, ``logs``, ``resource``, ``wait``, ``stop``.
+control API: ``ps``, ``describe``, ``logs``, ``resource``, ``wait``, ``stop``, ``parameter``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pyspire.cli.detach import start_detached
 from pyspire.cli.inspection import describe, ps
 from pyspire.cli.logs import logs
 from pyspire.cli.output import FORMAT_OPTION, fail
+from pyspire.cli.parameters import parameter
 from pyspire.errors import PyspireError
 from pyspire.loader import AppHostNotFound, execute_apphost, find_apphost
 
@@ -102,7 +103,7 @@ def start(apphost: str | None, timeout: float, output_format: str) -> None:
     start_detached(apphost, timeout, output_format)
 
 
-for command in (ps, describe, logs, resource, wait, stop):
+for command in (ps, describe, logs, resource, wait, stop, parameter):
     cli.add_command(command)
 
 

@@ -20,15 +20,18 @@ from pyspire.states import HealthStatus, ResourceState
 
 
 class ConfiguredValueHandler:
-    """A parameter's or connection string's value: from configuration, or supplied later."""
+    """A parameter's or connection string's value: from configuration, generated once (and kept
+    in the settings file, so data created with it stays reachable after a restart), or supplied
+    later (``pyspire parameter set``)."""
 
     def __init__(
         self, resource: ConfiguredValueResource, ctx: HandlerContext, configuration: Configuration
     ) -> None:
         self.resource = resource
         self.ctx = ctx
-        host = ctx._host
-        host.values.how_to_supply[resource.name] = configuration.how_to_supply(resource)
+        self.configuration = configuration
+        how_to_supply = configuration.how_to_supply(resource)
+        ctx._host.values.how_to_supply[resource.name] = how_to_supply
         value = configuration.value_for(resource)
         generation = getattr(resource, "generate", None)
         if value is None and generation is not None:
@@ -37,19 +40,22 @@ class ConfiguredValueHandler:
             ctx.log(f"generated a value and kept it in {configuration.settings_path}")
         if value is not None:
             self._accept(value)
-        current = host.snapshots.get(resource.name)
-        host.snapshots.add(
-            configured_snapshot(current, value, resource.is_secret, configuration.how_to_supply(resource))
-        )
+        current = ctx.snapshot
+        ctx._host.snapshots.add(configured_snapshot(current, value, resource.is_secret, how_to_supply))
 
     def _accept(self, value: str) -> None:
         if self.resource.is_secret:
             self.ctx._host.orchestrator.redactor.add([value])
         self.ctx._host.values.set(self.resource.name, value)
 
-    def supply(self, value: str) -> None:
-        """A value supplied while the app runs (``pyspire set``, the API): waiting resources continue."""
+    def supply(self, value: str, save: bool = False) -> None:
+        """A value supplied while the app runs (``pyspire parameter set``, ``PUT
+        /v1/parameters/{name}``): resources waiting for it continue. ``save``: also kept in the
+        settings file, for the next runs (written first: a failure to write changes nothing)."""
+        if save:
+            self.configuration.keep(self.resource, value)
         self._accept(value)
+        self.ctx.log("value supplied" + (f" and kept in {self.configuration.settings_path}" if save else ""))
         self.ctx.publish(
             state=ResourceState.RUNNING,
             message=None,

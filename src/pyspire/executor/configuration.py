@@ -1,12 +1,18 @@
-"""Where parameter and connection-string values come from.
+"""Where parameter and connection-string values come from, first found wins:
 
-Aspire's convention: the environment variable ``Parameters__<name>`` / ``ConnectionStrings__<name>``
-(``-`` in the name may be written ``_``, since shells cannot export names with ``-``), else the
-settings file ``.pyspire/settings.json`` next to the app host::
+1. the environment variable ``Parameters__<name>`` / ``ConnectionStrings__<name>`` (Aspire's
+   convention; ``-`` in the name may be written ``_``, since shells cannot export names with ``-``),
+2. the same key in ``.env`` beside apphost.py (the file many projects already keep, read with
+   python-dotenv; only these keys are read from it, nothing else of it reaches any process),
+3. the settings file ``.pyspire/settings.json`` next to the app host, where pyspire also keeps
+   what it generated and what ``pyspire parameter set --save`` supplied::
 
-    {"Parameters": {"api-key": "..."}, "ConnectionStrings": {"db": "postgres://..."}}
+       {"Parameters": {"api-key": "..."}, "ConnectionStrings": {"db": "postgres://..."}}
 
-A value given in code (``add_parameter(name, value=...)``) is the default under both.
+4. the value given in code (``add_parameter(name, value=...)``).
+
+Both files are read once, when the app host starts: a malformed one is a one-line error before
+anything starts.
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from pyspire.errors import ConfigurationError
+from pyspire.model.env_files import read_env_file
 from pyspire.model.resources import ConfiguredValueResource
-from pyspire.runtime.files import write_atomic
+from pyspire.runtime.files import exclusive, write_atomic
 from pyspire.runtime.state_dir import SETTINGS_FILE as SETTINGS_FILE
 from pyspire.runtime.state_dir import StateDir
 
@@ -33,10 +40,25 @@ class SettingsError(ConfigurationError, ValueError):
     """The settings file exists but cannot be read as the expected JSON object."""
 
 
+#: The dotenv file beside apphost.py whose ``Parameters__*`` / ``ConnectionStrings__*`` are read.
+DOTENV_FILE = ".env"
+
+_SECTIONS = ("Parameters__", "ConnectionStrings__")
+
+
+def _dotenv(path: Path) -> dict[str, str]:
+    """The configuration keys of ``path`` (none when it does not exist)."""
+    if not path.is_file():
+        return {}
+    return {key: value for key, value in read_env_file(path).items() if key.startswith(_SECTIONS)}
+
+
 class Configuration:
     def __init__(self, app_dir: Path, environ: Mapping[str, str] | None = None) -> None:
         self.settings_path = StateDir.of(app_dir).settings
+        self.dotenv_path = app_dir / DOTENV_FILE
         self._environ = dict(os.environ if environ is None else environ)
+        self._dotenv = _dotenv(self.dotenv_path)
         self._settings = self._load(self.settings_path)
 
     @staticmethod
@@ -59,27 +81,37 @@ class Configuration:
 
     def value_for(self, resource: ConfiguredValueResource) -> str | None:
         section = resource.config_section
-        for key in (f"{section}__{resource.name}", f"{section}__{resource.name.replace('-', '_')}"):
-            if key in self._environ:
-                return self._environ[key]
+        keys = (f"{section}__{resource.name}", f"{section}__{resource.name.replace('-', '_')}")
+        for source in (self._environ, self._dotenv):
+            for key in keys:
+                if key in source:
+                    return source[key]
         stored = self._settings.get(section, {})
         if isinstance(stored, dict) and resource.name in stored:
             return str(stored[resource.name])
         return resource.default_value
 
     def keep(self, resource: ConfiguredValueResource, value: str) -> None:
-        """Store ``value`` for ``resource`` in the settings file (re-read first, so what another
-        process or the user wrote meanwhile is kept), readable only by the user."""
-        settings = self._load(self.settings_path)
-        section = settings.setdefault(resource.config_section, {})
-        if not isinstance(section, dict):
-            raise SettingsError(f"{self.settings_path}: {resource.config_section!r} is not a JSON object")
-        section[resource.name] = value
-        write_atomic(self.settings_path, json.dumps(settings, indent=2) + "\n", private_folder=True)
+        """Store ``value`` for ``resource`` in the settings file, readable only by the user (0600,
+        in a 0700 folder). Re-read under the file's lock first, so what another app host of this
+        folder or the user wrote meanwhile is kept."""
+        try:
+            with exclusive(self.settings_path):
+                settings = self._load(self.settings_path)
+                section = settings.setdefault(resource.config_section, {})
+                if not isinstance(section, dict):
+                    raise SettingsError(
+                        f"{self.settings_path}: {resource.config_section!r} is not a JSON object; fix or delete it"
+                    )
+                section[resource.name] = value
+                write_atomic(self.settings_path, json.dumps(settings, indent=2) + "\n", private_folder=True)
+        except OSError as exc:
+            raise SettingsError(f"{self.settings_path}: cannot be written ({exc.strerror})") from None
         self._settings = settings
 
     def how_to_supply(self, resource: ConfiguredValueResource) -> str:
         return (
-            f"set the environment variable {resource.config_key} or add "
-            f'"{resource.config_section}": {{"{resource.name}": "..."}} to {self.settings_path}'
+            f"set the environment variable {resource.config_key}, add {resource.config_key}=... to "
+            f'{self.dotenv_path}, or add "{resource.config_section}": {{"{resource.name}": "..."}} to '
+            f"{self.settings_path} (or, while the app runs: pyspire parameter set {resource.name})"
         )

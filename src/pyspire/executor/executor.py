@@ -246,14 +246,15 @@ class Executor:
         else:
             self.publish_changes(resource.name, {})
 
-    def set_value(self, name: str, value: str) -> ResourceSnapshot:
-        """Supply a missing parameter or connection string; waiting resources then continue."""
+    def set_value(self, name: str, value: str, save: bool = False) -> ResourceSnapshot:
+        """Supply a missing parameter or connection string; waiting resources then continue.
+        ``save``: keep it in the settings file for the next runs too."""
         resource, handler = self.handlers[name] if name in self.handlers else (self.model.get(name), None)
         if not isinstance(handler, builtin_handlers.ConfiguredValueHandler):
             raise ValueError(
                 f"resource '{name}' is a {resource.resource_type}, not a parameter or connection string"
             )
-        handler.supply(value)
+        handler.supply(value, save)
         return self.snapshots.get(name)
 
     async def container_setup(self, persistent: bool) -> ContainerSetup:

@@ -3,6 +3,8 @@
 Conventions (see shared/reference/app-host-semantics.md), in this order so that what the user sets
 explicitly wins:
 
+0. ``with_env_file``: the file's variables, read again at each start (values secret when the
+   file is),
 1. ``env=`` of each endpoint: the port this replica must listen on,
 2. ``with_reference``: ``ConnectionStrings__{name}`` and ``{NAME}_HOST`` … for a resource with a
    connection string; ``services__{name}__{endpoint}__0`` and ``{NAME}_{ENDPOINT}`` for its
@@ -24,6 +26,7 @@ from pyspire.model.annotations import (
     ArgsAnnotation,
     ArgsCallbackAnnotation,
     ArgsCallbackContext,
+    EnvFileAnnotation,
     EnvironmentAnnotation,
     EnvironmentCallbackAnnotation,
     EnvironmentCallbackContext,
@@ -31,10 +34,12 @@ from pyspire.model.annotations import (
 )
 from pyspire.model.capabilities import connection_properties_of, connection_string_of, endpoints_of
 from pyspire.model.endpoints import EndpointReference
+from pyspire.model.env_files import EnvFileError, read_env_file
+from pyspire.model.errors import ResolutionError
 from pyspire.model.execution import ExecutionContext
 from pyspire.model.names import env_name_part
 from pyspire.model.resource import Resource
-from pyspire.model.values import ValueProvider, as_value, value_is_secret
+from pyspire.model.values import RenderContext, ValueContext, ValueProvider, as_value, value_is_secret
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,42 @@ class ConnectionPropertiesEnv:
 
 
 EnvStep = EnvValue | ListenPortEnv | ConnectionPropertiesEnv
+
+
+@dataclass(frozen=True)
+class SecretText:
+    """A literal that is secret: a value of a ``with_env_file(path, secret=True)`` file. A plain
+    string is never secret, so the value is wrapped to be masked in snapshots and redacted."""
+
+    text: str
+    origin: str
+
+    @property
+    def is_secret(self) -> bool:
+        return True
+
+    def describe(self) -> str:
+        return self.origin
+
+    async def resolve(self, ctx: ValueContext) -> str:
+        return self.text
+
+    def render(self, ctx: RenderContext) -> str:
+        return ctx.literal(self.text)
+
+
+def env_file_steps(resource: Resource, annotation: EnvFileAnnotation) -> list[EnvStep]:
+    """The variables of one env file, read now (so each start sees the file as it is). A file
+    gone or broken since ``build()`` fails this start of this resource only, with the reason and
+    no traceback (a :class:`ResolutionError`, as any value that cannot be had)."""
+    try:
+        variables = read_env_file(annotation.path)
+    except EnvFileError as exc:
+        raise ResolutionError(f"resource '{resource.name}', with_env_file: {exc}") from None
+    return [
+        EnvValue(name, SecretText(value, f"{name} from {annotation.path.name}") if annotation.secret else value)
+        for name, value in variables.items()
+    ]
 
 
 @dataclass
@@ -109,6 +150,8 @@ def _reference_steps(ref: ReferenceAnnotation) -> list[EnvStep]:
 async def plan_launch(resource: Resource, execution: ExecutionContext) -> LaunchPlan:
     """The launch plan of ``resource``; env and args callbacks run now and see ``execution``."""
     plan = LaunchPlan()
+    for env_file in resource.annotations_of(EnvFileAnnotation):
+        plan.env.extend(env_file_steps(resource, env_file))
     for endpoint in endpoints_of(resource):
         if endpoint.env:
             plan.env.append(ListenPortEnv(endpoint.env, EndpointReference(resource, endpoint.name)))

@@ -131,9 +131,11 @@ class StopSignalAnnotation(Annotation):
 @dataclass(frozen=True)
 class EnvFileAnnotation(Annotation):
     """Variables read from a dotenv file when the resource starts (``with_env_file``); what
-    ``with_env`` sets wins over them."""
+    ``with_env`` sets wins over them. ``secret``: every value in it is masked like a secret
+    parameter's (a file of credentials)."""
 
     path: Path
+    secret: bool = False
 
 
 @dataclass(frozen=True)

@@ -219,9 +219,9 @@ class AppModelBuilder:
         secret: bool = False,
         generate: bool | GeneratedValue = False,
     ) -> ParameterBuilder:
-        """A value supplied at run time: ``Parameters__<name>`` in the environment, else
-        ``.pyspire/settings.json``, else ``value`` given here as the default. Secret values are
-        masked everywhere. ``generate`` (``True`` or a :class:`GeneratedValue`): with no value
+        """A value supplied at run time: ``Parameters__<name>`` in the environment, else in ``.env``
+        beside apphost.py, else ``.pyspire/settings.json``, else ``value`` given here as the
+        default. Secret values are masked everywhere. ``generate`` (``True`` or a :class:`GeneratedValue`): with no value
         supplied, generate one at the first run and keep it in ``.pyspire/settings.json``."""
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = str(value)  # a number typed without quotes means the same string
@@ -242,6 +242,9 @@ class AppModelBuilder:
             ),
             defines_resource=True,
         )
+        rules_problem = generation.problem() if generation is not None else None
+        if rules_problem is not None:
+            builder._reject("add_parameter generate", rules_problem, defines_resource=True)
         self.resources.append(resource)
         return builder
 

@@ -22,6 +22,14 @@ class GeneratedValue:
     digits: bool = True
     special: bool = False
 
+    def problem(self) -> str | None:
+        """Why these rules cannot make a value (``build()`` reports it), or ``None``."""
+        if not isinstance(self.length, int) or isinstance(self.length, bool) or self.length < 1:
+            return f"length={self.length!r} is not a length; pass a whole number of 1 or more, e.g. GeneratedValue(length=32)"
+        if not self._classes():
+            return "every character class is off; allow at least one, e.g. GeneratedValue(special=False)"
+        return None
+
     @property
     def alphabet(self) -> str:
         classes = self._classes()

@@ -84,12 +84,17 @@ class RunnableBuilder(LifecycleBuilder[RR]):
             return self
         return self._record(ArgsAnnotation(tuple(v for v in values if v is not None)))
 
-    def with_env_file(self, path: str | Path) -> Self:
-        """Read variables from the dotenv file ``path`` (relative to the app host) when the
-        resource starts; ``with_env`` and references win over what it sets."""
-        if self._rejects("with_env_file", Arg("", path, "path", "with_env_file('.env.api')")):
+    def with_env_file(self, path: str | Path, secret: bool = False) -> Self:
+        """Read variables from the dotenv file ``path`` (relative to the app host) each time the
+        resource starts; ``with_env`` and references win over what it sets. ``secret=True``:
+        every value in it is masked in snapshots and kept out of all output."""
+        if self._rejects(
+            "with_env_file",
+            Arg("", path, "path", "with_env_file('.env.api')"),
+            Arg("secret", secret, "flag", "with_env_file('.env.secrets', secret=True)"),
+        ):
             return self
-        return self._record(EnvFileAnnotation(self.app.resolve_path(path)))
+        return self._record(EnvFileAnnotation(self.app.resolve_path(path), secret))
 
     def with_stop_signal(self, signal: str) -> Self:
         """Ask the resource to stop with ``signal`` (a name such as ``"SIGINT"``; default

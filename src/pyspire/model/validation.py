@@ -33,6 +33,7 @@ from pyspire.model.container_validation import (
 )
 from pyspire.model.endpoint_validation import endpoint_problems, environment_problems, missing_endpoint
 from pyspire.model.endpoints import EndpointPart, EndpointReference
+from pyspire.model.env_files import env_file_problems
 from pyspire.model.errors import ModelError, ModelProblem, ModelWarning
 from pyspire.model.lifecycle_validation import (
     ignored_setting_warnings,
@@ -116,6 +117,7 @@ def find_problems(model: AppModel) -> Iterator[ModelProblem]:
         yield from unreachable_reference_problems(resource, _endpoints_used(resource))
         if isinstance(resource, RunnableResource):
             yield from _runnable_problems(resource)
+            yield from env_file_problems(resource)
         if isinstance(resource, ExecutableResource) and not resource.command:
             yield ModelProblem(resource.name, "command", "the command is empty", resource.origin_of())
         if isinstance(resource, ContainerResource):
