@@ -52,5 +52,11 @@ const server = app.listen(port, host, () => {
   console.log(`frontend listening on http://${host}:${port}, API at ${apiBase}`);
 });
 
-// pyspire stops processes with SIGTERM: close the listener and exit at once.
-process.on("SIGTERM", () => server.close(() => process.exit(0)));
+// pyspire stops processes with SIGTERM (and Ctrl+C sends SIGINT): nothing is buffered, so stop
+// listening and exit at once instead of waiting for clients' keep-alive connections to close.
+for (const signal of ["SIGTERM", "SIGINT"]) {
+  process.on(signal, () => {
+    server.close();
+    process.exit(0);
+  });
+}
