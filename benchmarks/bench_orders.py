@@ -262,11 +262,12 @@ class ByHand:
                 api, env,
             )  # fmt: skip
             npm = self.spawn("npm-ci", ["npm", "ci", "--no-audit", "--no-fund"], frontend, env)
-            self.finish("pip", pip, deadline)
-            mark("venv + pip install")
         self.finish("podman-run-pg", postgres, deadline)
         self.finish("podman-run-cache", redis, deadline)
         mark("podman run -d ×2 returned")
+        if install:
+            self.finish("pip", pip, deadline)
+            mark("venv + pip install")
         create = self.spawn(
             "create-database",
             [venv_python, "-c", CREATE_DATABASE, str(pg_port), self.password, str(deadline - time.monotonic())],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Annotated
 
-from fastapi import FastAPI, HTTPException, Response
+from fastapi import FastAPI, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
 from sqlalchemy import select, text
@@ -44,9 +44,10 @@ def place_order(new: NewOrder) -> dict[str, object]:
 
 
 @app.get("/orders")
-def list_orders(limit: int = 20) -> list[dict[str, object]]:
+def list_orders(limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, object]]:
+    """The latest orders, newest first (what the frontend's page lists)."""
     with session() as db:
-        rows = db.scalars(select(Order).order_by(Order.id.desc()).limit(min(limit, 100)))
+        rows = db.scalars(select(Order).order_by(Order.id.desc()).limit(limit))
         return [order.as_json() for order in rows]
 
 
