@@ -332,18 +332,16 @@ class Pyspire:
             timeout=timeout,
         )  # fmt: skip
 
+    def spawn_cli(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [*pyspire_command(), *args], cwd=self.folder, env=self.env, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+
     def start(self, deadline_seconds: float) -> Start:
-        command = [*pyspire_command(), "run", "apphost.py", "--no-resource-output", "--no-color"]
         start = time.monotonic()
         deadline = start + deadline_seconds
-        proc = subprocess.Popen(
-            command,
-            cwd=self.folder,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        proc = self.spawn_cli("run", "apphost.py", "--no-resource-output", "--no-color")
         reader = ProcessLines(proc, deadline)
         marks: dict[str, float] = {}
         notes: list[str] = []
@@ -356,25 +354,8 @@ class Pyspire:
                 pass
             mark("control API up")
             waits = [("api", "healthy"), ("frontend", "running"), ("worker", "running")]
-            waiters = [
-                subprocess.Popen(
-                    [
-                        *pyspire_command(),
-                        "wait",
-                        name,
-                        "--for",
-                        state,
-                        "--timeout",
-                        str(deadline - time.monotonic()),
-                    ],
-                    cwd=self.folder,
-                    env=self.env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                )  # fmt: skip
-                for name, state in waits
-            ]
+            waiters = [self.spawn_cli("wait", name, "--for", state, "--timeout", f"{deadline - time.monotonic():.0f}")
+                       for name, state in waits]  # fmt: skip
             for (name, state), waiter in zip(waits, waiters, strict=True):
                 out, _ = waiter.communicate()
                 if waiter.returncode != 0:
@@ -382,7 +363,7 @@ class Pyspire:
                         f"pyspire wait {name} --for {state}: {out.strip()}\n" + "\n".join(reader.output[-30:])
                     )
             mark("pyspire wait: api healthy, frontend + worker running")
-            described = self.cli("describe", "--format", "json", timeout=30)
+            described = self.cli("describe", "--format", "json", "--all", timeout=30)
             resources = {r["name"]: r for r in json.loads(described.stdout)}
             failed = [f"{n} {r['state']}" for n, r in resources.items() if r["state"] in FAILED_STATES]
             if failed:
@@ -419,6 +400,12 @@ class Pyspire:
         return found
 
     def cleanup(self) -> None:
+        """Its volumes; after a failed start (pyspire killed), the services still in the copy too."""
+        for pid in self.leftovers():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         volumes = podman(
             "volume", "ls", "-q", "--filter", f"label=pyspire.dev/app={self.app_key}", check=False
         )
