@@ -1,0 +1,47 @@
+"""The orders example: PostgreSQL, Redis, an alembic migration, a FastAPI API on uvicorn (two
+replicas), an RQ worker and an Express frontend, wired by pyspire's integrations.
+
+    pyspire run examples/orders
+
+See README.md beside this file for what each service receives.
+"""
+
+from pyspire import DistributedApplication
+
+builder = DistributedApplication.create_builder()
+
+pg = builder.add_postgres("pg").with_data_volume()
+db = pg.add_database("orders")
+cache = builder.add_redis("cache").with_data_volume()
+
+migrate = (
+    builder.add_python_module("migrate", "./api", "alembic", "upgrade", "head")
+    .with_pip()
+    .with_reference(db)
+    .wait_for(db)
+)
+api = (
+    builder.add_uvicorn_app("api", "./api", "orders_api.main:app")
+    .with_pip()
+    .with_replicas(2)
+    .with_reference(db)
+    .with_reference(cache)
+    .wait_for_completion(migrate)
+    .wait_for(cache)
+    .with_http_health_check("/health")
+)
+worker = (
+    builder.add_python_app("worker", "./api", "worker.py")
+    .with_pip()
+    .with_reference(db)
+    .with_reference(cache)
+    .wait_for_completion(migrate)
+)
+frontend = (
+    builder.add_npm_app("frontend", "./frontend", script="start")
+    .with_http_endpoint(env="PORT")
+    .with_reference(api)
+    .wait_for(api)
+)
+
+builder.build().run()
