@@ -38,7 +38,7 @@ EXTENSION_API = {
     "RunModePolicy", "SETTLED_STATES", "STARTING_STATES", "STATE_STYLES", "STOPPED_STATES",
     "StateDir", "Subscription", "SupervisionPolicy", "TERMINAL_STATES", "TableColumn",
     "TeardownPhase", "TelemetryEnv", "TemporaryError", "UpdateValidator", "Url", "ValueContext",
-    "ValueProvider", "WatchEvent", "can_be_referenced", "connection_properties_of", "connection_string_of", "forbidden",
+    "ValueProvider", "WatchEvent", "EncodedValue", "url_encoded", "url_part", "can_be_referenced", "connection_properties_of", "connection_string_of", "forbidden",
     "invalid", "is_hidden", "parent_of", "plan_launch", "relationships_of", "render_launch",
     "render_launch_async", "render_plan", "render_value", "required", "resource_handlers",
     "writable_spec_fields", "write_atomic",

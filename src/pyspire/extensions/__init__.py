@@ -90,6 +90,7 @@ from pyspire.model.capabilities import (  # noqa: E402
     connection_properties_of,
     connection_string_of,
 )
+from pyspire.model.encoded_values import EncodedValue, url_encoded, url_part  # noqa: E402
 from pyspire.model.errors import RenderError  # noqa: E402
 from pyspire.model.execution import PUBLISH, RUN, ExecutionContext  # noqa: E402
 from pyspire.model.relationships import PARENT, HiddenAnnotation, RelationshipAnnotation, is_hidden, parent_of  # noqa: E402
@@ -115,6 +116,9 @@ __all__ += [
     "RenderError",
     "RenderableValue",
     "RenderedLaunch",
+    "EncodedValue",
+    "url_encoded",
+    "url_part",
     "ResourceWithConnectionProperties",
     "ResourceWithConnectionString",
     "ResourceWithEndpoints",

@@ -6,6 +6,8 @@ commands) plus what only containers have: image, build, mounts, entrypoint, life
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 from typing import Self
 
@@ -106,6 +108,15 @@ class ContainerBuilder(RunnableBuilder[ContainerResource]):
         ):
             return self
         return self._record(ContainerMountAnnotation("bind", str(self.app.resolve_path(source)), target, read_only))
+
+    def stable_volume_name(self, suffix: str) -> str:
+        """``<app folder>-<hash of its path>-<resource>-<suffix>`` (Aspire's scheme): the same on
+        every run of this app host, different for another app host whose resource has the same
+        name — what an integration's ``with_data_volume()`` names its volume."""
+        app_dir = self.app.resolve_path(".")
+        folder = re.sub(r"[^a-z0-9_.-]+", "-", app_dir.name.lower()).strip("-._") or "app"
+        digest = hashlib.sha256(str(app_dir).encode()).hexdigest()[:10]
+        return f"{folder}-{digest}-{self.resource.name}-{suffix}"
 
     def with_volume(self, name: str | None, target: str, read_only: bool = False) -> Self:
         """Mount the named volume ``name`` at ``target`` (created on demand and kept across runs);

@@ -8,8 +8,8 @@ import warnings
 import pytest
 
 from pyspire import DistributedApplication, ModelError
-from pyspire.extensions import parent_of
-from pyspire.integrations.postgres.encoding import libpq_word, uri_part
+from pyspire.extensions import parent_of, url_part
+from pyspire.integrations.postgres.encoding import libpq_word
 from pyspire.model.annotations import EnvironmentAnnotation, StopSignalAnnotation
 
 
@@ -71,4 +71,4 @@ def test_libpq_values_are_quoted_only_when_they_must_be(text, word):
 
 
 def test_uri_parts_encode_every_reserved_character():
-    assert uri_part("a@b:c/d?e#f%g h") == "a%40b%3Ac%2Fd%3Fe%23f%25g%20h"
+    assert url_part("a@b:c/d?e#f%g h") == "a%40b%3Ac%2Fd%3Fe%23f%25g%20h"

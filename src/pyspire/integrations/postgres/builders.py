@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from pathlib import Path
 from typing import Self
 
@@ -39,7 +37,7 @@ class PostgresServerBuilder(ContainerBuilder):
         ``.pyspire/settings.json``."""
         if self._rejects("with_data_volume", Arg("name", name, "text", "with_data_volume('orders-data')", optional=True)):
             return self
-        return self.with_volume(name or default_volume_name(self, 'data'), DATA_DIR)
+        return self.with_volume(name or self.stable_volume_name("data"), DATA_DIR)
 
     def with_init_files(self, source: str | Path) -> Self:
         """Run the ``*.sql``, ``*.sql.gz`` and ``*.sh`` files of the folder ``source`` (relative to
@@ -76,16 +74,6 @@ class PostgresDatabaseBuilder(LifecycleBuilder[PostgresDatabaseResource]):
     @property
     def connection_string(self) -> ValueProvider:
         return self.resource.connection_string
-
-
-def default_volume_name(builder: ContainerBuilder, suffix: str) -> str:
-    """``<app folder>-<hash of its path>-<resource>-<suffix>`` (Aspire's scheme, and the Redis
-    integration's): stable across runs of one app host, distinct between two app hosts whose
-    resources share a name."""
-    app_dir = builder.app.resolve_path(".")
-    folder = re.sub(r"[^a-z0-9_.-]+", "-", app_dir.name.lower()).strip("-._") or "app"
-    digest = hashlib.sha256(str(app_dir).encode()).hexdigest()[:10]
-    return f"{folder}-{digest}-{builder.resource.name}-{suffix}"
 
 
 def identifier_problem(database: str) -> str | None:

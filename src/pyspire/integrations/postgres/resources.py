@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from pyspire.integrations.postgres.encoding import Encoded, libpq_word, uri_part
+from pyspire.extensions import url_encoded, url_part
+from pyspire.integrations.postgres.encoding import libpq_quoted, libpq_word
 from pyspire.model import Resource
 from pyspire.model.annotations import ConnectionStringAnnotation
 from pyspire.model.containers import ContainerImageAnnotation
@@ -78,8 +79,8 @@ class PostgresDatabaseResource(Resource):
 def libpq_connection(server: PostgresServerResource, database: str | None) -> ReferenceExpression:
     """``host=… port=… user=… password=… [dbname=…]``, each value quoted when it must be."""
     ep = server.endpoint
-    parts: list[object] = ["host=", ep.host, " port=", ep.port, " user=", Encoded(server.username, "libpq")]
-    parts += [" password=", Encoded(server.password, "libpq")]
+    parts: list[object] = ["host=", ep.host, " port=", ep.port, " user=", libpq_quoted(server.username)]
+    parts += [" password=", libpq_quoted(server.password)]
     if database is not None:
         parts.append(f" dbname={libpq_word(database)}")
     return expr(*parts)
@@ -88,8 +89,8 @@ def libpq_connection(server: PostgresServerResource, database: str | None) -> Re
 def connection_uri(server: PostgresServerResource, database: str | None, scheme: str) -> ReferenceExpression:
     """``<scheme>://user:password@host:port[/database]``, user, password and database percent-encoded."""
     ep = server.endpoint
-    user, password = Encoded(server.username, "uri"), Encoded(server.password, "uri")
-    path = f"/{uri_part(database)}" if database is not None else ""
+    user, password = url_encoded(server.username), url_encoded(server.password)
+    path = f"/{url_part(database)}" if database is not None else ""
     return expr(f"{scheme}://", user, ":", password, "@", ep.host, ":", ep.port, path)
 
 

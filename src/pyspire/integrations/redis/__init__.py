@@ -22,7 +22,6 @@ from pyspire.integrations.redis.resource import (
     TARGET_PORT,
     RedisBuilder,
     RedisResource,
-    default_volume_name,
     server_args,
 )
 from pyspire.model.arguments import Arg
@@ -30,7 +29,7 @@ from pyspire.model.builder import AppModelBuilder, ParameterBuilder
 from pyspire.model.containers import ContainerImageAnnotation
 from pyspire.model.resources import ParameterResource
 
-__all__ = ["RedisBuilder", "RedisBuilderMethods", "RedisResource", "default_volume_name", "ping_redis"]
+__all__ = ["RedisBuilder", "RedisBuilderMethods", "RedisResource", "ping_redis"]
 
 _EXAMPLE = "add_redis('cache', port=6380)"
 

@@ -9,19 +9,16 @@ line shows it. Aspire's Redis integration starts its server the same way. The sc
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Mapping
 from typing import ClassVar, Self
-from urllib.parse import quote
 
+from pyspire.extensions import url_encoded
 from pyspire.model import ContainerBuilder, ValueProvider, expr
 from pyspire.model.annotations import ArgsCallbackContext
 from pyspire.model.arguments import Arg
 from pyspire.model.containers import ContainerImageAnnotation
 from pyspire.model.endpoints import EndpointReference
 from pyspire.model.resources import ContainerResource
-from pyspire.model.values import RenderContext, ValueContext, render_value
 
 DEFAULT_IMAGE = "docker.io/library/redis"
 DEFAULT_TAG = "7.4"
@@ -67,7 +64,7 @@ class RedisResource(ContainerResource):
         if self.password is None:
             return None
         tcp = self.primary_endpoint
-        return expr("redis://:", UrlQuoted(self.password), "@", tcp.host, ":", tcp.port)
+        return expr("redis://:", url_encoded(self.password), "@", tcp.host, ":", tcp.port)
 
     @property
     def connection_properties(self) -> Mapping[str, ValueProvider | str] | None:
@@ -91,16 +88,7 @@ class RedisBuilder(ContainerBuilder):
         if self._rejects("with_data_volume", Arg("", name, "text", "with_data_volume('cache-data')", optional=True)):
             return self
         self.resource.persistent_data = True
-        return self.with_volume(name or default_volume_name(self, "data"), DATA_DIR)
-
-
-def default_volume_name(builder: ContainerBuilder, suffix: str) -> str:
-    """``<app folder>-<hash of its path>-<resource>-<suffix>`` (Aspire's scheme): stable across
-    runs of one app host, distinct between two app hosts whose resources share a name."""
-    app_dir = builder.app.resolve_path(".")
-    folder = re.sub(r"[^a-z0-9_.-]+", "-", app_dir.name.lower()).strip("-._") or "app"
-    digest = hashlib.sha256(str(app_dir).encode()).hexdigest()[:10]
-    return f"{folder}-{digest}-{builder.resource.name}-{suffix}"
+        return self.with_volume(name or self.stable_volume_name("data"), DATA_DIR)
 
 
 def server_args(ctx: ArgsCallbackContext) -> None:
@@ -109,23 +97,3 @@ def server_args(ctx: ArgsCallbackContext) -> None:
     ctx.args.extend(["-c", ctx.resource.server_script, "redis-server"])
 
 
-class UrlQuoted:
-    """A value percent-encoded for the user-info part of a URL (a password with ``@`` or ``:``
-    would otherwise end it early). Secret when the value is."""
-
-    def __init__(self, value: ValueProvider) -> None:
-        self.value = value
-
-    @property
-    def is_secret(self) -> bool:
-        return self.value.is_secret
-
-    def describe(self) -> str:
-        return f"{self.value.describe()} (URL-encoded)"
-
-    async def resolve(self, ctx: ValueContext) -> str:
-        return quote(await self.value.resolve(ctx), safe="")
-
-    def render(self, ctx: RenderContext) -> str:
-        """A manifest expression cannot be encoded here: it stands for the value as is."""
-        return render_value(self.value, ctx)
