@@ -36,6 +36,7 @@ worker = (
     .with_reference(db)
     .with_reference(cache)
     .wait_for_completion(migrate)
+    .wait_for(cache)
 )
 frontend = (
     builder.add_npm_app("frontend", "./frontend", script="start")
