@@ -55,7 +55,7 @@ async def test_an_api_has_ended_before_its_database_receives_sigterm(tmp_path):
     journal = tmp_path / "journal"
     b = DistributedApplication.create_builder(app_dir=tmp_path)
     db = recorder(b, "db", journal).with_connection_string("postgresql://localhost/orders")
-    recorder(b, "api", journal, drain=0.5).with_reference(db).wait_for(db)
+    recorder(b, "api", journal, drain=1.0).with_reference(db).wait_for(db)
     recorder(b, "cron", journal)  # depends on nothing: stops at once, beside the api
     async with testing.start(b) as app:
         for name in ("db", "api", "cron"):
@@ -83,12 +83,12 @@ async def test_a_dependent_that_ignores_sigterm_is_killed_after_its_grace_then_t
     journal = tmp_path / "journal"
     b = DistributedApplication.create_builder(app_dir=tmp_path)
     db = recorder(b, "db", journal)
-    recorder(b, "api", journal).wait_for(db).with_env("IGNORE", "1").with_stop_grace_period(1)
+    recorder(b, "api", journal).wait_for(db).with_env("IGNORE", "1").with_stop_grace_period(1.5)
     async with testing.start(b) as app:
         await app.wait_for_healthy("api")
     at = read(journal)
     assert "api exit" not in at
-    assert at["db term"] - at["api term"] >= 0.9, f"the db stopped before the api's grace was over: {at}"
+    assert at["db term"] - at["api term"] >= 1.0, f"the db stopped before the api's grace was over: {at}"
     assert app.resource("api").exit_code == -9
     assert "killed by SIGKILL" in app.log_text("api")
 

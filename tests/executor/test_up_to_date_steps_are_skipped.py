@@ -79,7 +79,8 @@ async def test_an_up_to_date_step_is_skipped_on_the_second_start_and_its_depende
         assert len(ran.replicas) == 1 and ran.exit_code == 0
         assert (tmp_path / "stamp").read_text() == "installed"
         # ... and with the stamp back, it is skipped again.
-        assert (await app.execute_command("api-install", "start")).success
+        started = await app.execute_command("api-install", "start")
+        assert (started.success, started.message) == (True, "up to date: requirements.txt unchanged")
         again = app.resource("api-install")
         assert (again.state, again.replicas, again.state_message) == (
             "Finished", (), "up to date: requirements.txt unchanged"
