@@ -52,6 +52,10 @@ from pyspire.runtime.state_dir import StateDir
 
 log = logging.getLogger(__name__)
 
+#: How long a shutdown step waits beyond its grace period before the next one goes ahead anyway
+#: (a container engine under load takes seconds to stop and remove a container).
+STOP_STEP_MARGIN = 15.0
+
 
 class Executor:
     def __init__(
@@ -165,14 +169,17 @@ class Executor:
 
     async def _stop_replicas(self, names: frozenset[str]) -> None:
         """One shutdown step: delete the replica objects of ``names`` (their controllers stop
-        them: stop signal, grace period, SIGKILL) and return once they are gone."""
-        store, gone = self.orchestrator.store, []
+        them: stop signal, grace period, SIGKILL) and return once they are gone — or, should a
+        DELETED event never be seen, a little after their grace: the teardown still waits."""
+        store, gone, grace = self.orchestrator.store, [], 0.0
         for runner in (self.runners[name] for name in names if name in self.runners):
+            grace = max(grace, runner.resource.stop_grace_period)
             for replica in list(runner.core.replicas.index):
                 if store.exists(runner.kind, replica):
                     gone.append(self._deletions.expect(runner.kind, replica))
                     store.delete(runner.kind, replica)
-        await asyncio.gather(*gone)
+        if gone:
+            await asyncio.wait(gone, timeout=grace + STOP_STEP_MARGIN)
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         """Start a task owned by the executor (cancelled when it stops)."""
