@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pyspire import DistributedApplication, testing
-from pyspire.executor.shutdown_order import StopOrder
+from pyspire import DistributedApplication, expr, testing
+from pyspire.executor.shutdown_order import StopOrder, dependencies_of
 from tests.conftest import PYTHON
 
 #: Appends "<name> term <t>" when SIGTERM arrives and "<name> exit <t>" when it leaves (after
@@ -105,3 +105,14 @@ def test_resources_in_a_reference_cycle_stop_together_after_what_depends_on_them
     client = order.steps.index(frozenset({"client"}))
     cycle = order.steps.index(frozenset({"a", "c"}))
     assert order.needs[client] == {cycle} and order.dependents[cycle] == 1
+
+
+def test_an_endpoint_or_output_of_another_resource_in_env_args_or_a_connection_string_orders_the_stop(tmp_path):
+    b = DistributedApplication.create_builder(app_dir=tmp_path)
+    api = b.add_executable("api", PYTHON, ".").with_http_endpoint(env="PORT")
+    vault = b.add_executable("vault", PYTHON, ".")
+    web = b.add_executable("web", PYTHON, ".").with_env("API_URL", expr("http://", api.get_endpoint("http").host, "/"))
+    cli = b.add_executable("cli", PYTHON, ".").with_args("--token", vault.output("token"))
+    assert dependencies_of(web.resource) == {"api"}
+    assert dependencies_of(cli.resource) == {"vault"}
+    assert dependencies_of(api.resource) == set(), "its own endpoint in its env is no dependency"

@@ -3,7 +3,8 @@
 An api still serving requests when its database goes away logs a burst of errors and may lose the
 writes in flight; a database stopped first is what users of PostgreSQL and Redis ask pyspire not
 to do. So at shutdown a resource is stopped only once every resource that depends on it has ended:
-those that wait for it, reference it (``with_reference``), or are its children (``with_parent``).
+those that wait for it, reference it (``with_reference``, or an endpoint or output of it in their
+env, args or connection string), or are its children (``with_parent``).
 Resources nothing orders run their stops in parallel, so 100 independent processes still stop as
 fast as one. Each stop is bounded by the resource's own grace period (its stop signal, then
 SIGKILL), so a dependent that will not die holds its dependency back by that much, no more.
@@ -22,23 +23,48 @@ from __future__ import annotations
 
 import asyncio
 import graphlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 
-from pyspire.model.annotations import ReferenceAnnotation
+from pyspire.model.annotations import (
+    ArgsAnnotation,
+    ConnectionStringAnnotation,
+    EnvironmentAnnotation,
+    ReferenceAnnotation,
+)
+from pyspire.model.endpoints import EndpointPart, EndpointReference
 from pyspire.model.lifecycle import WaitAnnotation
+from pyspire.model.outputs import OutputReference
 from pyspire.model.relationships import parent_of
 from pyspire.model.resource import Resource
+from pyspire.model.values import ReferenceExpression
 
 
 def dependencies_of(resource: Resource) -> set[str]:
-    """The names of the resources ``resource`` needs while it runs: waits, references, parent."""
+    """The names of the resources ``resource`` needs while it runs: waits, references (also an
+    endpoint or output of another resource in its env, args or connection string), parent."""
     needed = {w.target.name for w in resource.annotations_of(WaitAnnotation)}
     needed |= {r.target.name for r in resource.annotations_of(ReferenceAnnotation)}
+    needed |= {target.name for target in _resources_in_values(resource)}
     parent = parent_of(resource)
     if parent is not None:
         needed.add(parent.name)
     needed.discard(resource.name)
     return needed
+
+
+def _resources_in_values(resource: Resource) -> Iterator[Resource]:
+    """The resources whose endpoints or outputs ``resource``'s values use."""
+    values: list[object] = [e.value for e in resource.annotations_of(EnvironmentAnnotation)]
+    values += [arg for a in resource.annotations_of(ArgsAnnotation) for arg in a.args]
+    values += [c.value for c in resource.annotations_of(ConnectionStringAnnotation)]
+    while values:
+        value = values.pop()
+        if isinstance(value, ReferenceExpression):
+            values.extend(value.value_providers)
+        elif isinstance(value, EndpointPart):
+            yield value.endpoint.resource
+        elif isinstance(value, EndpointReference | OutputReference):
+            yield value.resource
 
 
 class StopOrder:
