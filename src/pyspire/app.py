@@ -179,10 +179,9 @@ class DistributedApplication:
                     try:
                         yield RunningApp(self, executor, orchestrator, api, stop_requested, tuple(sweeps))
                     finally:
-                        # Stop the processes while the executor still watches, so the final
-                        # snapshots say how each resource ended; nothing restarts meanwhile.
-                        executor.begin_shutdown()
-                        await asyncio.shield(orchestrator.stop_all())
+                        # Dependents first, while the executor still watches (the final
+                        # snapshots say how each resource ended); nothing restarts meanwhile.
+                        await asyncio.shield(executor.shutdown())
             recorder.api_closed()
 
     async def run_async(self, options: RunOptions | None = None, stop: asyncio.Event | None = None) -> int:

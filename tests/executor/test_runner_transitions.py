@@ -27,25 +27,27 @@ COLUMNS = {
     "S": P.STARTING,
     "L": P.LAUNCHED,
     "F": P.FAILED_TO_START,
+    "U": P.UP_TO_DATE,
     "X": P.STOPPING,
     "D": P.STOPPED,
 }
 
 TABLE = """
-                        N  W  B  S  L  F  X  D
-    START_DEFERRED      N  -  -  -  -  -  -  -
-    START_REQUESTED     S  S  S  S  S  S  -  S
-    WAITS_PENDING       -  W  -  W  L  F  -  -
-    WAITS_SATISFIED     -  S  -  S  -  -  -  -
-    DEPENDENCY_FAILED   -  B  -  -  -  -  -  -
-    DEPENDENCY_RECOVERED -  -  W  -  -  -  -  -
-    REPLICA_CREATED     -  S  -  S  L  F  -  -
-    REPLICAS_CREATED    -  L  -  L  -  F  -  -
-    START_FAILED        -  F  -  F  F  F  -  -
-    REPLICA_EXITED      -  W  -  S  L  F  x  d
-    REPLICA_DELETED     -  W  -  S  L  F  x  d
-    STOP_REQUESTED      X  X  X  X  X  X  -  X
-    REPLICAS_ENDED      -  -  -  -  -  -  D  -
+                        N  W  B  S  L  F  U  X  D
+    START_DEFERRED      N  -  -  -  -  -  -  -  -
+    START_REQUESTED     S  S  S  S  S  S  S  -  S
+    WAITS_PENDING       -  W  -  W  L  F  -  -  -
+    WAITS_SATISFIED     -  S  -  S  -  -  -  -  -
+    DEPENDENCY_FAILED   -  B  -  -  -  -  -  -  -
+    DEPENDENCY_RECOVERED -  -  W  -  -  -  -  -  -
+    REPLICA_CREATED     -  S  -  S  L  F  -  -  -
+    FOUND_UP_TO_DATE    -  -  -  U  -  -  -  -  -
+    REPLICAS_CREATED    -  L  -  L  -  F  -  -  -
+    START_FAILED        -  F  -  F  F  F  -  -  -
+    REPLICA_EXITED      -  W  -  S  L  F  -  x  d
+    REPLICA_DELETED     -  W  -  S  L  F  -  x  d
+    STOP_REQUESTED      X  X  X  X  X  X  X  -  X
+    REPLICAS_ENDED      -  -  -  -  -  -  -  D  -
 """
 
 
@@ -94,6 +96,7 @@ def test_each_phase_shows_a_resource_state_while_it_has_no_replicas():
         P.STARTING: ResourceState.STARTING,
         P.LAUNCHED: ResourceState.STARTING,
         P.FAILED_TO_START: ResourceState.FAILED_TO_START,
+        P.UP_TO_DATE: ResourceState.FINISHED,
         P.STOPPING: ResourceState.STOPPING,
         P.STOPPED: ResourceState.NOT_STARTED,
     }

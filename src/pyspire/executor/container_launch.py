@@ -18,6 +18,7 @@ from pyspire.executor.environment import Launch, TelemetryEnv, resolve_launch
 from pyspire.executor.resolution import ResolutionContext
 from pyspire.model.containers import BuildArgAnnotation, BuildSecretAnnotation
 from pyspire.model.resources import ContainerResource
+from pyspire.model.stop_signals import stop_signal_of
 from pyspire.orchestrator.objects import (
     LABEL_RESOURCE,
     ContainerBuild,
@@ -86,6 +87,7 @@ async def render_container(
         persistent=resource.persistent,
         labels={**setup.labels, LABEL_RESOURCE: resource.name},
         grace_period_seconds=resource.stop_grace_period,
+        stop_signal=stop_signal_of(resource),
     )
     return obj, launch
 

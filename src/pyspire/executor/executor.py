@@ -39,6 +39,7 @@ from pyspire.executor.persistent_ports import PersistentPorts
 from pyspire.executor.resolution import ConfiguredValues, ResolutionContext
 from pyspire.executor.runner import ResourceRunner
 from pyspire.executor.service_planning import ServicePlanner
+from pyspire.executor.shutdown_order import Deletions, StopOrder
 from pyspire.executor.snapshot_building import output_properties, runner_snapshot, with_commands, with_outputs
 from pyspire.executor.snapshots import HealthReport, ResourceSnapshot, SnapshotHub
 from pyspire.model.builder import AppModel
@@ -50,6 +51,10 @@ from pyspire.orchestrator.orchestrator import Orchestrator
 from pyspire.runtime.state_dir import StateDir
 
 log = logging.getLogger(__name__)
+
+#: How long a shutdown step waits beyond its grace period before the next one goes ahead anyway
+#: (a container engine under load takes seconds to stop and remove a container).
+STOP_STEP_MARGIN = 15.0
 
 
 class Executor:
@@ -87,6 +92,7 @@ class Executor:
         self._tasks: set[asyncio.Task[None]] = set()
         self._tg: asyncio.TaskGroup | None = None
         self._http = SharedHttpClient()
+        self._deletions = Deletions()
         self.containers = ContainerSetups(orchestrator, self.app_key, self.run_id)
         self.services = ServicePlanner(
             orchestrator, self.addresses, self.snapshots, PersistentPorts(StateDir.of(model.app_dir).root)
@@ -144,6 +150,36 @@ class Executor:
         """From now on nothing restarts: the app host is stopping."""
         self.shutting_down = True
         self.stopping.set()
+
+    async def shutdown(self) -> None:
+        """Stop every resource in reverse dependency order (:mod:`~pyspire.executor.shutdown_order`),
+        while the executor still watches, so the final snapshots say how each ended; then the
+        orchestrator tears down the rest. Controllers that fail meanwhile end the ordering: the
+        orchestrator's teardown then kills what is left at once."""
+        self.begin_shutdown()
+        ordered = asyncio.ensure_future(StopOrder(self.model.resources).run(self._stop_replicas))
+        failed = asyncio.ensure_future(self.orchestrator.failed.wait())
+        try:
+            await asyncio.wait({ordered, failed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (ordered, failed):
+                task.cancel()
+            await asyncio.gather(ordered, failed, return_exceptions=True)
+        await self.orchestrator.stop_all()
+
+    async def _stop_replicas(self, names: frozenset[str]) -> None:
+        """One shutdown step: delete the replica objects of ``names`` (their controllers stop
+        them: stop signal, grace period, SIGKILL) and return once they are gone — or, should a
+        DELETED event never be seen, a little after their grace: the teardown still waits."""
+        store, gone, grace = self.orchestrator.store, [], 0.0
+        for runner in (self.runners[name] for name in names if name in self.runners):
+            grace = max(grace, runner.resource.stop_grace_period)
+            for replica in list(runner.core.replicas.index):
+                if store.exists(runner.kind, replica):
+                    gone.append(self._deletions.expect(runner.kind, replica))
+                    store.delete(runner.kind, replica)
+        if gone:
+            await asyncio.wait(gone, timeout=grace + STOP_STEP_MARGIN)
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         """Start a task owned by the executor (cancelled when it stops)."""
@@ -263,6 +299,8 @@ class Executor:
 
     async def _watch_replicas(self, kind: str) -> None:
         async for event in self.orchestrator.store.watch(kind):
+            if event.type == "DELETED":
+                self._deletions.deleted(kind, event.name)
             runner = self.runners.get(event.object["metadata"]["labels"].get(LABEL_RESOURCE))
             if runner is not None:
                 runner.on_replica(event.object, deleted=event.type == "DELETED")

@@ -10,7 +10,6 @@ fraction of a second of its dependency turning healthy); once healthy, every ``h
 from __future__ import annotations
 
 import asyncio
-import inspect
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -21,9 +20,10 @@ from pyspire.executor.addresses import EndpointAddresses
 from pyspire.executor.resolution import ResolutionContext
 from pyspire.executor.snapshots import HealthReport
 from pyspire.executor.user_code import USER_ERRORS, describe, user_traceback
+from pyspire.model.arguments import required_parameters, shown
 from pyspire.model.lifecycle import HealthCheckAnnotation, HealthCheckContext, HealthIntervalAnnotation
 from pyspire.model.resources import Resource
-from pyspire.model.values import ValueProvider
+from pyspire.model.values import ValueProvider, to_value
 from pyspire.orchestrator.logs import LogBatch, LogStore
 from pyspire.states import HealthStatus
 
@@ -63,12 +63,11 @@ class Replica:
 
 
 def takes_context(check: Callable[..., object]) -> bool:
-    """Whether a custom check wants a :class:`HealthCheckContext` (it has a parameter left)."""
-    try:
-        parameters = inspect.signature(check).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in parameters)
+    """Whether a custom check wants a :class:`HealthCheckContext`: it has a required parameter
+    left (``async def check(ctx)``). One whose parameters all have defaults (``async def
+    check(timeout=2)``) is called without, as before contexts existed; ``build()`` refuses more
+    than one required parameter."""
+    return bool(required_parameters(check))
 
 
 class CheckContext:
@@ -90,9 +89,13 @@ class CheckContext:
         return self._resource
 
     async def resolve(self, value: str | ValueProvider) -> str:
+        # What with_env takes, a check may resolve: a parameter's builder, an endpoint, a number.
+        provider = to_value(value)
+        if provider is None:
+            raise TypeError(f"{shown(value)} is not a value; pass a parameter, an endpoint or an expression")
         ctx = self._resolution()
         try:
-            return await ctx.resolve(value)
+            return await ctx.resolve(provider)
         finally:
             self._mask(ctx.secrets)
 

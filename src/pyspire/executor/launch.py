@@ -8,6 +8,12 @@ a chain of dependents (migrate → api → web) recovers by itself when the firs
 The user's code that runs while a replica is rendered (env and args callbacks, value providers)
 cannot take the app host down: whatever it raises fails this resource only, with the user's
 traceback in the resource's log.
+
+A run-to-completion step may be up to date (an installer whose inputs did not change): asked
+once its waits hold and its before-start subscribers returned, a resource whose
+:meth:`~pyspire.model.resources.ExecutableResource.up_to_date` gives a reason creates no replica
+and ends Finished with exit code 0 and that reason, so what waits for its completion starts at
+once. Each start (the app's, the ``start`` and ``restart`` commands) asks again.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from pyspire.executor.runner_core import RunnerCore
 from pyspire.executor.user_code import USER_ERRORS
 from pyspire.executor.waits import DependencyFailed, until_unblocked, wait_for_dependencies
 from pyspire.model.lifecycle import ExplicitStartAnnotation, WaitAnnotation
+from pyspire.model.resources import ExecutableResource
 from pyspire.orchestrator.objects import LABEL_REPLICA_INDEX
 
 E = RunnerEvent
@@ -58,6 +65,11 @@ class Launcher:
             # Lifecycle events: a resource's before-start hook is awaited here, once its waits
             # are satisfied and before any replica is created (what it raises fails the start).
             await core.host.before_start(core.resource)
+            skipped = await self._up_to_date()
+            if skipped is not None:
+                core.log(skipped)
+                core.advance(E.FOUND_UP_TO_DATE, skipped)
+                return
             for allocation in core.host.addresses.for_resource(core.name):
                 await allocation.bound
             for index in range(core.resource.replicas):
@@ -73,6 +85,13 @@ class Launcher:
             core.advance(E.START_FAILED, core.failure("cannot start", exc, secrets))
         finally:
             core.settled.set()
+
+    async def _up_to_date(self) -> str | None:
+        """The resource's reason to skip this start, if it is a step that has one."""
+        resource = self.core.resource
+        if not isinstance(resource, ExecutableResource):
+            return None
+        return await resource.up_to_date()
 
     async def _wait_for_dependencies(self) -> None:
         """Return once every wait is satisfied; while one cannot be, stay Blocked and watch."""

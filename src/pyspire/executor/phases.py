@@ -44,6 +44,9 @@ class RunnerPhase(StrEnum):
     #: Rendering or creating a replica failed (the user's code raised, a value cannot resolve,
     #: an endpoint failed, the container engine is unavailable).
     FAILED_TO_START = "FailedToStart"
+    #: The resource said it is up to date (:meth:`ExecutableResource.up_to_date`): nothing was
+    #: started; it shows Finished with exit code 0, so what waits for its completion goes on.
+    UP_TO_DATE = "UpToDate"
     #: A stop was requested; the replicas are being stopped.
     STOPPING = "Stopping"
     #: Stopped by request: every replica has ended (or there was none).
@@ -62,13 +65,14 @@ _SHOWN: dict[RunnerPhase, ResourceState] = {
     RunnerPhase.STARTING: ResourceState.STARTING,
     RunnerPhase.LAUNCHED: ResourceState.STARTING,
     RunnerPhase.FAILED_TO_START: ResourceState.FAILED_TO_START,
+    RunnerPhase.UP_TO_DATE: ResourceState.FINISHED,
     RunnerPhase.STOPPING: ResourceState.STOPPING,
     RunnerPhase.STOPPED: ResourceState.NOT_STARTED,
 }
 
 #: Phases a start command waits for before it returns: the launch has settled in one of them.
 SETTLED_PHASES: frozenset[RunnerPhase] = frozenset(
-    {RunnerPhase.WAITING, RunnerPhase.BLOCKED, RunnerPhase.FAILED_TO_START}
+    {RunnerPhase.WAITING, RunnerPhase.BLOCKED, RunnerPhase.FAILED_TO_START, RunnerPhase.UP_TO_DATE}
 )
 #: Phases in which the runner's own state overrides its replicas' (it failed, whatever they do).
 FAILED_PHASES: frozenset[RunnerPhase] = frozenset({RunnerPhase.BLOCKED, RunnerPhase.FAILED_TO_START})
@@ -91,6 +95,9 @@ class RunnerEvent(StrEnum):
     DEPENDENCY_RECOVERED = "dependency recovered"
     #: One replica object was created (by the launch, or replacing an old one).
     REPLICA_CREATED = "replica created"
+    #: The waits held and the before-start subscribers returned, and the resource says running it
+    #: would change nothing: no replica is created.
+    FOUND_UP_TO_DATE = "found up to date"
     #: The launch has created every replica.
     REPLICAS_CREATED = "replicas created"
     #: Rendering or creating a replica failed.
@@ -163,6 +170,7 @@ RULES: dict[RunnerEvent, dict[RunnerPhase, Transition]] = {
         **_to(P.LAUNCHED, frozenset({P.STARTING, P.WAITING})),
         **_same(frozenset({P.FAILED_TO_START})),
     },
+    E.FOUND_UP_TO_DATE: _to(P.UP_TO_DATE, frozenset({P.STARTING})),
     E.START_FAILED: _to(P.FAILED_TO_START, _SUPERVISED),
     E.REPLICA_EXITED: {**_same(_SUPERVISED), **_same(STOP_PHASES, act=False)},
     E.REPLICA_DELETED: {**_same(_SUPERVISED), **_same(STOP_PHASES, act=False)},

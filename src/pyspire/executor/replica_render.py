@@ -16,6 +16,7 @@ from pyspire.executor.run_mode import inherits_app_host_environment
 from pyspire.executor.runner_host import RunnerHost
 from pyspire.model.names import random_suffix
 from pyspire.model.resources import ExecutableResource, RunnableResource
+from pyspire.model.stop_signals import stop_signal_of
 from pyspire.orchestrator.objects import ServedPort, new_executable
 from pyspire.orchestrator.store import Obj
 
@@ -70,5 +71,6 @@ class ExecutableRenderer:
             grace_period_seconds=resource.stop_grace_period,
             ports=ports,
             inherit_environment=inherits_app_host_environment(resource),
+            stop_signal=stop_signal_of(resource),
         )
         return obj, launch

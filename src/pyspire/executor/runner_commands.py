@@ -87,7 +87,9 @@ class RunnerCommands:
             await settled.wait()
             if core.phase in FAILED_PHASES:
                 return CommandResult.failure(core.message or f"'{core.name}' failed to start")
-            return CommandResult.ok(core.message if core.phase == RunnerPhase.WAITING else None)
+            # Waiting: what it waits for; up to date: why nothing had to run.
+            said = core.phase in (RunnerPhase.WAITING, RunnerPhase.UP_TO_DATE)
+            return CommandResult.ok(core.message if said else None)
 
     async def restart(self) -> CommandResult:
         """Stop, then start — unless a wait cannot be satisfied now: then it keeps running."""

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any, Final
 
+from pyspire.errors import PyspireError
 from pyspire.executor.environment import mask_secrets
 from pyspire.executor.phases import (
     FAILED_PHASES,
@@ -34,6 +35,12 @@ from pyspire.model.resources import RunnableResource
 from pyspire.states import ResourceState
 
 _logger = logging.getLogger(__name__)
+
+
+#: Phases whose own state is the resource's while no replica exists.
+_SHOWN_WITHOUT_REPLICAS = frozenset(
+    {RunnerPhase.NOT_STARTED, RunnerPhase.WAITING, RunnerPhase.UP_TO_DATE, RunnerPhase.STOPPED}
+)
 
 
 class _Keep:
@@ -106,7 +113,7 @@ class RunnerCore:
         phase, replicas = self.phase, self.replicas.snapshots
         if phase in FAILED_PHASES:
             return ResourceState.FAILED_TO_START
-        if not replicas and phase in (RunnerPhase.NOT_STARTED, RunnerPhase.WAITING, RunnerPhase.STOPPED):
+        if not replicas and phase in _SHOWN_WITHOUT_REPLICAS:
             return phase.shown
         # A stopped resource is what is left of it, even when not every replica was created.
         expected = len(replicas) if phase in STOP_PHASES else self.resource.replicas
@@ -120,7 +127,11 @@ class RunnerCore:
     def failure(self, what: str, exc: BaseException, secrets: Iterable[str] = ()) -> str:
         """Log why ``what`` failed — with the user's traceback when their code raised, or the
         whole one for a bug — and return the one-line message for the snapshot."""
-        known = isinstance(exc, self.start_errors) and not raised_by_user_code(exc)
+        # pyspire's own errors say what to fix wherever they were raised (an integration's
+        # hook raising ConfigurationError): the message is enough, a traceback would be noise.
+        known = isinstance(exc, PyspireError) or (
+            isinstance(exc, self.start_errors) and not raised_by_user_code(exc)
+        )
         hidden = set(secrets)
         message = mask_secrets(f"{what}: {exc if known else describe(exc)}", hidden)
         self.log(message)

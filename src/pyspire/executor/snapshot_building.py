@@ -83,11 +83,14 @@ def runner_snapshot(
     if message is None and state == ResourceState.FAILED_TO_START:
         message = next((r.message for r in replicas if r.message), None)
     running = state in (ResourceState.RUNNING, ResourceState.STARTING)
+    exit_code = aggregate_exit_code(replicas) if not running else None
+    if state == ResourceState.FINISHED and not replicas:
+        exit_code = 0  # an up-to-date step: finished without having to run
     return dataclasses.replace(
         current,
         state=state,
         state_message=message,
-        exit_code=aggregate_exit_code(replicas) if not running else None,
+        exit_code=exit_code,
         replicas=replicas,
         env=runner.env_shown,
         started_at=min(started) if started else None,

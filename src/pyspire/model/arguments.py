@@ -78,6 +78,17 @@ def is_async_callable(value: object) -> bool:
     return not inspect.isfunction(value) and inspect.iscoroutinefunction(call)
 
 
+def required_parameters(function: object) -> list[str] | None:
+    """The parameters a call of ``function`` must supply (those without a default, after what a
+    ``functools.partial`` binds), or ``None`` when its signature cannot be read (a builtin)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return [p.name for p in parameters if p.default is p.empty and p.kind not in variadic]
+
+
 def shown(value: object) -> str:
     """The value as a message may show it: short literals in full, anything else by its type
     (a dict could be large, or hold a password typed into the app host)."""

@@ -8,7 +8,9 @@ from collections import Counter
 from collections.abc import Iterator
 
 from pyspire.model.annotations import StopGracePeriodAnnotation
+from pyspire.model.arguments import required_parameters
 from pyspire.model.builder import AppModel
+from pyspire.model.call_site import CallSite
 from pyspire.model.endpoint_validation import missing_endpoint
 from pyspire.model.endpoints import EndpointAnnotation
 from pyspire.model.errors import ModelProblem
@@ -142,11 +144,29 @@ def _health_problems(resource: Resource) -> Iterator[ModelProblem]:
                     f"'{probed.name}'; probe it with with_health_check(async_fn), or name a TCP endpoint",
                     at,
                 )
+        if check.kind == "custom" and check.check is not None:
+            yield from _check_signature_problems(resource, check, field, at)
         if check.kind == "log" and check.pattern is not None:
             try:
                 re.compile(check.pattern)
             except re.error as exc:
                 yield ModelProblem(resource.name, field, f"the pattern is not a valid regex: {exc}", at)
+
+
+def _check_signature_problems(
+    resource: Resource, check: HealthCheckAnnotation, field: str, at: tuple[CallSite, ...]
+) -> Iterator[ModelProblem]:
+    """A custom check is called with no argument or with one, its :class:`HealthCheckContext`."""
+    required = required_parameters(check.check) or []
+    if len(required) > 1:
+        yield ModelProblem(
+            resource.name,
+            field,
+            f"the check needs {len(required)} arguments ({', '.join(required)}) but is given at most one, "
+            "its HealthCheckContext: write `async def check(ctx): ...` and bind the others with "
+            "functools.partial(check, ...) or give them defaults",
+            at,
+        )
 
 
 def _interval_problems(resource: Resource) -> Iterator[ModelProblem]:

@@ -50,6 +50,7 @@ from pyspire.model.resources import (
     Resource,
     RunnableResource,
 )
+from pyspire.model.stop_signals import stop_signal_problems
 from pyspire.model.values import ReferenceExpression, ValueProvider
 
 #: Replicas one app may run in all. Each replica is a process with its own port, pipes and log in
@@ -118,6 +119,7 @@ def find_problems(model: AppModel) -> Iterator[ModelProblem]:
         if isinstance(resource, RunnableResource):
             yield from _runnable_problems(resource)
             yield from env_file_problems(resource)
+            yield from stop_signal_problems(resource)
         if isinstance(resource, ExecutableResource) and not resource.command:
             yield ModelProblem(resource.name, "command", "the command is empty", resource.origin_of())
         if isinstance(resource, ContainerResource):

@@ -1,7 +1,7 @@
 """From a Container object's spec to the engine's run spec, and the spec's lifecycle key.
 
 The lifecycle key is a hash of everything that defines the container (image id, entrypoint, args,
-env, ports, mounts, network, runtime args). A persistent container carries it as a label; the next
+env, ports, mounts, network, runtime args, and the stop signal when one is set). A persistent container carries it as a label; the next
 run adopts the container when the key matches and recreates it when it does not. Nothing that
 changes from run to run may enter the key (Aspire issue #11011: a per-run instance id in the env
 made every run recreate "persistent" containers) — the executor keeps such values stable for
@@ -37,6 +37,8 @@ def lifecycle_key(spec: Obj, image_id: str) -> str:
         "extraHosts": sorted(spec.get("extraHosts", {}).items()),
         "runtimeArgs": spec.get("runtimeArgs", []),
     }
+    if spec.get("stopSignal"):  # only when set: the keys of containers made before stay the same
+        defining["stopSignal"] = spec["stopSignal"]
     return hashlib.sha256(json.dumps(defining, sort_keys=True).encode()).hexdigest()[:32]
 
 
@@ -57,4 +59,5 @@ def run_spec(spec: Obj, extra_labels: Mapping[str, str]) -> RunSpec:
         aliases=tuple(spec.get("aliases", [])),
         extra_hosts=dict(spec.get("extraHosts", {})),
         runtime_args=tuple(spec.get("runtimeArgs", [])),
+        stop_signal=spec.get("stopSignal"),
     )

@@ -3,7 +3,8 @@
 One Executable is one replica. The controller spawns it (own process group, parent-death signal),
 captures its output line by line into the log store, publishes Endpoint objects for the ports it
 serves while it runs, records pid / state / timestamps / exit code in status, and stops it with
-SIGTERM to the group, a grace period, then SIGKILL — when ``spec.stop`` is set, when the object is
+its stop signal (``spec.stopSignal``, SIGTERM by default; SIGINT is PostgreSQL's fast shutdown)
+to the group, a grace period, then SIGKILL — when ``spec.stop`` is set, when the object is
 deleted, or when the app host shuts down.
 """
 
@@ -85,12 +86,23 @@ class _Replica:
     resource: str
     readers: list[PipeReader]
     endpoints: list[str]
+    #: What asks its group to stop (``spec.stopSignal``).
+    stop_signal: signal.Signals = signal.SIGTERM
     stopping: bool = False
     deleting: bool = False
     exited: asyncio.Event = field(default_factory=asyncio.Event)
     #: Waits for the ports to listen; ended when the process does (a crash loop would pile up
     #: one waiter per restart, and keep the socket scan running, if it never listened).
     publishing: asyncio.Task[None] | None = None
+
+
+def _stop_signal(spec: Obj) -> signal.Signals:
+    """The spec's stop signal; SIGTERM when unset or not a name this platform knows (the model
+    validated it, a client's object may say anything)."""
+    try:
+        return signal.Signals[spec.get("stopSignal") or "SIGTERM"]
+    except KeyError:
+        return signal.SIGTERM
 
 
 class ExecutableController(Controller):
@@ -157,7 +169,7 @@ class ExecutableController(Controller):
         ]
         # Recorded for the next run's sweep report, which must not print a secret argument.
         self.observer.spawned(process.pid, describe_command(argv))
-        replica = _Replica(process, resource, readers, [])
+        replica = _Replica(process, resource, readers, [], _stop_signal(spec))
         self._replicas[name] = replica
         self.store.patch_status(
             EXECUTABLE,
@@ -259,7 +271,7 @@ class ExecutableController(Controller):
         self._remove_endpoints(replica)  # no new connection reaches it from here on
         # Signal first, record after: the status patch fans out to every watcher, and 100
         # replicas stopping at once should not each wait for the others' fan-outs to be told.
-        if signal_group(replica.process.pgid, signal.SIGTERM):
+        if signal_group(replica.process.pgid, replica.stop_signal):
             self.store.patch_status(EXECUTABLE, name, {"state": "Stopping"})
             await asyncio.shield(reap_terminated_group(replica.process, grace))
         await replica.exited.wait()

@@ -62,9 +62,11 @@ def new_executable(
     grace_period_seconds: float,
     ports: Sequence[ServedPort] = (),
     inherit_environment: bool = True,
+    stop_signal: str | None = None,
 ) -> Obj:
     """``env`` is what pyspire sets; with ``inherit_environment`` the process also gets the app
-    host's own environment (added at spawn, as DCP's ``ambientEnvironment``; never stored here)."""
+    host's own environment (added at spawn, as DCP's ``ambientEnvironment``; never stored here).
+    ``stop_signal``: what asks the process group to stop (a ``signal.Signals`` name; SIGTERM)."""
     return {
         "apiVersion": API_VERSION,
         "kind": EXECUTABLE,
@@ -76,6 +78,7 @@ def new_executable(
             "ambientEnvironment": {"behavior": "Inherit" if inherit_environment else "DoNotInherit"},
             "workingDirectory": working_directory,
             "gracePeriodSeconds": grace_period_seconds,
+            "stopSignal": stop_signal or "SIGTERM",
             "stop": False,
             "ports": [dict(p) for p in ports],
         },
@@ -129,7 +132,9 @@ def new_container(
     persistent: bool,
     labels: Mapping[str, str],
     grace_period_seconds: float,
+    stop_signal: str | None = None,
 ) -> Obj:
+    """``stop_signal``: the engine's ``--stop-signal`` (``None``: the image's, SIGTERM by default)."""
     return {
         "apiVersion": API_VERSION,
         "kind": CONTAINER,
@@ -151,6 +156,7 @@ def new_container(
             "persistent": persistent,
             "labels": dict(labels),
             "gracePeriodSeconds": grace_period_seconds,
+            "stopSignal": stop_signal,
             "stop": False,
         },
         "status": {},

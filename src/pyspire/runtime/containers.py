@@ -85,6 +85,9 @@ class RunSpec:
     """``--add-host name:ip``; ``ip`` may be ``host-gateway``."""
     runtime_args: tuple[str, ...] = ()
     """Passed verbatim, just before the image."""
+    stop_signal: str | None = None
+    """``--stop-signal`` (podman and docker): what ``stop`` sends before the kill; ``None``: the
+    image's (SIGTERM unless its STOPSIGNAL says otherwise)."""
 
 
 @dataclass(frozen=True)
@@ -360,6 +363,8 @@ class ContainerRuntime:
             args += ["--add-host", f"{host}:{ip}"]
         if spec.entrypoint is not None:
             args += ["--entrypoint", spec.entrypoint]
+        if spec.stop_signal is not None:
+            args += ["--stop-signal", spec.stop_signal]
         env_file: str | None = None
         try:
             if lines:
