@@ -9,7 +9,6 @@ import json
 import shutil
 
 import httpx
-import pytest
 
 from pyspire import DistributedApplication, testing
 from pyspire.extensions import ResourceState
@@ -92,10 +91,6 @@ async def test_an_npm_app_is_installed_by_its_child_then_serves_and_the_stamp_tr
     assert await resource.up_to_date() is None, "no node_modules installs again"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the executor's up_to_date skip is the core engineer's (issue 12); drop this mark once merged",
-)
 async def test_a_second_start_with_nothing_changed_skips_the_install(tmp_path):
     folder = write_server(tmp_path / "web", scripts={"start": "node server.js"})
     (folder / "package-lock.json").write_text(

@@ -64,11 +64,6 @@ async def test_a_failed_install_fails_the_app_and_leaves_no_stamp_so_it_runs_aga
     assert await installer.up_to_date() is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the executor's skip of an up-to-date step is the core engineer's part of issue 12 "
-    "(ExecutableResource.up_to_date); this passes once both branches are merged — then remove this mark",
-)
 async def test_the_second_start_with_nothing_changed_skips_the_installer(tmp_path):
     async with testing.start(pip_app(tmp_path)) as app:
         await app.wait_for_resource("worker", ResourceState.FINISHED, timeout=90)
