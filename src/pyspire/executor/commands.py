@@ -101,7 +101,7 @@ def built_in_states(state: ResourceState) -> dict[str, CommandState]:
 
 _BUILT_IN_LABELS = {
     "start": ("Start", "Start the resource once its waits are satisfied (a Waiting one: at once)", "play"),
-    "stop": ("Stop", "Stop the resource (SIGTERM, grace period, then SIGKILL)", "stop"),
+    "stop": ("Stop", "Stop the resource (its stop signal, SIGTERM unless set; SIGKILL after the grace period)", "stop"),
     "restart": ("Restart", "Stop, then start the resource", "arrow-clockwise"),
 }
 
