@@ -13,9 +13,9 @@ Each round (``--runs``, default 3) copies ``examples/orders`` into a fresh temp 
 The two variants, alternately (the order swapped every round):
 
 * **pyspire**: ``pyspire run apphost.py --no-resource-output --no-color`` in the copy, as a whole
-  process with its own ``PYSPIRE_STATE_HOME``, from launch until ``pyspire wait`` says ``api`` is
-  healthy and ``frontend`` and ``worker`` are running, ``pyspire describe --format json`` shows no
-  resource failed, and the app answers end to end (below) through pyspire's proxies; then SIGINT
+  process with its own ``PYSPIRE_STATE_HOME``, from launch until its control API (polled from this
+  process, following its watch stream) says ``api`` is healthy and ``frontend`` and
+  ``worker`` are running and no resource failed, and the app answers end to end (below) through pyspire's proxies; then SIGINT
   and the time until ``pyspire`` exited. Its ``*-install`` children's state messages are printed
   (the second start should say they were skipped).
 * **by hand** (the reference): what a shell script would do, with the same images and settings:
@@ -24,7 +24,7 @@ The two variants, alternately (the order swapped every round):
   … --save 60 1``, a named volume on ``/data``), while (first start only) ``python -m venv`` +
   ``pip install -r requirements.txt`` and ``npm ci`` run concurrently; then ``CREATE DATABASE
   orders`` when missing (retrying until PostgreSQL accepts connections), ``python -m alembic
-  upgrade head``, two ``uvicorn`` on two ports, the worker, ``npm run start`` — until the same end
+  upgrade head``, two ``uvicorn --reload`` on two ports (as pyspire runs them), the worker, ``npm run start`` — until the same end
   to end check passes; then SIGTERM to the processes and ``podman rm -f -t 10`` of both containers.
 
 End to end (the same code for both): ``GET /health`` is 200 on both API replicas (pyspire: two
@@ -65,6 +65,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from _common import REPO, ProcessLines, clean_env, free_port, machine_note, median, pyspire_command, spread
 from bench_startup import wait_exit
@@ -125,9 +126,13 @@ def podman(*args: str, check: bool = True) -> str:
     return done.stdout
 
 
-def http(method: str, url: str, body: dict[str, object] | None = None) -> tuple[int, bytes]:
+def http(
+    method: str, url: str, body: dict[str, object] | None = None, token: str | None = None
+) -> tuple[int, bytes]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)
+    if token is not None:
+        request.add_header("authorization", f"Bearer {token}")
     if data is not None:
         request.add_header("content-type", "application/json")
     try:
@@ -289,8 +294,9 @@ class ByHand:
         mark("migrated")
         for index, port in enumerate(api_ports):
             replica = {**services, "OTEL_RESOURCE_ATTRIBUTES": f"service.instance.id=api-{index}"}
+            # --reload as pyspire runs it in run mode: the same command a developer types by hand.
             self.spawn(f"api-{index}", [venv_python, "-m", "uvicorn", "orders_api.main:app", "--host", "127.0.0.1",
-                                        "--port", str(port)], api, replica)  # fmt: skip
+                                        "--port", str(port), "--reload"], api, replica)  # fmt: skip
         self.spawn("worker", [venv_python, "worker.py"], api, services)
         if install:
             self.finish("npm-ci", npm, deadline)
@@ -326,11 +332,44 @@ class Pyspire:
         #: How pyspire labels this app's volumes (executor.py: a hash of the app folder).
         self.app_key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:10]
 
-    def cli(self, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*pyspire_command(), *args], cwd=self.folder, env=self.env, capture_output=True, text=True,
-            timeout=timeout,
-        )  # fmt: skip
+    def watch_until_up(self, deadline: float, output: list[str]) -> dict[str, dict[str, Any]]:
+        """Snapshots from ``GET /v1/resources?watch=1`` until api is healthy and frontend and
+        worker run; raises when a resource failed or the deadline passed."""
+        api = self.control_api()
+        request = urllib.request.Request(
+            f"{api['url']}/v1/resources?watch=1", headers={"authorization": f"Bearer {api['token']}"}
+        )
+        resources: dict[str, dict[str, Any]] = {}
+        with urllib.request.urlopen(request, timeout=max(1.0, deadline - time.monotonic())) as stream:
+            for raw in stream:
+                line = raw.decode().rstrip("\n")
+                if not line.startswith("data: ") or time.monotonic() > deadline:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("api healthy, frontend and worker running: not before the deadline")
+                    continue
+                snapshot = json.loads(line[len("data: "):])
+                if "name" not in snapshot:
+                    continue
+                resources[snapshot["name"]] = snapshot
+                if snapshot["state"] in FAILED_STATES:
+                    raise RuntimeError(f"resource {snapshot['name']} {snapshot['state']}\n" + "\n".join(output[-30:]))
+                api_up = resources.get("api", {})
+                if (
+                    api_up.get("state") == "Running"
+                    and api_up.get("health_status") == "Healthy"
+                    and all(resources.get(n, {}).get("state") == "Running" for n in ("frontend", "worker"))
+                ):
+                    return resources
+        raise RuntimeError("the watch stream ended before everything was up\n" + "\n".join(output[-30:]))
+
+    def control_api(self) -> dict[str, str]:
+        """URL and token of the running app host's control API, from its run file."""
+        runs = sorted((self.folder / ".pyspire" / "runs").glob("*.json"))
+        for run in runs:
+            record = json.loads(run.read_text())
+            if record.get("api"):
+                return {"url": record["api"]["url"], "token": record["api"]["token"]}
+        raise RuntimeError("the app host's run file names no control API")
 
     def spawn_cli(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
@@ -353,21 +392,12 @@ class Pyspire:
             while "control API on" not in reader.next_line():
                 pass
             mark("control API up")
-            waits = [("api", "healthy"), ("frontend", "running"), ("worker", "running")]
-            waiters = [self.spawn_cli("wait", name, "--for", state, "--timeout", f"{deadline - time.monotonic():.0f}")
-                       for name, state in waits]  # fmt: skip
-            for (name, state), waiter in zip(waits, waiters, strict=True):
-                out, _ = waiter.communicate()
-                if waiter.returncode != 0:
-                    raise RuntimeError(
-                        f"pyspire wait {name} --for {state}: {out.strip()}\n" + "\n".join(reader.output[-30:])
-                    )
-            mark("pyspire wait: api healthy, frontend + worker running")
-            described = self.cli("describe", "--format", "json", "--all", timeout=30)
-            resources = {r["name"]: r for r in json.loads(described.stdout)}
-            failed = [f"{n} {r['state']}" for n, r in resources.items() if r["state"] in FAILED_STATES]
-            if failed:
-                raise RuntimeError(f"resources failed: {', '.join(failed)}")
+            # Follow the control API's watch stream from this process (one request; the app host
+            # pushes each change, as `pyspire wait` is told): a `pyspire wait` per resource would
+            # start three more Pythons, and polling the list every 20 ms would cost the app host
+            # a core-second, on the two cores the services start on.
+            resources = self.watch_until_up(deadline, reader.output)
+            mark("control API: api healthy, frontend + worker running")
             notes = [
                 f"{n}: {r['state']} {r.get('state_message') or ''}".strip()
                 for n, r in resources.items()

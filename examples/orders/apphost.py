@@ -41,8 +41,7 @@ worker = (
 frontend = (
     builder.add_npm_app("frontend", "./frontend", script="start")
     .with_http_endpoint(env="PORT")
-    .with_reference(api)
-    .wait_for(api)
+    .with_reference(api)  # no wait: it forwards each request, and says so while the api is not up
 )
 
 builder.build().run()
