@@ -178,8 +178,21 @@ class Executor:
                 if store.exists(runner.kind, replica):
                     gone.append(self._deletions.expect(runner.kind, replica))
                     store.delete(runner.kind, replica)
+        # A resource its own handler runs (a database with no process) is stopped through the
+        # handler, so its final snapshot says it ended instead of showing it Running.
+        handled = [
+            self.handlers[name][1].stop()
+            for name in names
+            if name not in self.runners and name in self.handlers and self._built_ins.get(name)
+        ]
+        if handled:
+            gone.append(self.spawn(self._stop_handled(handled), "shutdown-handlers"))
         if gone:
             await asyncio.wait(gone, timeout=grace + STOP_STEP_MARGIN)
+
+    async def _stop_handled(self, stops: list[Coroutine[Any, Any, CommandResult]]) -> None:
+        """The handlers' stops of one step, together; what one raises is its resource's error."""
+        await asyncio.gather(*stops, return_exceptions=True)
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         """Start a task owned by the executor (cancelled when it stops)."""
