@@ -93,3 +93,11 @@ def test_a_password_that_is_not_a_parameter_is_reported_with_the_fix(tmp_path):
     assert "add_redis password" in problem and "cache" in problem
     assert "add_parameter('cache-password', secret=True)" in problem
     assert "hunter2" not in problem
+
+
+def test_a_password_parameter_that_is_not_secret_is_refused_so_it_never_shows_in_clear(tmp_path):
+    b = DistributedApplication.create_builder(app_dir=tmp_path)
+    b.add_redis("cache", password=b.add_parameter("cache-pw", value="hunter22"))
+    [problem] = problems_of(b)
+    assert "add_redis password" in problem and "is not a secret parameter" in problem
+    assert "hunter22" not in problem

@@ -9,6 +9,7 @@ the database resource's handler; ``unregister_handlers()`` removes it again.
 from __future__ import annotations
 
 from pyspire.extensions import resource_handlers
+from pyspire.integrations.passwords import server_password
 from pyspire.integrations.postgres.builders import PostgresDatabaseBuilder, PostgresServerBuilder
 from pyspire.integrations.postgres.database import PostgresDatabaseHandler
 from pyspire.integrations.postgres.health import accepts_login
@@ -20,8 +21,8 @@ from pyspire.integrations.postgres.resources import (
     PostgresServerResource,
 )
 from pyspire.model.arguments import Arg, shown
-from pyspire.model.builder import AppModelBuilder, ParameterBuilder
-from pyspire.model.values import ValueProvider, to_value
+from pyspire.model.builder import AppModelBuilder
+from pyspire.model.values import to_value
 
 __all__ = [
     "PostgresBuilderMethods",
@@ -52,14 +53,8 @@ class PostgresBuilderMethods(AppModelBuilder):
         postgres' fast shutdown."""
         resource_name = name if isinstance(name, str) else repr(name)
         user = DEFAULT_USER if username is None else to_value(username)
-        given = None if password is None else to_value(password)
-        generated: ParameterBuilder | None = None
-        if isinstance(given, ValueProvider) and given.is_secret:
-            secret: ValueProvider = given
-        else:  # none given (or a wrong one, reported below): the generated, kept one
-            generated = self.add_parameter(f"{resource_name}-password", secret=True, generate=True)
-            secret = generated.resource
-        server = PostgresServerBuilder(self, PostgresServerResource(resource_name, user or DEFAULT_USER, secret))
+        secret = server_password(self, resource_name, password)
+        server = PostgresServerBuilder(self, PostgresServerResource(resource_name, user or DEFAULT_USER, secret.value))
         if server._rejects(
             "add_postgres",
             Arg("name", name, "text", "add_postgres('pg')"),
@@ -69,16 +64,11 @@ class PostgresBuilderMethods(AppModelBuilder):
             port = None
         if user is None:
             server._reject("add_postgres username", f"{shown(username)} is not a user name; pass a string or a parameter")
-        if password is not None and generated is not None:
-            server._reject(
-                "add_postgres password",
-                f"a {type(password).__name__} is not a secret parameter (its value is not shown: it "
-                f"may be the password); pass one: "
-                f"password=builder.add_parameter('{resource_name}-password', secret=True)",
-            )
+        if secret.problem is not None:
+            server._reject("add_postgres password", secret.problem)
         self.add_resource(server)
-        if generated is not None:
-            generated.with_parent(server)
+        if secret.generated is not None:
+            secret.generated.with_parent(server)
         return (
             server.with_endpoint(ENDPOINT, port=port, target_port=POSTGRES_PORT)
             .with_env("POSTGRES_USER", server.server.username)

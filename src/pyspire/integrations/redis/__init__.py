@@ -13,6 +13,7 @@ A process referencing ``cache`` receives ``ConnectionStrings__cache`` =
 
 from __future__ import annotations
 
+from pyspire.integrations.passwords import server_password
 from pyspire.integrations.redis.health import ping_redis
 from pyspire.integrations.redis.resource import (
     DEFAULT_IMAGE,
@@ -27,7 +28,6 @@ from pyspire.integrations.redis.resource import (
 from pyspire.model.arguments import Arg
 from pyspire.model.builder import AppModelBuilder, ParameterBuilder
 from pyspire.model.containers import ContainerImageAnnotation
-from pyspire.model.resources import ParameterResource
 
 __all__ = ["RedisBuilder", "RedisBuilderMethods", "RedisResource", "ping_redis"]
 
@@ -52,7 +52,12 @@ class RedisBuilderMethods(AppModelBuilder):
             defines_resource=True,
         ):
             return redis
-        resource.password = _password(self, redis, name, password)
+        password_choice = server_password(self, name, password)
+        resource.password = password_choice.value
+        if password_choice.problem is not None:
+            redis._reject("add_redis password", password_choice.problem)
+        if password_choice.generated is not None:
+            password_choice.generated.with_parent(redis)
         (
             redis.with_endpoint(ENDPOINT, port=port, target_port=TARGET_PORT)
             .with_env(PASSWORD_ENV, resource.password)
@@ -61,19 +66,3 @@ class RedisBuilderMethods(AppModelBuilder):
             .with_health_check(ping_redis, name="redis-ping")
         )
         return redis
-
-
-def _password(
-    app: AppModelBuilder, redis: RedisBuilder, name: str, given: ParameterBuilder | None
-) -> ParameterResource:
-    """The given parameter, else a generated secret one shown as the server's child."""
-    if isinstance(given, ParameterBuilder):
-        return given.resource
-    if given is not None:
-        redis._reject(
-            "add_redis password",
-            f"a {type(given).__name__} is not a parameter (a password typed into apphost.py would "
-            f"show wherever the model does); pass a secret parameter, e.g. "
-            f"password=builder.add_parameter('{name}-password', secret=True)",
-        )
-    return app.add_parameter(f"{name}-password", secret=True, generate=True).with_parent(redis).resource
