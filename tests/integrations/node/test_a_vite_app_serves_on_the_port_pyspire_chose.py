@@ -44,6 +44,10 @@ async def test_a_vite_dev_server_serves_through_its_proxy_on_the_port_pyspire_ch
     assert len(set(ports.values())) == 2, "each replica has a port of its own"
 
 
+#: ANSI colour codes: Vite colours its banner when CI is set (picocolors), "Local" and the port bold.
+_COLOUR = r"(?:\x1b\[[0-9;]*m)*"
+
+
 def listening_on(port: int) -> str:
-    """Vite's line once it listens on ``port``."""
-    return rf"Local:\s+http://127\.0\.0\.1:{port}/"
+    """Vite's line once it listens on ``port`` (coloured or not)."""
+    return rf"Local{_COLOUR}:\s+{_COLOUR}http://127\.0\.0\.1:{_COLOUR}{port}{_COLOUR}/"
