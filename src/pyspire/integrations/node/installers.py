@@ -31,7 +31,7 @@ def _installer_of_folder(app: ExecutableBuilder) -> NodeInstallerResource | None
 def _write_stamp_after_success(event: ResourceStopped) -> None:
     installer = event.resource
     assert isinstance(installer, NodeInstallerResource)
-    if event.state == ResourceState.FINISHED and event.exit_code == 0:
+    if event.state == ResourceState.FINISHED and event.exit_code == 0 and not installer.skipped:
         write_stamp(installer.working_dir, installer.package_manager())
 
 

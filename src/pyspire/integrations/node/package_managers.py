@@ -39,12 +39,6 @@ class PackageManager:
         """The install command for ``app_dir``, as it is now (with or without its lock file)."""
         return self.locked_install if (app_dir / self.lock_file).is_file() else self.unlocked_install
 
-    def run_args(self, script: str, args: tuple[object, ...]) -> list[object]:
-        """``run <script> [--] args``: the arguments that run ``script`` with ``args``."""
-        if not args:
-            return ["run", script]
-        return ["run", script, *(["--"] if self.separates_script_args else []), *args]
-
     def program(self, resource: str) -> str:
         """The program's path on ``PATH``; the error that fails only ``resource`` otherwise."""
         return find_program(self.name, resource, self.install_hint)

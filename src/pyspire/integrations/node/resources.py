@@ -95,6 +95,8 @@ class NodeInstallerResource(ExecutableResource):
         super().__init__(name, "npm", owner.working_dir)
         #: The app it was made for: its package manager is the installer's.
         self.owner = owner
+        #: Whether the last start was skipped as up to date (then there is nothing to stamp).
+        self.skipped = False
         self.annotations.append(ArgsCallbackAnnotation(_install_args))
 
     def package_manager(self) -> PackageManager:
@@ -105,7 +107,10 @@ class NodeInstallerResource(ExecutableResource):
         return self.package_manager().program(self.name)
 
     async def up_to_date(self) -> str | None:
-        return why_up_to_date(self.working_dir, self.package_manager())
+        reason = why_up_to_date(self.working_dir, self.package_manager())
+        #: A skipped start ends Finished with exit code 0 too; nothing ran, so nothing to stamp.
+        self.skipped = reason is not None
+        return reason
 
 
 def _install_args(ctx: ArgsCallbackContext) -> None:

@@ -38,6 +38,8 @@ class PythonInstallerResource(ExecutableResource):
         self.kind: InstallerKind = kind
         self.app_dir = app_dir
         self.venv = venv
+        #: Whether the last start was skipped as up to date (then there is nothing to stamp).
+        self.skipped = False
 
     @property
     def install_args(self) -> tuple[str, ...]:
@@ -57,11 +59,16 @@ class PythonInstallerResource(ExecutableResource):
         return str(find_uv(self.name))
 
     async def up_to_date(self) -> str | None:
-        return unchanged_reason(self.app_dir, self.venv, self.stamp_command)
+        reason = unchanged_reason(self.app_dir, self.venv, self.stamp_command)
+        #: A skipped start ends Finished with exit code 0 too; nothing ran, so nothing to stamp.
+        self.skipped = reason is not None
+        return reason
 
     def record_success(self) -> None:
-        """Stamp the venv: the next start with the same inputs skips this installer."""
-        write_stamp(self.venv, fingerprint(self.app_dir, self.venv, self.stamp_command))
+        """Stamp the venv after a run that installed: the next start with the same inputs skips
+        this installer (a skipped start leaves the stamp as it is: no hashing again)."""
+        if not self.skipped:
+            write_stamp(self.venv, fingerprint(self.app_dir, self.venv, self.stamp_command))
 
 
 def find_uv(resource: str) -> Path:
