@@ -129,6 +129,10 @@ class HealthMonitor:
         self._http = http
         self._exec_in = exec_in
         self._check_context = check_context
+        #: The custom checks that take a context (their signatures read once, not at each run).
+        self._wants_context = {
+            id(c) for c in self.checks if c.check is not None and check_context is not None and takes_context(c.check)
+        }
         self._log_matched: set[str] = set()
         #: The last error each custom check raised, logged with its traceback once.
         self._raised: dict[str, str] = {}
@@ -204,10 +208,8 @@ class HealthMonitor:
             # Awaited in this task, not wrapped in one (as wait_for would): a SystemExit raised
             # in a task of its own escapes the event loop and ends the app host.
             async with asyncio.timeout(CHECK_TIMEOUT):
-                if takes_context(check.check):
-                    if self._check_context is None:
-                        raise RuntimeError("this app host gives health checks no context")
-                    result: Any = await check.check(self._check_context)  # type: ignore[call-arg]
+                if id(check) in self._wants_context:
+                    result: Any = await check.check(self._check_context)  # type: ignore[call-arg, arg-type]
                 else:
                     result = await check.check()  # type: ignore[call-arg]
         except USER_ERRORS as exc:
