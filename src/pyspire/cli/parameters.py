@@ -53,6 +53,8 @@ def set_value(name: str, save: bool, apphost: str | None, output_format: str) ->
     terminal, else as one line from stdin; resources waiting for it then start."""
     with api_errors(), connect(apphost) as client:
         before = client.resource(name)  # a clear 404 before asking for a value
+        if before["resource_type"] not in CONFIGURED_TYPES:  # nor a secret typed for nothing
+            fail(f"resource '{name}' is a {before['resource_type']}, not a parameter or connection string", 1)
         result = client.set_parameter(name, _read_value(name), save)
     if output_format == "json":
         print_json(result)
