@@ -8,6 +8,7 @@ database creation connect to it, whatever database the app uses.
 from __future__ import annotations
 
 from pyspire.extensions import PermanentError
+from pyspire.integrations.imports import import_off_loop
 
 #: Seconds a login may take before the attempt counts as failed (libpq's minimum is 2).
 CONNECT_TIMEOUT = 2
@@ -29,6 +30,7 @@ async def _login(conninfo: str) -> None:
 async def login_problem(conninfo: str) -> str | None:
     """``None`` when a session opens and answers ``SELECT 1``; else what went wrong, in a line.
     A port that accepts TCP (the proxy does, at once) is not yet a server that accepts a login."""
+    await import_off_loop("psycopg")
     import psycopg
 
     try:
@@ -57,6 +59,7 @@ async def ensure_database(conninfo: str, database: str) -> bool:
     """Create ``database`` unless it exists; ``True`` when it was created. ``CREATE DATABASE``
     cannot run inside a transaction (hence autocommit) nor take a parameter (hence a quoted
     identifier: any name is safe). Another client creating it meanwhile is fine."""
+    await import_off_loop("psycopg")
     import psycopg
     from psycopg import errors, sql
 

@@ -4,12 +4,10 @@ only once Redis itself answers and accepts the password."""
 
 from __future__ import annotations
 
-import asyncio
-import importlib
-import sys
 from urllib.parse import unquote, urlsplit
 
 from pyspire.extensions import HealthCheckContext, connection_string_of
+from pyspire.integrations.imports import import_off_loop
 
 #: Below the app host's per-check timeout, so a hung server reports its own error.
 _SOCKET_TIMEOUT = 1.5
@@ -21,7 +19,7 @@ async def ping_redis(ctx: HealthCheckContext) -> str | None:
     if connection_string is None:
         return "the resource has no connection string"
     url = await ctx.resolve(connection_string)
-    await _redis_py_loaded()
+    await import_off_loop("redis.asyncio")
     from redis.asyncio import Redis
     from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
@@ -40,14 +38,6 @@ async def ping_redis(ctx: HealthCheckContext) -> str | None:
     finally:
         await client.aclose()
     return None if answer is True else _masked(f"PING answered {answer!r}", url)
-
-
-async def _redis_py_loaded() -> None:
-    """Import redis-py on first use, in a thread: integrations load at every app host start, so
-    not at module level, and its import (0.2-1 s on a loaded machine) must not stall the event
-    loop that runs the proxies and every other resource."""
-    if "redis.asyncio" not in sys.modules:
-        await asyncio.to_thread(importlib.import_module, "redis.asyncio")
 
 
 def _masked(message: str, url: str) -> str:
