@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import hashlib
 import logging
 import shutil
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -44,7 +43,7 @@ from pyspire.executor.snapshot_building import output_properties, runner_snapsho
 from pyspire.executor.snapshots import HealthReport, ResourceSnapshot, SnapshotHub
 from pyspire.model.builder import AppModel
 from pyspire.model.lifecycle import HealthCheckAnnotation
-from pyspire.model.names import random_suffix
+from pyspire.model.names import app_key, random_suffix
 from pyspire.model.resources import Resource, RunnableResource
 from pyspire.orchestrator.objects import CONTAINER, EXECUTABLE, LABEL_RESOURCE
 from pyspire.orchestrator.orchestrator import Orchestrator
@@ -70,7 +69,7 @@ class Executor:
         self.model = model
         self.run_id = run_id or random_suffix()
         #: Identifies the app host across runs (persistent containers and their network).
-        self.app_key = hashlib.sha256(str(model.app_dir).encode()).hexdigest()[:10]
+        self.app_key = app_key(model.app_dir)
         self.secrets_dir = StateDir.of(model.app_dir).run_secrets(self.run_id)
         self.orchestrator = orchestrator
         self.configuration = configuration

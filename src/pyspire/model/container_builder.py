@@ -6,7 +6,6 @@ commands) plus what only containers have: image, build, mounts, entrypoint, life
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 from typing import Self
@@ -27,6 +26,7 @@ from pyspire.model.containers import (
     split_image,
 )
 from pyspire.model.lifecycle import HealthCheckAnnotation
+from pyspire.model.names import app_key
 from pyspire.model.resources import ContainerResource
 from pyspire.model.runnable_builder import RunnableBuilder
 from pyspire.model.values import VALUE_KINDS, to_value
@@ -115,8 +115,7 @@ class ContainerBuilder(RunnableBuilder[ContainerResource]):
         name — what an integration's ``with_data_volume()`` names its volume."""
         app_dir = self.app.resolve_path(".")
         folder = re.sub(r"[^a-z0-9_.-]+", "-", app_dir.name.lower()).strip("-._") or "app"
-        digest = hashlib.sha256(str(app_dir).encode()).hexdigest()[:10]
-        return f"{folder}-{digest}-{self.resource.name}-{suffix}"
+        return f"{folder}-{app_key(app_dir)}-{self.resource.name}-{suffix}"
 
     def with_volume(self, name: str | None, target: str, read_only: bool = False) -> Self:
         """Mount the named volume ``name`` at ``target`` (created on demand and kept across runs);

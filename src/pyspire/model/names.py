@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from pathlib import Path
 
 from pyspire.dns_labels import name_problem as name_problem  # the rules live where the CLI can read them
 
@@ -28,6 +29,12 @@ def stable_suffix(seed: str) -> str:
     resources (their name and instance id must not change, or they could not be re-adopted)."""
     digest = hashlib.sha256(seed.encode()).digest()
     return "".join(_SUFFIX_ALPHABET[b % len(_SUFFIX_ALPHABET)] for b in digest[:SUFFIX_LENGTH])
+
+
+def app_key(app_dir: Path) -> str:
+    """A short key of one app host's folder: labels its containers and volumes, names its data
+    volumes, so two app hosts whose resources share names never share them."""
+    return hashlib.sha256(str(app_dir).encode()).hexdigest()[:10]
 
 
 def env_name_part(text: str) -> str:

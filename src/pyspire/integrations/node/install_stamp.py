@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from pyspire.extensions import write_atomic
 from pyspire.integrations.node.package_json import PACKAGE_JSON
 from pyspire.integrations.node.package_managers import PackageManager
 
@@ -52,4 +53,4 @@ def write_stamp(app_dir: Path, manager: PackageManager) -> None:
     no ``node_modules`` from npm: the folder is created to hold the stamp)."""
     stamp = stamp_path(app_dir)
     stamp.parent.mkdir(exist_ok=True)
-    stamp.write_text(install_inputs_hash(app_dir, manager) + "\n", encoding="utf-8")
+    write_atomic(stamp, install_inputs_hash(app_dir, manager) + "\n")  # a crash leaves no half stamp
