@@ -3,14 +3,10 @@ kills everything at once, the dependency still waiting its turn included."""
 
 from __future__ import annotations
 
-import asyncio
-import signal
-import time
-
 import pytest
 
 from tests.conftest import APPS
-from tests.integration.test_no_orphans import kill_quietly, leftover_pids, start, wait_all_dead
+from tests.integration.test_no_orphans import leftover_pids, second_ctrl_c_kills_everything, start
 
 pytestmark = pytest.mark.slow
 
@@ -34,18 +30,5 @@ async def test_a_second_ctrl_c_kills_a_dependent_in_its_grace_and_its_waiting_de
     proc, output = await start(tmp_path)
     pids = await leftover_pids(tmp_path / "pids") + await leftover_pids(tmp_path / "db.pid")
     assert len(pids) >= 2
-    try:
-        proc.send_signal(signal.SIGINT)
-        await asyncio.sleep(0.3)
-        # stubborn ignores SIGTERM (60 s grace); db waits for it to end before it is stopped.
-        assert proc.returncode is None and await wait_all_dead(pids, timeout=0.2) == pids
-        started = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        assert proc.stdout is not None
-        output.append((await asyncio.wait_for(proc.stdout.read(), 10)).decode())
-        await proc.wait()
-        assert time.monotonic() - started < 3
-        assert await wait_all_dead(pids, timeout=1) == []
-    finally:
-        kill_quietly(pids)
-    assert "killing every process now" in "".join(output)
+    # stubborn ignores SIGTERM (60 s grace); db waits for it to end before it is stopped.
+    await second_ctrl_c_kills_everything(proc, pids, output)
