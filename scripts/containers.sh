@@ -83,12 +83,15 @@ context_hash() {
         find . -type f -printf '%m %p\n' | LC_ALL=C sort; } | sha256sum | cut -d' ' -f1)
 }
 built_hash() { podman image inspect --format "{{index .Labels \"$HASH_LABEL\"}}" "$1" 2>/dev/null || true; }
+replaced=()  # the images a rebuild replaced: removed at the end once no name points at them
 for context in scripts/images/*/; do
     context=${context%/}
     image="localhost/pyspire-test/$(basename "$context"):latest"
     hash=$(context_hash "$context")
     if [ "$(built_hash "$image")" != "$hash" ]; then
+        old=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
         podman build -q --label "$HASH_LABEL=$hash" -t "$image" "$context" >/dev/null
+        [ -n "$old" ] && replaced+=("$old")
         echo "built $image"
     fi
 done
@@ -107,3 +110,10 @@ official_tag() {
 }
 official_tag localhost/pyspire-test/postgres:latest docker.io/library/postgres:17
 official_tag localhost/pyspire-test/redis:latest docker.io/library/redis:7.4
+
+# A replaced image no name points at any more would stay in the (cached) store for ever.
+for old in "${replaced[@]}"; do
+    if [ "$(podman image inspect --format '{{len .RepoTags}}' "$old" 2>/dev/null || echo 1)" = 0 ]; then
+        podman rmi "$old" >/dev/null 2>&1 || true  # still used by a container: kept
+    fi
+done
