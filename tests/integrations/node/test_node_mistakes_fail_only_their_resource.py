@@ -9,7 +9,7 @@ import pytest
 from pyspire import DistributedApplication, DistributedApplicationBuilder, ModelError, testing
 from pyspire.extensions import ResourceState
 from pyspire.integrations.node import NodeInstallerResource
-from pyspire.integrations.node.install_stamp import stamp_path
+from pyspire.integrations.node.resources import install_stamp_path as stamp_path
 from tests.conftest import PYTHON
 from tests.integrations.node.projects import node_only_path, write_package_json, write_server
 

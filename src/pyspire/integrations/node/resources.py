@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pyspire.integrations.node.install_stamp import why_up_to_date
-from pyspire.integrations.node.package_json import require_package_json, require_script
+from pyspire.integrations.install_steps import InstallInputs, InstallStepResource
+from pyspire.integrations.node.package_json import PACKAGE_JSON, require_package_json, require_script
 from pyspire.integrations.node.package_managers import (
     PACKAGE_MANAGERS,
     PackageManager,
@@ -25,6 +25,15 @@ from pyspire.model.annotations import ArgsCallbackAnnotation, ArgsCallbackContex
 from pyspire.model.resources import ExecutableResource
 
 NODE_HINT = "install Node.js, e.g. `apt-get install nodejs`"
+
+NODE_MODULES = "node_modules"
+
+
+def install_stamp_path(app_dir: Path) -> Path:
+    """Inside ``node_modules``: deleting that folder (the usual "start clean") forgets the stamp
+    too. A package without dependencies gets no ``node_modules`` from npm: writing the stamp
+    creates the folder."""
+    return app_dir / NODE_MODULES / ".pyspire-install-stamp"
 
 
 class NodeResource(ExecutableResource):
@@ -85,9 +94,11 @@ class ViteAppResource(NpmAppResource):
     resource_type: ClassVar[str] = "ViteApp"
 
 
-class NodeInstallerResource(ExecutableResource):
+class NodeInstallerResource(InstallStepResource):
     """``npm ci`` / ``npm install`` (or pnpm's, yarn's) in an app's folder, run to completion
-    before the apps of that folder start; skipped while ``node_modules`` is up to date."""
+    before the apps of that folder start; skipped while ``node_modules`` is up to date: the
+    package manager's name, ``package.json`` and the lock file are as they were at the last
+    successful install (see :mod:`pyspire.integrations.install_steps`)."""
 
     resource_type: ClassVar[str] = "NodeInstaller"
 
@@ -95,8 +106,6 @@ class NodeInstallerResource(ExecutableResource):
         super().__init__(name, "npm", owner.working_dir)
         #: The app it was made for: its package manager is the installer's.
         self.owner = owner
-        #: Whether the last start was skipped as up to date (then there is nothing to stamp).
-        self.skipped = False
         self.annotations.append(ArgsCallbackAnnotation(_install_args))
 
     def package_manager(self) -> PackageManager:
@@ -106,11 +115,19 @@ class NodeInstallerResource(ExecutableResource):
         require_package_json(self.working_dir, self.name)
         return self.package_manager().program(self.name)
 
-    async def up_to_date(self) -> str | None:
-        reason = why_up_to_date(self.working_dir, self.package_manager())
-        #: A skipped start ends Finished with exit code 0 too; nothing ran, so nothing to stamp.
-        self.skipped = reason is not None
-        return reason
+    @property
+    def stamp_path(self) -> Path:
+        return install_stamp_path(self.working_dir)
+
+    def install_inputs(self) -> InstallInputs | None:
+        folder = self.working_dir
+        if not (folder / PACKAGE_JSON).is_file():
+            return None  # nothing to install from (resolve_command says so)
+        manager = self.package_manager()
+        return InstallInputs((folder / PACKAGE_JSON, folder / manager.lock_file), (manager.name,))
+
+    def unchanged_message(self, inputs: InstallInputs) -> str:
+        return f"up to date: {NODE_MODULES} matches {PACKAGE_JSON} and {self.package_manager().lock_file}"
 
 
 def _install_args(ctx: ArgsCallbackContext) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Self
 
+from pyspire.integrations.install_steps import install_step_for, wait_for_step
 from pyspire.integrations.python.resources import (
     InstallerKind,
     PythonAppResource,
@@ -17,8 +18,6 @@ from pyspire.integrations.python.resources import (
 )
 from pyspire.model.arguments import Arg
 from pyspire.model.builder import ExecutableBuilder
-from pyspire.model.events import ResourceStopped
-from pyspire.states import ResourceState
 
 
 class PythonAppBuilder(ExecutableBuilder):
@@ -72,19 +71,22 @@ class PythonAppBuilder(ExecutableBuilder):
                 )
             return self
         venv = app.target_venv
-        installer = next(
-            (r for r in self.app.resources if isinstance(r, PythonInstallerResource) and r.venv == venv), None
+        installer = install_step_for(
+            self,
+            PythonInstallerResource,
+            shares=lambda other: other.venv == venv,
+            make=lambda name: PythonInstallerResource(name, kind, app.app_dir, venv),
+            configure=_configure_installer,
         )
-        if installer is None:
-            installer = _add_installer(self, kind, venv)
-        elif installer.kind != kind:
+        if installer.kind != kind:
             return self._reject(
                 f"with_{kind}",
                 f"the venv {venv} is already installed with with_{installer.kind}() by "
                 f"{installer.name}; apps sharing a venv use the same installer",
             )
         app.installer = installer
-        return self.wait_for_completion(installer)
+        wait_for_step(self, installer)
+        return self
 
 
 class UvicornAppBuilder(PythonAppBuilder):
@@ -100,19 +102,8 @@ class UvicornAppBuilder(PythonAppBuilder):
         return self
 
 
-def _add_installer(app: PythonAppBuilder, kind: InstallerKind, venv: Path) -> PythonInstallerResource:
-    """The ``<app>-install`` child: a run-to-completion process whose success stamps the venv."""
-    owner = app.python_app
-    installer = PythonInstallerResource(f"{owner.name}-install", kind, owner.app_dir, venv)
-    child = ExecutableBuilder(app.app, installer)
-    app.app.resources.append(installer)
-    child.with_args(*installer.install_args).with_parent(app)
-    if kind == "uv":
-        child.with_env("UV_PROJECT_ENVIRONMENT", str(venv))
-
-    def stamp_on_success(event: ResourceStopped) -> None:
-        if event.state == ResourceState.FINISHED and event.exit_code == 0:
-            installer.record_success()
-
-    child.on_stopped(stamp_on_success)
-    return installer
+def _configure_installer(installer: PythonInstallerResource, child: ExecutableBuilder) -> None:
+    """The installer's command line (and, for uv, the venv it syncs into)."""
+    child.with_args(*installer.install_args)
+    if installer.kind == "uv":
+        child.with_env("UV_PROJECT_ENVIRONMENT", str(installer.venv))

@@ -15,8 +15,13 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 from pyspire.errors import ConfigurationError
-from pyspire.integrations.python.install_stamp import fingerprint, unchanged_reason, write_stamp
-from pyspire.integrations.python.venvs import DEFAULT_VENV, discovery_places, find_interpreter
+from pyspire.integrations.install_steps import InstallInputs, InstallStepResource
+from pyspire.integrations.python.venvs import (
+    DEFAULT_VENV,
+    discovery_places,
+    find_interpreter,
+    interpreter_version,
+)
 from pyspire.model.resources import ExecutableResource
 
 InstallerKind = Literal["pip", "uv"]
@@ -24,12 +29,27 @@ InstallerKind = Literal["pip", "uv"]
 #: The stdlib-only script ``with_pip()`` runs with the app host's interpreter.
 PIP_HELPER = Path(__file__).with_name("pip_install.py")
 
+#: The files of the app's folder whose contents decide what an installer installs.
+INPUT_PATTERNS = ("requirements*.txt", "pyproject.toml", "uv.lock", "setup.cfg", "setup.py")
 
-class PythonInstallerResource(ExecutableResource):
+#: In the venv: recreating the venv (the usual "start clean") forgets the stamp too.
+STAMP_NAME = ".pyspire-install.json"
+
+
+def input_files(app_dir: Path) -> tuple[Path, ...]:
+    """The dependency files present in ``app_dir``, in a stable order."""
+    found = {path for pattern in INPUT_PATTERNS for path in app_dir.glob(pattern) if path.is_file()}
+    return tuple(sorted(found))
+
+
+class PythonInstallerResource(InstallStepResource):
     """``<app>-install``: prepares a virtual environment (``uv sync``, or venv + pip) and ends.
 
-    Shared by every app that runs from the same venv; skipped when its inputs are unchanged since
-    its last successful run (see :mod:`pyspire.integrations.python.install_stamp`)."""
+    Shared by every app that runs from the same venv; skipped while its inputs — the dependency
+    files of the app's folder, the venv's interpreter version (``pyvenv.cfg``) and the installer's
+    command — are unchanged since its last successful run (see
+    :mod:`pyspire.integrations.install_steps`). So editing ``requirements.txt``, recreating the
+    venv with another Python, or switching from pip to uv runs it again."""
 
     resource_type: ClassVar[str] = "PythonInstaller"
 
@@ -38,8 +58,6 @@ class PythonInstallerResource(ExecutableResource):
         self.kind: InstallerKind = kind
         self.app_dir = app_dir
         self.venv = venv
-        #: Whether the last start was skipped as up to date (then there is nothing to stamp).
-        self.skipped = False
 
     @property
     def install_args(self) -> tuple[str, ...]:
@@ -58,17 +76,19 @@ class PythonInstallerResource(ExecutableResource):
             return sys.executable
         return str(find_uv(self.name))
 
-    async def up_to_date(self) -> str | None:
-        reason = unchanged_reason(self.app_dir, self.venv, self.stamp_command)
-        #: A skipped start ends Finished with exit code 0 too; nothing ran, so nothing to stamp.
-        self.skipped = reason is not None
-        return reason
+    @property
+    def stamp_path(self) -> Path:
+        return self.venv / STAMP_NAME
 
-    def record_success(self) -> None:
-        """Stamp the venv after a run that installed: the next start with the same inputs skips
-        this installer (a skipped start leaves the stamp as it is: no hashing again)."""
-        if not self.skipped:
-            write_stamp(self.venv, fingerprint(self.app_dir, self.venv, self.stamp_command))
+    def install_inputs(self) -> InstallInputs | None:
+        if not self.venv.is_dir():
+            return None  # no venv (yet): nothing to stamp
+        extras = ("python", interpreter_version(self.venv), *self.stamp_command)
+        return InstallInputs(input_files(self.app_dir), extras)
+
+    def unchanged_message(self, inputs: InstallInputs) -> str:
+        names = ", ".join(p.name for p in inputs.files) or "no dependency files"
+        return f"up to date: {names} unchanged since the last install into {self.venv}"
 
 
 def find_uv(resource: str) -> Path:

@@ -57,3 +57,17 @@ def find_interpreter(resource: str, places: Sequence[Path], chosen_by: str | Non
         f".with_uv() to create and install it at start, create it ({create}), or use "
         ".with_virtual_environment(path)"
     )
+
+
+def interpreter_version(venv: Path) -> str:
+    """The venv's Python version as ``pyvenv.cfg`` records it ('' when there is none): part of
+    the install stamp, so a venv recreated with another Python is installed again."""
+    try:
+        lines = (venv / "pyvenv.cfg").read_text().splitlines()
+    except OSError:
+        return ""
+    for line in lines:
+        key, _, value = line.partition("=")
+        if key.strip() in ("version", "version_info"):
+            return value.strip()
+    return ""
