@@ -39,15 +39,22 @@ from pyspire.executor.resolution import ConfiguredValues, ResolutionContext
 from pyspire.executor.runner import ResourceRunner
 from pyspire.executor.service_planning import ServicePlanner
 from pyspire.executor.shutdown_order import Deletions, StopOrder
-from pyspire.executor.snapshot_building import output_properties, runner_snapshot, with_commands, with_outputs
+from pyspire.executor.snapshot_building import (
+    health_status,
+    output_properties,
+    runner_snapshot,
+    with_commands,
+    with_outputs,
+)
 from pyspire.executor.snapshots import HealthReport, ResourceSnapshot, SnapshotHub
 from pyspire.model.builder import AppModel
-from pyspire.model.lifecycle import HealthCheckAnnotation
+from pyspire.model.lifecycle_validation import monitored_checks
 from pyspire.model.names import app_key, random_suffix
-from pyspire.model.resources import Resource, RunnableResource
+from pyspire.model.resources import Resource
 from pyspire.orchestrator.objects import CONTAINER, EXECUTABLE, LABEL_RESOURCE
 from pyspire.orchestrator.orchestrator import Orchestrator
 from pyspire.runtime.state_dir import StateDir
+from pyspire.states import ResourceState
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +104,9 @@ class Executor:
             orchestrator, self.addresses, self.snapshots, PersistentPorts(StateDir.of(model.app_dir).root)
         )
         self.health = HealthSupervisor(
-            {
-                r.name
-                for r in model.resources
-                if isinstance(r, RunnableResource) and r.annotations_of(HealthCheckAnnotation)
-            },
+            {r.name for r in model.resources if monitored_checks(r)},
             self._monitor_for,
-            self.publish,
+            self._republish,
             self.spawn,
             lambda: self.shutting_down,
         )
@@ -234,13 +237,16 @@ class Executor:
     def _monitor_for(
         self, name: str, on_reports: Callable[[tuple[HealthReport, ...]], None]
     ) -> HealthMonitor:
-        runner = self.runners[name]
+        """The health monitor of any resource with checks: a runner's probes its replicas; one
+        a handler runs has none, and runs only its custom checks."""
+        resource, _ = self.handlers[name]
+        runner = self.runners.get(name)
 
         def replicas() -> list[Replica]:
-            return [Replica(n, i) for n, i in runner.running_replicas()]
+            return [Replica(n, i) for n, i in runner.running_replicas()] if runner is not None else []
 
         return HealthMonitor(
-            runner.resource,
+            resource,
             self.addresses,
             self.orchestrator.logs,
             replicas,
@@ -248,11 +254,20 @@ class Executor:
             self._http,
             self.containers.exec_in,
             CheckContext(
-                runner.resource,
-                lambda: ResolutionContext(runner.resource, self.addresses, self.values, lambda what: None),
+                resource,
+                lambda: ResolutionContext(resource, self.addresses, self.values, lambda what: None),
                 self.orchestrator.redactor.add,
+                lambda text: self.orchestrator.logs.system(name, text),
             ),
+            monitored_checks(resource),
         )
+
+    def _republish(self, name: str) -> None:
+        """New health reports: publish the resource again, by whoever builds its snapshot."""
+        if name in self.runners:
+            self.publish(name)
+        else:
+            self.publish_changes(name, {})
 
     # -- snapshots -----------------------------------------------------------------------------
 
@@ -279,6 +294,14 @@ class Executor:
                 changes.get("properties", current.properties), self._outputs(name)
             )
         snapshot = dataclasses.replace(current, **changes)
+        if self.health.supervises(name):
+            # Its checks decide its health (as a runner's do), whatever the handler published.
+            reports = self.health.reports(name)
+            snapshot = dataclasses.replace(
+                snapshot,
+                health_status=health_status(snapshot.state, True, reports),
+                health_reports=reports if snapshot.state == ResourceState.RUNNING else (),
+            )
         built_ins = self._built_ins[name]
         return self.snapshots.publish_snapshot(
             with_commands(snapshot, resource, built_ins, self._command_errors[name])

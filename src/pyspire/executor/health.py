@@ -72,17 +72,23 @@ def takes_context(check: Callable[..., object]) -> bool:
 
 class CheckContext:
     """:class:`HealthCheckContext` for one resource: values resolve as a host process sees
-    them; resolved secrets are registered for masking (a check's error may quote them)."""
+    them; resolved secrets are registered for masking (a check's error may quote them); a line
+    logged goes to the resource's log (a check that repairs something says so there)."""
 
     def __init__(
         self,
         resource: Resource,
         resolution: Callable[[], ResolutionContext],
         mask: Callable[[set[str]], None],
+        log: Callable[[str], None],
     ) -> None:
         self._resource = resource
         self._resolution = resolution
         self._mask = mask
+        self._log = log
+
+    def log(self, text: str) -> None:
+        self._log(text)
 
     @property
     def resource(self) -> Resource:
@@ -117,9 +123,12 @@ class HealthMonitor:
         http: SharedHttpClient,
         exec_in: ExecInReplica | None = None,
         check_context: HealthCheckContext | None = None,
+        checks: Sequence[HealthCheckAnnotation] | None = None,
     ) -> None:
         self.resource = resource
-        self.checks = resource.annotations_of(HealthCheckAnnotation)
+        #: The checks to run (default: all the resource's; a resource without replicas runs
+        #: only its custom ones).
+        self.checks = list(resource.annotations_of(HealthCheckAnnotation) if checks is None else checks)
         interval = resource.last_annotation(HealthIntervalAnnotation) or HealthIntervalAnnotation()
         self.interval = interval
         self._addresses = addresses

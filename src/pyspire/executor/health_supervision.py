@@ -3,7 +3,9 @@
 It reacts to published snapshots (one subscription to the hub) instead of being a side effect of
 publishing: whoever makes a resource Running — a runner, a recovery, a handler — need not know
 that health checks exist. Each new set of reports is kept here and the resource is published
-again, so its snapshot's health follows.
+again, so its snapshot's health follows. Any resource is supervised, not only processes and
+containers: one its own handler runs (a database, a cloud resource) has no replicas to probe,
+but its custom checks run the same way, and its health is theirs.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class HealthSupervisor:
         spawn: Spawn,
         shutting_down: Callable[[], bool],
     ) -> None:
-        #: The resources that have health checks.
+        #: The resources with checks the app host runs (see ``monitored_checks``).
         self._supervised = supervised
         self._make_monitor = make_monitor
         self._republish = republish

@@ -50,6 +50,10 @@ class HealthCheckContext(Protocol):
         secrets it contains are masked wherever the check's result is shown."""
         ...
 
+    def log(self, text: str) -> None:
+        """One line in the resource's log (a check that repaired something says what it did)."""
+        ...
+
 
 #: A custom health check: ``async def check()`` or ``async def check(ctx: HealthCheckContext)``.
 HealthCheck = Callable[[], Awaitable[Any]] | Callable[[HealthCheckContext], Awaitable[Any]]

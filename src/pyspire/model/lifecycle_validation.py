@@ -212,18 +212,29 @@ def wait_warnings(model: AppModel) -> Iterator[ModelProblem]:
 
 
 #: Settings only the built-in runners act on: a resource run by its own handler (an
-#: integration's) reports health and restarts itself, so these would silently do nothing there.
+#: integration's) restarts and stops as its handler decides, so these would silently do nothing there.
 _RUNNER_SETTINGS: dict[type, str] = {
-    HealthCheckAnnotation: "health check",
-    HealthIntervalAnnotation: "health check interval",
     RestartPolicyAnnotation: "restart policy",
     StopGracePeriodAnnotation: "stop grace period",
 }
+#: The checks a resource without replicas can run: http, tcp and exec probe a replica (its port,
+#: its container) and a ready-log line matches a replica's output; a custom check needs neither.
+REPLICA_FREE_CHECKS = frozenset({"custom"})
+
+
+def monitored_checks(resource: Resource) -> list[HealthCheckAnnotation]:
+    """The health checks the executor runs for ``resource`` while it is Running: all of a process's
+    or a container's; the custom ones of any other resource (its handler runs no replica)."""
+    checks = resource.annotations_of(HealthCheckAnnotation)
+    if isinstance(resource, RunnableResource):
+        return checks
+    return [c for c in checks if c.kind in REPLICA_FREE_CHECKS]
 
 
 def ignored_setting_warnings(model: AppModel) -> Iterator[ModelProblem]:
-    """A health check, restart policy or grace period on a resource that is not a process or a
-    container is ignored: its handler publishes its health and decides how it stops."""
+    """A restart policy or grace period on a resource that is not a process or a container is
+    ignored: its handler decides how it stops. So is a health check that probes a replica (http,
+    tcp, exec, ready-log line) there, and the interval of checks when none is run."""
     for resource in model.resources:
         if isinstance(resource, RunnableResource):
             continue
@@ -236,6 +247,24 @@ def ignored_setting_warnings(model: AppModel) -> Iterator[ModelProblem]:
                     f"ignored: a {resource.resource_type} resource is run by its handler, which reports "
                     "its health and decides how it stops; remove the call",
                     resource.origin_of(annotation),
+                )
+        for check in resource.annotations_of(HealthCheckAnnotation):
+            if check.kind not in REPLICA_FREE_CHECKS:
+                yield ModelProblem(
+                    resource.name,
+                    f"health check '{check.name}'",
+                    f"ignored: a {check.kind} check probes a process or container replica, and a "
+                    f"{resource.resource_type} resource has none; check it with with_health_check(async_fn)",
+                    resource.origin_of(check),
+                )
+        if not monitored_checks(resource):
+            for interval in resource.annotations_of(HealthIntervalAnnotation):
+                yield ModelProblem(
+                    resource.name,
+                    "health check interval",
+                    "ignored: the resource has no health check the app host runs; add "
+                    "with_health_check(async_fn) or remove the call",
+                    resource.origin_of(interval),
                 )
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Self
 
 from pyspire.extensions import LifecycleBuilder
+from pyspire.integrations.postgres import database as database_module
 from pyspire.integrations.postgres.resources import PostgresDatabaseResource, PostgresServerResource
 from pyspire.model.arguments import Arg
 from pyspire.model.builder import ContainerBuilder
@@ -48,7 +49,8 @@ class PostgresServerBuilder(ContainerBuilder):
 
     def add_database(self, name: str, database_name: str | None = None) -> PostgresDatabaseBuilder:
         """A database on this server, a child resource named ``name`` (the database itself is
-        ``database_name``, default ``name``): created once the server is healthy, when missing.
+        ``database_name``, default ``name``): created once the server is healthy, when missing
+        (and again should the server come back without it); healthy while it accepts a login.
         ``with_reference`` of it gives the connection to that database."""
         example = "add_database('orders', database_name='orders')"
         database = database_name if isinstance(database_name, str) else name if isinstance(name, str) else ""
@@ -64,8 +66,13 @@ class PostgresServerBuilder(ContainerBuilder):
             if problem is not None:
                 builder._reject("add_database database_name", problem, defines_resource=True)
         self.app.resources.append(resource)
-        builder.with_parent(self).wait_for(self)
-        return builder
+        # Read at each call (not imported by name), so a test may shorten the intervals.
+        return (
+            builder.with_parent(self)
+            .wait_for(self)
+            .with_health_check(database_module.accepts_database_login, name=database_module.CHECK)
+            .with_health_check_interval(healthy=database_module.HEALTHY_INTERVAL, unhealthy=database_module.UNHEALTHY_INTERVAL)
+        )
 
 
 class PostgresDatabaseBuilder(LifecycleBuilder[PostgresDatabaseResource]):

@@ -40,21 +40,6 @@ async def login_problem(conninfo: str) -> str | None:
     return None
 
 
-async def database_problem(conninfo: str, maintenance: str, database: str) -> tuple[str | None, bool]:
-    """What keeps ``database`` from accepting a login (``None``: nothing), and whether it had to
-    be created again — a server without a data volume comes back empty after a restart. (libpq
-    reports a missing database as any failed connection, with no SQLSTATE: the maintenance
-    database is asked.)"""
-    problem = await login_problem(conninfo)
-    if problem is None:
-        return None, False
-    try:
-        created = await ensure_database(maintenance, database)
-    except PermanentError:
-        return problem, False  # the server itself is not there
-    return (await login_problem(conninfo) if created else problem), created
-
-
 async def ensure_database(conninfo: str, database: str) -> bool:
     """Create ``database`` unless it exists; ``True`` when it was created. ``CREATE DATABASE``
     cannot run inside a transaction (hence autocommit) nor take a parameter (hence a quoted
