@@ -42,6 +42,8 @@ EXTENSION_API = {
     "invalid", "is_hidden", "parent_of", "plan_launch", "relationships_of", "render_launch",
     "render_launch_async", "render_plan", "render_value", "required", "resource_handlers",
     "writable_spec_fields", "write_atomic",
+    "APP_HOST_SERVICES", "AppHostService", "AppHostServiceContext", "AppHostServiceFactory",
+    "AppHostServices", "AppHostSetup",
 }
 
 

@@ -14,11 +14,13 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyspire.dashboard  # noqa: F401 - registers the dashboard app host service
+import pyspire.telemetry  # noqa: F401 - registers the telemetry app host service
 from pyspire._version import VERSION
 from pyspire.api import ApiContext, ApiEndpoint, AppHostInfo, serve_api
 from pyspire.api.hosting import api_address
@@ -27,12 +29,19 @@ from pyspire.errors import PyspireError
 from pyspire.executor import Configuration, Executor, state_dir
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
 from pyspire.executor.handlers import resource_handlers
+from pyspire.extensions.app_host_services import (
+    APP_HOST_SERVICES,
+    AppHostService,
+    AppHostServiceContext,
+    AppHostSetup,
+)
 from pyspire.integrations.node import NodeBuilderMethods
 from pyspire.integrations.postgres import PostgresBuilderMethods
 from pyspire.integrations.python import PythonBuilderMethods
 from pyspire.integrations.redis import RedisBuilderMethods
 from pyspire.loader import expect_run_at_exit, note_run
 from pyspire.model.builder import AppModel, AppModelBuilder, caller_directory
+from pyspire.model.resource import Resource
 from pyspire.model.resources import DEFAULT_LOG_BUFFER_LINES
 from pyspire.model.validation import issue_warnings, validate
 from pyspire.orchestrator import Orchestrator
@@ -78,6 +87,8 @@ class RunningApp:
     stop_requested: asyncio.Event
     #: Leftovers of earlier runs in this folder that were cleaned up before this one started.
     sweeps: tuple[SweepReport, ...] = ()
+    #: Lines the app host services asked to show at start (the dashboard's login URL).
+    announcements: tuple[str, ...] = ()
 
 
 class DistributedApplicationBuilder(
@@ -119,11 +130,15 @@ class DistributedApplication:
 
     @contextlib.asynccontextmanager
     async def start(
-        self, telemetry: TelemetryEnv = no_telemetry, redactor: Redactor | None = None
+        self,
+        telemetry: TelemetryEnv = no_telemetry,
+        redactor: Redactor | None = None,
+        disabled_services: Collection[str] = (),
     ) -> AsyncIterator[RunningApp]:
         """Start every resource; yields once all are handed to the orchestrator (not necessarily
         running yet). Leaving stops everything and waits until every process is gone.
-        ``redactor`` collects the run's secrets (a new one unless given)."""
+        ``redactor`` collects the run's secrets (a new one unless given). ``disabled_services``
+        names app host services not to start (``"dashboard"``, ``"telemetry"``)."""
         resource_handlers.check(self.model.resources)  # unregistered since build(): still before anything starts
         configuration = Configuration(self.model.app_dir)
         api_address()  # a bad PYSPIRE_API_PORT fails here, before anything starts
@@ -137,7 +152,18 @@ class DistributedApplication:
         orchestrator = Orchestrator(self.model.log_buffer_lines, recorder, engines, redactor)
         with masked_log_records(orchestrator.redactor):
             try:
-                async with self._running(configuration, orchestrator, telemetry, sweeps, recorder) as running:
+                setup = AppHostSetup(
+                    self.model,
+                    self.model.app_dir,
+                    state_dir(self.model.app_dir),
+                    recorder.run_id,
+                    configuration.app_settings(),
+                    orchestrator.redactor,
+                )
+                services = APP_HOST_SERVICES.create(setup, disabled_services)
+                async with self._running(
+                    configuration, orchestrator, telemetry, sweeps, recorder, setup, services
+                ) as running:
                     yield running
             finally:
                 escaped = recorder.close()
@@ -156,9 +182,12 @@ class DistributedApplication:
         telemetry: TelemetryEnv,
         sweeps: list[SweepReport],
         recorder: RunRecorder,
+        setup: AppHostSetup,
+        services: list[AppHostService],
     ) -> AsyncIterator[RunningApp]:
         stop_requested = asyncio.Event()
         async with orchestrator.running():
+            telemetry = _combined_telemetry(telemetry, services)
             executor = Executor(self.model, orchestrator, configuration, telemetry, recorder.run_id)
             info = AppHostInfo(
                 name=self.model.app_dir.name,
@@ -173,11 +202,16 @@ class DistributedApplication:
             socket_path = StateDir(recorder.state_dir).run_socket(recorder.run_id)
             # The API listens before the resources start, so the first thing they print is
             # already followed; it closes after they are gone, so clients see how each ended.
-            async with serve_api(context, state_dir(self.model.app_dir), socket_path) as api:
+            routes = [route for service in services for route in service.routes()]
+            async with serve_api(context, state_dir(self.model.app_dir), socket_path, routes) as api:
                 recorder.api(api.url, api.token, api.socket, api.kubeconfig, api.kube_url)
-                async with executor.running():
+                announcements: list[str] = []
+                service_context = AppHostServiceContext(setup, api.url, api.token, announcements.append, context.urls)
+                async with _services_running(services, service_context), executor.running():
                     try:
-                        yield RunningApp(self, executor, orchestrator, api, stop_requested, tuple(sweeps))
+                        yield RunningApp(
+                            self, executor, orchestrator, api, stop_requested, tuple(sweeps), tuple(announcements)
+                        )
                     finally:
                         # Dependents first, while the executor still watches (the final
                         # snapshots say how each resource ended); nothing restarts meanwhile.
@@ -220,6 +254,8 @@ class DistributedApplication:
                 )
                 for sweep in running.sweeps:
                     reporter.message(sweep.describe(), "bold yellow")
+                for line in running.announcements:
+                    reporter.message(line, "bold")
                 reporter.message(
                     f"control API on {running.api.url} — from another terminal: "
                     "pyspire describe | logs -f | resource NAME restart | stop",
@@ -268,6 +304,34 @@ class DistributedApplication:
         gc.freeze()
         if code:
             sys.exit(code)
+
+
+def _combined_telemetry(given: TelemetryEnv, services: Sequence[AppHostService]) -> TelemetryEnv:
+    """One telemetry seam out of the caller's and every service's (later ones win)."""
+    seams = [given, *(seam for service in services if (seam := service.telemetry_env()) is not None)]
+    if len(seams) == 1:
+        return given
+
+    def combined(resource: Resource, suffix: str) -> Mapping[str, str]:
+        env: dict[str, str] = {}
+        for seam in seams:
+            env.update(seam(resource, suffix))
+        return env
+
+    return combined
+
+
+@contextlib.asynccontextmanager
+async def _services_running(
+    services: Sequence[AppHostService], context: AppHostServiceContext
+) -> AsyncIterator[None]:
+    """Start the app host services in order; stop the started ones in reverse, also when a
+    later one fails to start or the body raises."""
+    async with contextlib.AsyncExitStack() as stack:
+        for service in services:
+            stack.push_async_callback(service.stop)
+            await service.start(context)
+        yield
 
 
 async def _first_of(*events: asyncio.Event) -> None:

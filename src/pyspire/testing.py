@@ -169,11 +169,16 @@ def load_app(path: str | Path) -> DistributedApplication:
 @contextlib.asynccontextmanager
 async def start(
     app: DistributedApplicationBuilder | DistributedApplication | str | Path,
+    *,
+    dashboard: bool = False,
 ) -> AsyncIterator[AppHandle]:
-    """Run ``app`` (a path to an ``apphost.py``, a builder, or a built app) for the block's duration."""
+    """Run ``app`` (a path to an ``apphost.py``, a builder, or a built app) for the block's duration.
+
+    The dashboard is off unless ``dashboard=True`` (as in Aspire's testing builder): a test drives
+    the app through its handle and the control API; telemetry is on as in ``pyspire run``."""
     if isinstance(app, DistributedApplicationBuilder):
         app = app.build()
     elif isinstance(app, str | Path):
         app = load_app(app)
-    async with app.start() as running:
+    async with app.start(disabled_services=() if dashboard else ("dashboard",)) as running:
         yield AppHandle(running)

@@ -3,10 +3,13 @@ conventions (``/api``, ``/apis``), and the OpenAPI description — all behind th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from pyspire.api.auth import TokenAuth
@@ -44,8 +47,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
-def create_app(context: ApiContext, token: str) -> ASGIApp:
+def create_app(context: ApiContext, token: str, extra_routes: Sequence[BaseRoute] = ()) -> ASGIApp:
+    """``extra_routes``: what app host services add (the telemetry read API), behind the same token."""
     routes = [
+        *extra_routes,
         *resource_routes(context),
         *parameter_routes(context),
         *openapi_routes(),

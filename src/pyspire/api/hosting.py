@@ -22,9 +22,11 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from starlette.routing import BaseRoute
 
 from pyspire.api.application import create_app
 from pyspire.api.auth import new_token
@@ -73,20 +75,26 @@ def api_address(environ: dict[str, str] | None = None) -> tuple[str, int]:
 
 
 @contextlib.asynccontextmanager
-async def serve_api(context: ApiContext, state_dir: Path, socket_path: Path | None) -> AsyncIterator[ApiEndpoint]:
+async def serve_api(
+    context: ApiContext, state_dir: Path, socket_path: Path | None, extra_routes: Sequence[BaseRoute] = ()
+) -> AsyncIterator[ApiEndpoint]:
     guard = ConnectionGuard()
     with guard.reporting_exhaustion(asyncio.get_running_loop()):
-        async with _serving(context, state_dir, socket_path, guard) as endpoint:
+        async with _serving(context, state_dir, socket_path, guard, extra_routes) as endpoint:
             yield endpoint
 
 
 @contextlib.asynccontextmanager
 async def _serving(
-    context: ApiContext, state_dir: Path, socket_path: Path | None, guard: ConnectionGuard
+    context: ApiContext,
+    state_dir: Path,
+    socket_path: Path | None,
+    guard: ConnectionGuard,
+    extra_routes: Sequence[BaseRoute],
 ) -> AsyncIterator[ApiEndpoint]:
     host, port = api_address()
     token = new_token()
-    app = create_app(context, token)
+    app = create_app(context, token, extra_routes)
     server = ApiServer(app, host, port, socket_path, guard=guard)
     kube = ApiServer(app, host, 0, tls=True, guard=guard)
     kubeconfig = StateDir(state_dir).kubeconfig

@@ -79,6 +79,11 @@ class Configuration:
             raise SettingsError(f"{path}: expected a JSON object with 'Parameters' / 'ConnectionStrings'")
         return data
 
+    def app_settings(self) -> dict[str, str]:
+        """The app host's settings for its own services (``PYSPIRE_*``): its environment over the
+        ``.env`` beside apphost.py."""
+        return {**self._dotenv, **self._environ}
+
     def value_for(self, resource: ConfiguredValueResource) -> str | None:
         section = resource.config_section
         keys = (f"{section}__{resource.name}", f"{section}__{resource.name.replace('-', '_')}")

@@ -246,3 +246,22 @@ __all__ += [
     "Url",
     "resource_handlers",
 ]
+
+# -- app host services (issue 13: telemetry and the dashboard run beside the resources) --------
+from pyspire.extensions.app_host_services import (  # noqa: E402
+    APP_HOST_SERVICES,
+    AppHostService,
+    AppHostServiceContext,
+    AppHostServiceFactory,
+    AppHostServices,
+    AppHostSetup,
+)
+
+__all__ += [
+    "APP_HOST_SERVICES",
+    "AppHostService",
+    "AppHostServiceContext",
+    "AppHostServiceFactory",
+    "AppHostServices",
+    "AppHostSetup",
+]

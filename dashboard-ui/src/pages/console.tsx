@@ -1,0 +1,3 @@
+export function ConsolePage(_props: { params: URLSearchParams }) {
+  return <h1>console: not built yet</h1>;
+}

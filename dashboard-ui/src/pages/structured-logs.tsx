@@ -1,0 +1,3 @@
+export function StructuredLogsPage(_props: { params: URLSearchParams }) {
+  return <h1>structured-logs: not built yet</h1>;
+}

@@ -1,0 +1,134 @@
+"""App host services: what runs inside the app host beside the resources, for as long as it runs.
+
+The OTLP receiver (:mod:`pyspire.telemetry`) and the dashboard (:mod:`pyspire.dashboard`) are
+app host services. A service is built from an :class:`AppHostSetup` before anything listens (so
+its control-API routes can be mounted and a bad setting fails before anything starts), started
+once the control API listens and before the first resource starts (so the variables it hands to
+every replica are known), and stopped after the last resource is gone (so what the resources
+flush on their way out still arrives), in reverse order of start.
+
+A package registers its factory once, at import, with ``APP_HOST_SERVICES.register(factory)``;
+a factory returns ``None`` when the service is turned off by configuration. Callers of
+:meth:`pyspire.DistributedApplication.start` can turn services off by name (the testing harness
+turns the dashboard off, as Aspire's does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from starlette.routing import BaseRoute
+
+from pyspire.executor.run_mode import TelemetryEnv
+from pyspire.model.builder import AppModel
+from pyspire.orchestrator.redaction import Redactor
+
+__all__ = [
+    "APP_HOST_SERVICES",
+    "AppHostService",
+    "AppHostServiceContext",
+    "AppHostServiceFactory",
+    "AppHostServices",
+    "AppHostSetup",
+]
+
+
+@dataclass(frozen=True)
+class AppHostSetup:
+    """What a service knows when it is built: the model, where the app lives, the settings."""
+
+    model: AppModel
+    app_dir: Path
+    #: The app's state folder (``.pyspire`` beside apphost.py): where a service keeps files.
+    state_dir: Path
+    run_id: str
+    #: The app host's settings: its environment over the ``.env`` beside apphost.py. Services
+    #: read their ``PYSPIRE_*`` settings here, never from ``os.environ`` directly.
+    settings: Mapping[str, str]
+    #: The run's secrets: a service adds every secret it makes (keys, tokens) so no output shows it.
+    redactor: Redactor
+
+
+@dataclass
+class AppHostServiceContext:
+    """What a service gets when it starts: where the control API is, and how to tell the user."""
+
+    setup: AppHostSetup
+    #: The control API (a service that is a client of it, like the dashboard, calls it here).
+    api_url: str
+    api_token: str
+    #: Prints a line on the app host's console at start (e.g. the dashboard's login URL).
+    announce: Callable[[str], None]
+    #: Where clients find things (``GET /v1/info`` ``urls``): a service adds its own.
+    urls: dict[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class AppHostService(Protocol):
+    """A piece of the app host that lives as long as the run (see the module docstring)."""
+
+    #: Unique; what ``disabled_services`` names.
+    name: str
+
+    def routes(self) -> Sequence[BaseRoute]:
+        """Routes mounted on the control API, behind its token (``/v1/<service>/...``)."""
+        ...
+
+    def telemetry_env(self) -> TelemetryEnv | None:
+        """Variables for every replica (the OTLP exporter settings), or None."""
+        ...
+
+    async def start(self, context: AppHostServiceContext) -> None:
+        """Listen / begin; returns once what :meth:`telemetry_env` hands out is usable."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop and release everything; called once, also after a failed start."""
+        ...
+
+
+AppHostServiceFactory = Callable[[AppHostSetup], "AppHostService | None"]
+
+
+class AppHostServices:
+    """The ordered registry of service factories (started in registration order)."""
+
+    def __init__(self) -> None:
+        self._factories: list[AppHostServiceFactory] = []
+
+    def register(self, factory: AppHostServiceFactory) -> Callable[[], None]:
+        """Add ``factory`` after those registered before it; returns the call that removes it."""
+        self._factories.append(factory)
+
+        def unregister() -> None:
+            if factory in self._factories:
+                self._factories.remove(factory)
+
+        return unregister
+
+    @contextmanager
+    def registered(self, factory: AppHostServiceFactory) -> Iterator[None]:
+        """``factory`` is registered inside the ``with`` block only (tests leave no trace)."""
+        unregister = self.register(factory)
+        try:
+            yield
+        finally:
+            unregister()
+
+    def create(self, setup: AppHostSetup, disabled: Collection[str] = ()) -> list[AppHostService]:
+        """Build every service that is not turned off, in order. A factory that raises (a bad
+        setting) fails the run before anything starts."""
+        services = []
+        for factory in list(self._factories):
+            service = factory(setup)
+            if service is not None and service.name not in disabled:
+                services.append(service)
+        return services
+
+
+#: The app host services every run starts (telemetry, then the dashboard, once imported).
+APP_HOST_SERVICES = AppHostServices()

@@ -1,0 +1,63 @@
+"""The telemetry app host service: the store, the OTLP receiver, the read API and the exporter
+variables, started before the first resource and stopped after the last."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+
+from starlette.routing import BaseRoute
+
+from pyspire.extensions import TelemetryEnv
+from pyspire.extensions.app_host_services import AppHostServiceContext, AppHostSetup
+from pyspire.model import Resource
+from pyspire.telemetry.exporter_env import exporter_env
+from pyspire.telemetry.queries import TelemetryStore
+from pyspire.telemetry.receiver import OtlpReceiver
+from pyspire.telemetry.routes import telemetry_routes
+from pyspire.telemetry.settings import TelemetrySettings
+from pyspire.telemetry.store import open_store
+
+
+class TelemetryService:
+    name = "telemetry"
+
+    def __init__(self, setup: AppHostSetup, settings: TelemetrySettings) -> None:
+        self.setup = setup
+        self.settings = settings
+        #: Per run; what every exporter sends as ``x-otlp-api-key``. Masked in every output.
+        self.api_key = secrets.token_hex(16)
+        setup.redactor.add([self.api_key])
+        self.store: TelemetryStore = open_store(settings, setup)
+        self.receiver = OtlpReceiver(self.store, settings, self.api_key, setup)
+
+    def routes(self) -> Sequence[BaseRoute]:
+        return telemetry_routes(self.store)
+
+    def telemetry_env(self) -> TelemetryEnv | None:
+        def env(resource: Resource, suffix: str) -> Mapping[str, str]:
+            return exporter_env(resource, suffix, self.receiver.endpoints, self.api_key)
+
+        return env
+
+    async def start(self, context: AppHostServiceContext) -> None:
+        await self.receiver.start()
+        context.urls["otlp-grpc"] = self.receiver.endpoints.grpc_url
+        context.urls["otlp-http"] = self.receiver.endpoints.http_url
+
+    async def stop(self) -> None:
+        try:
+            await self.receiver.stop()
+        finally:
+            self.store.close()
+
+
+def telemetry_service(setup: AppHostSetup) -> TelemetryService | None:
+    settings = TelemetrySettings.from_settings(setup.settings)
+    if not settings.enabled or not _BUILT:
+        return None
+    return TelemetryService(setup, settings)
+
+
+#: Off until the receiver and the store exist (the skeleton of issue 13).
+_BUILT = False

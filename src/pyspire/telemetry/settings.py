@@ -1,0 +1,103 @@
+"""The telemetry settings: limits, ports, persistence — read from the app host's settings.
+
+Every setting is a ``PYSPIRE_*`` variable in the app host's environment or the ``.env`` beside
+apphost.py (see docs/telemetry.md). A value that is not usable fails the run before anything
+starts, naming the variable and what it accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pyspire.extensions import ConfigurationError
+
+#: Aspire's defaults (TelemetryLimitOptions).
+DEFAULT_MAX_LOGS = 10_000
+DEFAULT_MAX_TRACES = 10_000
+DEFAULT_MAX_METRIC_POINTS = 50_000
+DEFAULT_MAX_ATTRIBUTES = 128
+DEFAULT_MAX_ATTRIBUTE_LENGTH = 4096
+DEFAULT_MAX_SPAN_EVENTS = 128
+#: gRPC's default message limit; OTLP/HTTP bodies are held to the same.
+DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+class TelemetrySettingError(ConfigurationError, ValueError):
+    """A ``PYSPIRE_TELEMETRY_*`` / ``PYSPIRE_OTLP_*`` setting holds something unusable."""
+
+
+@dataclass(frozen=True)
+class TelemetrySettings:
+    enabled: bool = True
+    max_logs: int = DEFAULT_MAX_LOGS
+    max_traces: int = DEFAULT_MAX_TRACES
+    max_metric_points: int = DEFAULT_MAX_METRIC_POINTS
+    max_attributes: int = DEFAULT_MAX_ATTRIBUTES
+    max_attribute_length: int = DEFAULT_MAX_ATTRIBUTE_LENGTH
+    max_span_events: int = DEFAULT_MAX_SPAN_EVENTS
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: 0: a random free port.
+    grpc_port: int = 0
+    http_port: int = 0
+    #: Keep telemetry in ``.pyspire/telemetry.sqlite`` so it survives an app host restart.
+    persist: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, str]) -> TelemetrySettings:
+        return cls(
+            enabled=_flag(settings, "PYSPIRE_TELEMETRY", True),
+            max_logs=_count(settings, "PYSPIRE_TELEMETRY_MAX_LOGS", DEFAULT_MAX_LOGS),
+            max_traces=_count(settings, "PYSPIRE_TELEMETRY_MAX_TRACES", DEFAULT_MAX_TRACES),
+            max_metric_points=_count(settings, "PYSPIRE_TELEMETRY_MAX_METRIC_POINTS", DEFAULT_MAX_METRIC_POINTS),
+            max_attributes=_count(settings, "PYSPIRE_TELEMETRY_MAX_ATTRIBUTES", DEFAULT_MAX_ATTRIBUTES),
+            max_attribute_length=_count(
+                settings, "PYSPIRE_TELEMETRY_MAX_ATTRIBUTE_LENGTH", DEFAULT_MAX_ATTRIBUTE_LENGTH
+            ),
+            max_span_events=_count(settings, "PYSPIRE_TELEMETRY_MAX_SPAN_EVENTS", DEFAULT_MAX_SPAN_EVENTS),
+            max_body_bytes=_count(settings, "PYSPIRE_OTLP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            grpc_port=_port(settings, "PYSPIRE_OTLP_GRPC_PORT"),
+            http_port=_port(settings, "PYSPIRE_OTLP_HTTP_PORT"),
+            persist=_flag(settings, "PYSPIRE_TELEMETRY_PERSIST", False),
+        )
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _flag(settings: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = settings.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise TelemetrySettingError(f"{name}={settings[name]!r} is not on or off; set it to 1 or 0 (or unset it)")
+
+
+def _count(settings: Mapping[str, str], name: str, default: int) -> int:
+    raw = settings.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise TelemetrySettingError(f"{name}={raw!r} is not a positive whole number; set e.g. {default} (the default)")
+    return value
+
+
+def _port(settings: Mapping[str, str], name: str) -> int:
+    raw = settings.get(name, "").strip()
+    if not raw:
+        return 0
+    try:
+        port = int(raw)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise TelemetrySettingError(f"{name}={raw!r} is not a port; set a number from 1 to 65535, or unset it for a random port")
+    return port
