@@ -265,3 +265,8 @@ __all__ += [
     "AppHostServices",
     "AppHostSetup",
 ]
+
+# -- serving HTTP from a service: the control API's own server (loopback, guarded, no signals) --
+from pyspire.api.server import ApiServer as HttpServer  # noqa: E402
+
+__all__ += ["HttpServer"]
