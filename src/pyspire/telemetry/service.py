@@ -3,15 +3,16 @@ variables, started before the first resource and stopped after the last."""
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Mapping, Sequence
 
 from starlette.routing import BaseRoute
 
-from pyspire.extensions import TelemetryEnv
+from pyspire.extensions import ContainerAccess, NoContainerAccess, TelemetryEnv
 from pyspire.extensions.app_host_services import AppHostServiceContext, AppHostSetup
 from pyspire.model import Resource
-from pyspire.telemetry.exporter_env import exporter_env
+from pyspire.telemetry.exporter_env import ReceiverAddresses, exporter_env
 from pyspire.telemetry.queries import TelemetryStore
 from pyspire.telemetry.receiver import OtlpReceiver
 from pyspire.telemetry.routes import telemetry_routes
@@ -30,20 +31,35 @@ class TelemetryService:
         setup.redactor.add([self.api_key])
         self.store: TelemetryStore = open_store(settings, setup)
         self.receiver = OtlpReceiver(self.store, settings, self.api_key, setup)
+        #: Known once the receiver listens (``start``); replicas start after that.
+        self._addresses: ReceiverAddresses | None = None
+        self._containers: ContainerAccess = NoContainerAccess()
 
     def routes(self) -> Sequence[BaseRoute]:
         return telemetry_routes(self.store)
 
     def telemetry_env(self) -> TelemetryEnv | None:
         def env(resource: Resource, suffix: str) -> Mapping[str, str]:
-            return exporter_env(resource, suffix, self.receiver.endpoints, self.api_key)
+            if self._addresses is None:
+                return {}
+            # The host alias is the engine's, known once a container is being started.
+            addresses = dataclasses.replace(self._addresses, host_alias=self._containers.host_alias())
+            return exporter_env(resource, suffix, addresses, self.api_key)
 
         return env
 
     async def start(self, context: AppHostServiceContext) -> None:
         await self.receiver.start()
-        context.urls["otlp-grpc"] = self.receiver.endpoints.grpc_url
-        context.urls["otlp-http"] = self.receiver.endpoints.http_url
+        endpoints = self.receiver.endpoints
+        self._containers = context.containers
+        self._addresses = ReceiverAddresses(
+            endpoints.grpc_port,
+            endpoints.http_port,
+            container_grpc_port=context.containers.expose("otlp-grpc", endpoints.grpc_port),
+            container_http_port=context.containers.expose("otlp-http", endpoints.http_port),
+        )
+        context.urls["otlp-grpc"] = endpoints.grpc_url
+        context.urls["otlp-http"] = endpoints.http_url
 
     async def stop(self) -> None:
         try:
