@@ -213,7 +213,7 @@ class DistributedApplication:
                     api.token,
                     announcements.append,
                     context.urls,
-                    ProxiedContainerAccess(orchestrator, self.model.resources),
+                    ProxiedContainerAccess(orchestrator, self.model.resources, self.model.app_dir),
                 )
                 async with _services_running(services, service_context), executor.running():
                     try:

@@ -10,7 +10,6 @@ the key is masked — does not depend on decoding OTLP."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from pyspire.extensions import (
     TelemetryEnv,
 )
 from pyspire.model import Resource
+from pyspire.telemetry.api_key import api_key_for
 from pyspire.telemetry.exporter_env import ReceiverAddresses, exporter_env
 
 
@@ -39,7 +39,7 @@ class ProbeReceiver:
     name = "probe-receiver"
 
     def __init__(self, setup: AppHostSetup) -> None:
-        self.api_key = secrets.token_hex(16)
+        self.api_key = api_key_for(setup)  # the telemetry service's key, kept as it keeps it
         setup.redactor.add([self.api_key])
         self.requests: list[ProbeRequest] = []
         self.port = 0

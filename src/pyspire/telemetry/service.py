@@ -4,7 +4,6 @@ variables, started before the first resource and stopped after the last."""
 from __future__ import annotations
 
 import dataclasses
-import secrets
 from collections.abc import Mapping, Sequence
 
 from starlette.routing import BaseRoute
@@ -12,6 +11,7 @@ from starlette.routing import BaseRoute
 from pyspire.extensions import ContainerAccess, NoContainerAccess, TelemetryEnv
 from pyspire.extensions.app_host_services import AppHostServiceContext, AppHostSetup
 from pyspire.model import Resource
+from pyspire.telemetry.api_key import api_key_for
 from pyspire.telemetry.exporter_env import ReceiverAddresses, exporter_env
 from pyspire.telemetry.queries import TelemetryStore
 from pyspire.telemetry.receiver import OtlpReceiver
@@ -26,8 +26,9 @@ class TelemetryService:
     def __init__(self, setup: AppHostSetup, settings: TelemetrySettings) -> None:
         self.setup = setup
         self.settings = settings
-        #: Per run; what every exporter sends as ``x-otlp-api-key``. Masked in every output.
-        self.api_key = secrets.token_hex(16)
+        #: What every exporter sends as ``x-otlp-api-key`` (see :mod:`~pyspire.telemetry.api_key`).
+        #: Masked in every output.
+        self.api_key = api_key_for(setup)
         setup.redactor.add([self.api_key])
         self.store: TelemetryStore = open_store(settings, setup)
         self.receiver = OtlpReceiver(self.store, settings, self.api_key, setup)
