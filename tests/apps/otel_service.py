@@ -88,7 +88,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.path != "/work":
             self._answer(200, {"ok": True})
             return
-        context = propagate.extract(dict(self.headers))
+        # W3C header names arrive capitalised by urllib ("Traceparent"); the dict getter is exact.
+        context = propagate.extract({k.lower(): v for k, v in self.headers.items()})
         with tracer.start_as_current_span("GET /work", context=context, kind=SpanKind.SERVER) as span:
             span.set_attribute("http.route", "/work")
             if downstream:
