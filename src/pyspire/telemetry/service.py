@@ -13,11 +13,17 @@ from pyspire.extensions.app_host_services import AppHostServiceContext, AppHostS
 from pyspire.model import Resource
 from pyspire.telemetry.api_key import api_key_for
 from pyspire.telemetry.exporter_env import ReceiverAddresses, exporter_env
+from pyspire.telemetry.grpc_fork import keep_grpc_out_of_forks
 from pyspire.telemetry.queries import TelemetryStore
 from pyspire.telemetry.receiver import OtlpReceiver
 from pyspire.telemetry.routes import telemetry_routes
 from pyspire.telemetry.settings import TelemetrySettings
 from pyspire.telemetry.store import open_store
+
+
+# At import (pyspire.app imports this package), so also a process that initialises gRPC before
+# the receiver starts — a test session, an app host embedding other gRPC code — has it off.
+keep_grpc_out_of_forks()
 
 
 class TelemetryService:
@@ -50,6 +56,7 @@ class TelemetryService:
         return env
 
     async def start(self, context: AppHostServiceContext) -> None:
+        keep_grpc_out_of_forks()  # before the receiver's thread imports grpc
         await self.receiver.start()
         endpoints = self.receiver.endpoints
         self._containers = context.containers
