@@ -20,7 +20,6 @@ from pyspire.telemetry.routes import telemetry_routes
 from pyspire.telemetry.settings import TelemetrySettings
 from pyspire.telemetry.store import open_store
 
-
 # At import (pyspire.app imports this package), so also a process that initialises gRPC before
 # the receiver starts — a test session, an app host embedding other gRPC code — has it off.
 keep_grpc_out_of_forks()
