@@ -40,17 +40,23 @@ class SettingsError(ConfigurationError, ValueError):
     """The settings file exists but cannot be read as the expected JSON object."""
 
 
-#: The dotenv file beside apphost.py whose ``Parameters__*`` / ``ConnectionStrings__*`` are read.
+#: The dotenv file beside apphost.py whose ``Parameters__*`` / ``ConnectionStrings__*`` and the
+#: app host's own ``PYSPIRE_*`` settings (for its services: telemetry, the dashboard) are read.
 DOTENV_FILE = ".env"
 
 _SECTIONS = ("Parameters__", "ConnectionStrings__")
+_APP_HOST_SETTINGS = "PYSPIRE_"
 
 
 def _dotenv(path: Path) -> dict[str, str]:
     """The configuration keys of ``path`` (none when it does not exist)."""
     if not path.is_file():
         return {}
-    return {key: value for key, value in read_env_file(path).items() if key.startswith(_SECTIONS)}
+    return {
+        key: value
+        for key, value in read_env_file(path).items()
+        if key.startswith((*_SECTIONS, _APP_HOST_SETTINGS))
+    }
 
 
 class Configuration:
