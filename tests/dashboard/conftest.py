@@ -72,16 +72,20 @@ def login_url(app: AppHandle) -> str:
     )
 
 
+async def fresh_login_url(app: AppHandle) -> str:
+    """Another one-time login link, from the control API (what ``pyspire dashboard`` opens)."""
+    async with app.api_client() as client:
+        response = await client.post("/v1/dashboard/login")
+        response.raise_for_status()
+        url: str = response.json()["url"]
+        return url
+
+
 async def logged_in_page(app: AppHandle, browser: Browser) -> Page:
     """A page of a new browser context (its own cookies) logged in with the printed link, on the
     dashboard's start page. The link works once: a second call in the same test asks the control
     API for a fresh one, as ``pyspire dashboard`` does."""
-    url = login_url(app)
-    if app in _PRINTED_LINK_USED:
-        async with app.api_client() as client:
-            response = await client.post("/v1/dashboard/login")
-            response.raise_for_status()
-            url = response.json()["url"]
+    url = await fresh_login_url(app) if app in _PRINTED_LINK_USED else login_url(app)
     _PRINTED_LINK_USED.add(app)
     context = await browser.new_context()
     context.set_default_timeout(PAGE_TIMEOUT_MS)
