@@ -6,6 +6,7 @@ cannot be read by scripts or sent by other sites; the URL keeps no token after l
 
 from __future__ import annotations
 
+import socket
 import sys
 
 import httpx
@@ -101,3 +102,17 @@ async def test_a_bad_dashboard_port_fails_the_run_naming_the_setting(tmp_path):
                 raise AssertionError("the run started")
         except ConfigurationError as exc:
             assert "PYSPIRE_DASHBOARD_PORT" in str(exc) and repr(value) in str(exc)
+
+
+async def test_a_dashboard_port_in_use_fails_the_run_naming_the_setting_and_a_free_one_is_used(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        try:
+            async with testing.start(small_app(tmp_path, f"PYSPIRE_DASHBOARD_PORT={port}\n"), dashboard=True):
+                raise AssertionError("the run started")
+        except ConfigurationError as exc:
+            assert "PYSPIRE_DASHBOARD_PORT" in str(exc) and str(port) in str(exc)
+    async with testing.start(small_app(tmp_path, f"PYSPIRE_DASHBOARD_PORT={port}\n"), dashboard=True) as app:
+        assert login_url(app).startswith(f"http://127.0.0.1:{port}/login?t=")
