@@ -3,13 +3,14 @@ by Playwright's async API, a page logged in through the link the app host printe
 
 ::
 
-    from tests.dashboard.conftest import logged_in_page, save_screenshot
+    from tests.dashboard.conftest import logged_in_page, page_errors, save_screenshot
 
     async def test_the_resources_page_lists_the_app(browser, tmp_path):
         async with testing.start(builder, dashboard=True) as app:
             page = await logged_in_page(app, browser)
             await page.get_by_test_id("resource-row-api").wait_for()
             await save_screenshot(page, "resources")
+            assert page_errors(page) == []
 
 Playwright never downloads a browser here: it launches the system Chromium (installed by
 scripts/system-packages.sh). As root Chromium needs ``--no-sandbox``; the other flags keep it
@@ -44,6 +45,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "screensh
 LOGIN_LINE = re.compile(r"Login: (http://127\.0\.0\.1:\d+/login\?t=\S+)")
 #: The apps whose printed (one-time) link was used already.
 _PRINTED_LINK_USED: weakref.WeakSet[AppHandle] = weakref.WeakSet()
+_PAGE_ERRORS: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionary()
 #: Playwright's default (30 s) is far beyond what a page on loopback needs, even on a busy machine.
 PAGE_TIMEOUT_MS = 15_000
 
@@ -90,11 +92,25 @@ async def logged_in_page(app: AppHandle, browser: Browser) -> Page:
     context = await browser.new_context()
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    page.on(
+        "console",
+        lambda message: errors.append(f"{message.text} ({message.location.get('url', '')})")
+        if message.type == "error" else None,
+    )
+    _PAGE_ERRORS[page] = errors
     response = await page.goto(url)
     assert response is not None and response.status == 200, (
         f"logging in at {url.split('?')[0]} answered {response.status if response else 'nothing'}"
     )
     return page
+
+
+def page_errors(page: Page) -> list[str]:
+    """What the page's scripts reported as errors so far (uncaught exceptions, console.error,
+    failed loads): a test of a page asserts this is empty."""
+    return _PAGE_ERRORS.get(page, [])
 
 
 async def save_screenshot(page: Page, name: str) -> Path:

@@ -14,7 +14,7 @@ from playwright.async_api import Browser
 
 from pyspire import DistributedApplication, testing
 from pyspire.extensions import ConfigurationError
-from tests.dashboard.conftest import logged_in_page, login_url, save_screenshot
+from tests.dashboard.conftest import logged_in_page, login_url, page_errors, save_screenshot
 
 SLEEPER = "import time; print('up', flush=True); time.sleep(60)"
 
@@ -50,6 +50,7 @@ async def test_the_printed_login_link_logs_in_the_page_loads_and_the_url_keeps_n
         resources = await page.evaluate("fetch('./api/v1/resources').then(r => r.json())")
         assert [r["name"] for r in resources["resources"]] == ["sleeper"], "the page reaches the control API"
         await save_screenshot(page, "dashboard-after-login")
+        assert page_errors(page) == [], "the page loads without script errors (nothing blocked by its CSP)"
 
 
 async def test_a_login_link_works_only_once(tmp_path, browser: Browser):

@@ -78,7 +78,10 @@ class ApiForwarder:
             await send_json(send, 405, f"the dashboard forwards {', '.join(sorted(METHODS))} only, not {method}",
                             [(b"allow", ", ".join(sorted(METHODS)).encode())])
             return
-        body = await _read_body(receive)
+        try:
+            body = await _read_body(receive)
+        except _PageGone:
+            return  # nothing half-received is forwarded
         if body is None:
             await send_json(send, 413, f"request body over {MAX_BODY_BYTES} bytes")
             return
@@ -141,6 +144,10 @@ class ApiForwarder:
         await self._client.aclose()
 
 
+class _PageGone(Exception):
+    """The page disconnected before its request body was complete."""
+
+
 async def _read_body(receive: Receive) -> bytes | None:
     """The whole request body, or None when it is over :data:`MAX_BODY_BYTES`."""
     chunks: list[bytes] = []
@@ -148,7 +155,7 @@ async def _read_body(receive: Receive) -> bytes | None:
     while True:
         message: Message = await receive()
         if message["type"] != "http.request":
-            return b""
+            raise _PageGone
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:

@@ -97,6 +97,8 @@ class DashboardApp:
     def _page(self, path: str) -> Response:
         if path in ("/", "/index.html"):
             return index_response(self.static_dir)
+        if path == "/favicon.ico":  # asked for by every browser; the page declares its own icon, if any
+            return Response(status_code=204, headers={"cache-control": "max-age=86400"})
         if path.startswith("/assets/"):
             asset = asset_response(path.removeprefix("/assets/"), self.static_dir)
             if asset is not None:
