@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.async_api import Browser
 
 from pyspire import DistributedApplication, testing
@@ -95,3 +96,28 @@ async def test_pyspire_dashboard_says_when_the_dashboard_is_off(tmp_path):
         assert code == 1
         assert "dashboard is off" in err and "PYSPIRE_DASHBOARD=0" in err
         assert "Traceback" not in err and not out
+
+
+APPHOST = """
+import sys
+from pyspire import DistributedApplication
+builder = DistributedApplication.create_builder()
+builder.add_executable("sleeper", sys.executable, ".", "-c", "import time; time.sleep(600)")
+builder.build().run()
+"""
+
+
+@pytest.mark.slow
+async def test_pyspire_start_says_where_the_dashboard_is_and_pyspire_dashboard_logs_in_to_it(tmp_path):
+    (tmp_path / "apphost.py").write_text(APPHOST)
+    code, out, err = await pyspire("start", cwd=tmp_path)
+    try:
+        assert code == 0, err
+        [line] = [line for line in out.splitlines() if line.startswith("dashboard")]
+        address = line.split()[1]
+        assert address.startswith("http://127.0.0.1:") and "t=" not in line, "the address, not a login token"
+        code, link, err = await pyspire("dashboard", "--print", cwd=tmp_path)
+        assert code == 0, err
+        assert link.startswith(address + "/login?t=") and await logs_in(link.strip())
+    finally:
+        await pyspire("stop", cwd=tmp_path)

@@ -142,6 +142,9 @@ def start_detached(apphost: str | None, timeout: float, output_format: str) -> N
         console.print(f"{verdict} {escape(str(path))} in {elapsed:.2f}s (pid {host.pid})")
         console.print(overview(snapshots, ""))
         console.print(f"api         {host.api_url}   (token in {host.run_file})")
+        dashboard = (info.get("urls") or {}).get("dashboard")
+        if isinstance(dashboard, str):
+            console.print(f"dashboard   {escape(dashboard)}   (pyspire dashboard opens it, logged in)")
         if host.kubeconfig:
             console.print(f"kubeconfig  {host.kubeconfig}")
         console.print(f"log         {log}")
