@@ -75,6 +75,7 @@ async def test_without_a_session_the_page_the_assets_and_the_api_are_refused(tmp
         refused = await page.goto(base + "/")
         assert refused is not None and refused.status == 401
         assert "login link" in await page.content()
+        await save_screenshot(page, "dashboard-not-logged-in")
         api = await page.goto(base + "/api/v1/resources")
         assert api is not None and api.status == 401
         assert "pyspire dashboard" in (await api.json())["message"]

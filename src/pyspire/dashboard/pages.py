@@ -8,7 +8,7 @@ from starlette.responses import HTMLResponse
 
 _STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}"
-    "code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3px}"
+    "code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3px;white-space:nowrap}"
 )
 
 
