@@ -116,6 +116,9 @@ async def test_pyspire_start_says_where_the_dashboard_is_and_pyspire_dashboard_l
         [line] = [line for line in out.splitlines() if line.startswith("dashboard")]
         address = line.split()[1]
         assert address.startswith("http://127.0.0.1:") and "t=" not in line, "the address, not a login token"
+        [log] = [Path(line.split()[1]) for line in out.splitlines() if line.startswith("log ")]
+        assert "Login: http://127.0.0.1:" in log.read_text()
+        assert log.stat().st_mode & 0o077 == 0, "the log holding the login link is the user's alone"
         code, link, err = await pyspire("dashboard", "--print", cwd=tmp_path)
         assert code == 0, err
         assert link.startswith(address + "/login?t=") and await logs_in(link.strip())
