@@ -24,6 +24,8 @@ import json
 import httpx
 from starlette.types import Message, Receive, Scope, Send
 
+from pyspire.extensions import PyspireError
+
 #: What the page may do through the forwarder (the control API's own verbs).
 METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
 #: Request bodies are small JSON documents (a parameter's value, a command's arguments).
@@ -140,7 +142,7 @@ class ApiForwarder:
         await self._client.aclose()
 
 
-class _PageGone(Exception):
+class _PageGone(PyspireError):
     """The page disconnected before its request body was complete."""
 
 
