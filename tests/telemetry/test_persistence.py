@@ -40,6 +40,8 @@ def test_what_one_run_stored_is_there_again_after_reopening(tmp_path):
     trace = second.trace(trace_id(1))
     assert trace is not None and [sp.name for sp in trace.spans] == ["GET /orders", "span 2"]
     assert trace.spans[0].events[0].attributes == {"step": 1}
+    assert trace.spans[0].origin == span(1, 1).origin
+    assert logs[0].origin is logs[1].origin, "records of one sender share its origin again, as the receiver's do"
     histogram = second.series("http.duration")[0].points[0].histogram
     assert histogram is not None and histogram.bounds == (10.0, 100.0)
     assert second.stats().persisted

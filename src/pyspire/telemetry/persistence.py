@@ -24,25 +24,40 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyspire.telemetry.persistence_codec import decode_log, decode_point, decode_span, encode
-from pyspire.telemetry.records import LogEntry, MetricPoint, Span
+from pyspire.telemetry.persistence_codec import (
+    decode_log,
+    decode_origin,
+    decode_point,
+    decode_span,
+    encode,
+    encode_origin,
+)
+from pyspire.telemetry.records import LogEntry, MetricPoint, Origin, Span
 
 log = logging.getLogger(__name__)
 
 FILE_NAME = "telemetry.sqlite"
 #: How long the writer gathers writes into one transaction.
 BATCH_SECONDS = 0.1
-#: Batches waiting for the disk; beyond it new writes are skipped (and a warning logged once).
-MAX_PENDING = 10_000
+#: Batches waiting for the disk (each one receiver batch, ~hundreds of records): what bounds the
+#: memory a disk that falls behind can hold; beyond it new writes are skipped (a warning, once).
+MAX_PENDING = 256
 
+#: Bumped when the tables change; a file of another version is moved aside like a corrupt one.
+SCHEMA_VERSION = 1
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS logs (id INTEGER PRIMARY KEY, resource TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS origins (id INTEGER PRIMARY KEY, data TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS logs (
+    id INTEGER PRIMARY KEY, resource TEXT NOT NULL, origin INTEGER NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS spans (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, trace_id TEXT NOT NULL, span_id TEXT NOT NULL,
-    resource TEXT NOT NULL, data TEXT NOT NULL);
+    resource TEXT NOT NULL, origin INTEGER NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS spans_by_trace ON spans (trace_id);
-CREATE TABLE IF NOT EXISTS points (seq INTEGER PRIMARY KEY, resource TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS points (
+    seq INTEGER PRIMARY KEY, resource TEXT NOT NULL, origin INTEGER NOT NULL, data TEXT NOT NULL);
 """
+#: Origins the writer knows the row of, by object (the receiver shares one per sender and batch).
+_ORIGIN_CACHE = 4096
 
 Write = Callable[[sqlite3.Connection], object]
 
@@ -66,6 +81,7 @@ class TelemetryFile:
         self._failed = False
         self._warned_full = False
         self._closed = False
+        self._origins: dict[int, tuple[Origin, int]] = {}
         self._thread = threading.Thread(target=self._write_loop, name="pyspire-telemetry-sqlite", daemon=True)
         self._thread.start()
 
@@ -77,7 +93,7 @@ class TelemetryFile:
         try:
             state_dir.mkdir(parents=True, exist_ok=True)
             return cls._open(path)
-        except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
+        except (sqlite3.Error, ValueError, KeyError, TypeError, _OtherVersion) as exc:
             aside = path.with_name(f"{FILE_NAME}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
             log.warning(
                 "telemetry: %s could not be read (%s); moved it to %s and started an empty one",
@@ -107,13 +123,24 @@ class TelemetryFile:
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA_VERSION):
+                raise _OtherVersion(f"version {version}")
             connection.executescript(_SCHEMA)
+            connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            origins = {row[0]: decode_origin(row[1]) for row in connection.execute("SELECT id, data FROM origins")}
             loaded = Loaded(
-                logs=[decode_log(row[0]) for row in connection.execute("SELECT data FROM logs ORDER BY id")],
-                spans=[decode_span(row[0]) for row in connection.execute("SELECT data FROM spans ORDER BY seq")],
+                logs=[
+                    decode_log(row[1], origins[row[0]])
+                    for row in connection.execute("SELECT origin, data FROM logs ORDER BY id")
+                ],
+                spans=[
+                    decode_span(row[1], origins[row[0]])
+                    for row in connection.execute("SELECT origin, data FROM spans ORDER BY seq")
+                ],
                 points=[
-                    (row[0], decode_point(row[1]))
-                    for row in connection.execute("SELECT seq, data FROM points ORDER BY seq")
+                    (row[0], decode_point(row[2], origins[row[1]]))
+                    for row in connection.execute("SELECT seq, origin, data FROM points ORDER BY seq")
                 ],
             )
         except BaseException:
@@ -126,19 +153,46 @@ class TelemetryFile:
 
     # -- what the store calls (any thread, never waits on the disk) --------------------------------
 
+    # Records are encoded on the writer thread: the caller holds the store's lock.
+
     def add_logs(self, entries: Sequence[LogEntry]) -> None:
-        rows = [(entry.id, entry.origin.resource, encode(entry)) for entry in entries]
-        self._queue(lambda db: db.executemany("INSERT OR REPLACE INTO logs VALUES (?, ?, ?)", rows))
+        def write(db: sqlite3.Connection) -> None:
+            rows = [(e.id, e.origin.resource, self._origin_row(db, e.origin), encode(e)) for e in entries]
+            db.executemany("INSERT OR REPLACE INTO logs VALUES (?, ?, ?, ?)", rows)
+
+        self._queue(write)
 
     def add_spans(self, spans: Sequence[Span]) -> None:
-        rows = [(span.trace_id, span.span_id, span.origin.resource, encode(span)) for span in spans]
-        self._queue(
-            lambda db: db.executemany("INSERT INTO spans (trace_id, span_id, resource, data) VALUES (?, ?, ?, ?)", rows)
-        )
+        def write(db: sqlite3.Connection) -> None:
+            rows = [
+                (span.trace_id, span.span_id, span.origin.resource, self._origin_row(db, span.origin), encode(span))
+                for span in spans
+            ]
+            db.executemany(
+                "INSERT INTO spans (trace_id, span_id, resource, origin, data) VALUES (?, ?, ?, ?, ?)", rows
+            )
+
+        self._queue(write)
 
     def add_points(self, points: Sequence[tuple[int, MetricPoint]]) -> None:
-        rows = [(seq, point.origin.resource, encode(point)) for seq, point in points]
-        self._queue(lambda db: db.executemany("INSERT OR REPLACE INTO points VALUES (?, ?, ?)", rows))
+        def write(db: sqlite3.Connection) -> None:
+            rows = [(seq, p.origin.resource, self._origin_row(db, p.origin), encode(p)) for seq, p in points]
+            db.executemany("INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?)", rows)
+
+        self._queue(write)
+
+    def _origin_row(self, db: sqlite3.Connection, origin: Origin) -> int:
+        """The row of ``origin`` in ``origins`` (the writer thread only)."""
+        known = self._origins.get(id(origin))
+        if known is not None and known[0] is origin:
+            return known[1]
+        text = encode_origin(origin)
+        found = db.execute("SELECT id FROM origins WHERE data = ?", (text,)).fetchone()
+        row = int(found[0]) if found else int(db.execute("INSERT INTO origins (data) VALUES (?)", (text,)).lastrowid or 0)
+        if len(self._origins) >= _ORIGIN_CACHE:
+            self._origins.clear()
+        self._origins[id(origin)] = (origin, row)
+        return row
 
     def delete_logs_up_to(self, last_id: int) -> None:
         self._queue(lambda db: db.execute("DELETE FROM logs WHERE id <= ?", (last_id,)))
@@ -156,6 +210,9 @@ class TelemetryFile:
 
     def clear(self, resource: str | None = None) -> None:
         def clear(db: sqlite3.Connection) -> None:
+            if resource is None:
+                db.execute("DELETE FROM origins")
+                self._origins.clear()
             for table in ("logs", "spans", "points"):
                 if resource is None:
                     db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
@@ -231,6 +288,10 @@ class TelemetryFile:
             log.warning("telemetry: writing %s failed (%s); keeping telemetry in memory only from now", self.path.name, exc)
             with contextlib.suppress(sqlite3.Error):
                 self._connection.execute("ROLLBACK")
+
+
+class _OtherVersion(Exception):
+    """The file was written by another version of pyspire's telemetry tables."""
 
 
 class _NoDatabase:
