@@ -71,3 +71,29 @@ async def test_closing_the_store_ends_every_follower_and_later_ones_at_once():
     assert [c async for c in s.changes()] == []
     s.add_logs([log("after close")])  # reads and writes still answer
     assert s.last_log_id() == 1
+
+
+async def test_reads_on_the_loop_while_another_thread_writes_see_consistent_bounded_data():
+    s = MemoryTelemetryStore(TelemetrySettings(max_logs=500, max_traces=50, max_metric_points=300))
+    from pyspire.telemetry.queries import LogQuery, SpanQuery, TraceQuery
+
+    def write() -> None:
+        for n in range(1, 301):
+            s.add_logs([log(f"l{n}-{i}") for i in range(10)])
+            s.add_spans([span(n, 1, start_ms=n), span(n, 2, parent=1, resource="db", start_ms=n)])
+            s.add_metric_points([point(n, at_ms=n)])
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    while writer.is_alive():
+        page = s.logs(LogQuery(limit=1000))
+        assert len(page) <= 500 and [e.id for e in page] == sorted(e.id for e in page)
+        assert len(s.traces(TraceQuery(limit=1000))) <= 50
+        assert len(s.spans(SpanQuery(limit=1000))) <= 100
+        s.stats()
+        await asyncio.sleep(0)
+    writer.join()
+    stats = s.stats()
+    assert (stats.logs.stored, stats.logs.evicted) == (500, 2_500)
+    assert (stats.traces.stored, stats.traces.evicted) == (50, 250)
+    assert s.traces(TraceQuery(limit=1))[0].trace_id == trace_id(300), "the newest stayed"
