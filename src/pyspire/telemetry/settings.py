@@ -21,6 +21,8 @@ DEFAULT_MAX_ATTRIBUTE_LENGTH = 4096
 DEFAULT_MAX_SPAN_EVENTS = 128
 #: gRPC's default message limit; OTLP/HTTP bodies are held to the same.
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+#: Batches received but not yet decoded; past it the oldest are dropped (and counted).
+DEFAULT_MAX_QUEUED_BATCHES = 64
 
 
 class TelemetrySettingError(ConfigurationError, ValueError):
@@ -37,6 +39,7 @@ class TelemetrySettings:
     max_attribute_length: int = DEFAULT_MAX_ATTRIBUTE_LENGTH
     max_span_events: int = DEFAULT_MAX_SPAN_EVENTS
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_queued_batches: int = DEFAULT_MAX_QUEUED_BATCHES
     #: 0: a random free port.
     grpc_port: int = 0
     http_port: int = 0
@@ -56,6 +59,7 @@ class TelemetrySettings:
             ),
             max_span_events=_count(settings, "PYSPIRE_TELEMETRY_MAX_SPAN_EVENTS", DEFAULT_MAX_SPAN_EVENTS),
             max_body_bytes=_count(settings, "PYSPIRE_OTLP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            max_queued_batches=_count(settings, "PYSPIRE_OTLP_MAX_QUEUED_BATCHES", DEFAULT_MAX_QUEUED_BATCHES),
             grpc_port=_port(settings, "PYSPIRE_OTLP_GRPC_PORT"),
             http_port=_port(settings, "PYSPIRE_OTLP_HTTP_PORT"),
             persist=_flag(settings, "PYSPIRE_TELEMETRY_PERSIST", False),
