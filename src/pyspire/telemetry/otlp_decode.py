@@ -274,30 +274,41 @@ def exponential_to_explicit(point: ExponentialHistogramDataPoint) -> HistogramVa
 
     Positive bucket ``i`` (index ``offset + i``) holds values in ``(base**index, base**(index+1)]``
     with ``base = 2**(2**-scale)``; negative buckets mirror that below zero; the zero bucket holds
-    ``[-zero_threshold, zero_threshold]``. Laid out in ascending order, each bucket's upper edge is
-    a bound (the last one's is open), so ``len(bucket_counts) == len(bounds) + 1`` holds."""
-    base = 2.0 ** (2.0 ** -point.scale)
-    # (upper edge, count) in ascending order of value.
-    buckets: list[tuple[float, int]] = []
+    ``[-zero_threshold, zero_threshold]``. Laid out in ascending order, every bucket's edges become
+    bounds (a gap between two buckets becomes an empty bucket), with an empty bucket below the
+    lowest and above the highest, so no edge is lost and ``len(bucket_counts) == len(bounds) + 1``."""
+    base = 2.0 ** (2.0**-point.scale)
+    # (lower edge, upper edge, count) in ascending order of value.
+    intervals: list[tuple[float, float, int]] = []
     negative = point.negative
     for i in range(len(negative.bucket_counts) - 1, -1, -1):
-        buckets.append((-_power(base, negative.offset + i), negative.bucket_counts[i]))
+        index = negative.offset + i
+        intervals.append((-_power(base, index + 1), -_power(base, index), negative.bucket_counts[i]))
     if point.zero_count or negative.bucket_counts:
-        buckets.append((point.zero_threshold, point.zero_count))
+        intervals.append((-point.zero_threshold, point.zero_threshold, point.zero_count))
     positive = point.positive
     for i, count in enumerate(positive.bucket_counts):
-        buckets.append((_power(base, positive.offset + i + 1), count))
-    if not buckets:
-        bounds: tuple[float, ...] = ()
-        counts: tuple[int, ...] = (point.count,)
-    else:
-        bounds = tuple(edge for edge, _ in buckets[:-1])
-        counts = tuple(count for _, count in buckets)
+        index = positive.offset + i
+        intervals.append((_power(base, index), _power(base, index + 1), count))
+    bounds: list[float] = []
+    counts: list[int] = []
+    for lower, upper, count in intervals:
+        if lower < upper and (not bounds or lower > bounds[-1]):
+            bounds.append(lower)
+            counts.append(0)
+        if bounds and upper <= bounds[-1]:
+            counts[-1] += count
+            continue
+        bounds.append(upper)
+        counts.append(count)
+    counts.append(0)
+    if not bounds:
+        counts = [point.count]
     return HistogramValue(
         count=point.count,
         sum=point.sum if point.HasField("sum") else None,
-        bounds=bounds,
-        bucket_counts=counts,
+        bounds=tuple(bounds),
+        bucket_counts=tuple(counts),
         min=point.min if point.HasField("min") else None,
         max=point.max if point.HasField("max") else None,
     )
