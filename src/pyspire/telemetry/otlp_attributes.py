@@ -9,7 +9,7 @@ API is JSON), arrays tuples and key-value lists mappings, both under the same li
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
@@ -62,3 +62,50 @@ def convert_value(value: AnyValue, limits: AttributeLimits) -> AttributeValue:
         mapping, _ = convert_attributes(value.kvlist_value.values, limits)
         return mapping
     return None
+
+
+class LazyAttributes(Mapping[str, AttributeValue]):
+    """A span's (or event's, link's) attributes, converted on first read.
+
+    Walking a span's ten attributes through protobuf's Python objects costs three times what
+    parsing the whole span does, and most stored spans are never opened: the lists show names,
+    times and statuses. So a span keeps its parsed ``KeyValue`` list and converts it (limits
+    applied) the first time anything reads it; from then on it is a plain dict inside. It holds
+    its batch's parsed message until then, which the store's own bounds keep bounded. Reads from
+    any thread are safe (converting twice gives the same dict). ``dict(attributes)`` gives a
+    plain dict (what ``json.dumps`` needs); pickling and copying give one too.
+    """
+
+    __slots__ = ("_pairs", "_limits", "_converted")
+
+    def __init__(self, pairs: Sequence[KeyValue], limits: AttributeLimits) -> None:
+        self._pairs: Sequence[KeyValue] | None = pairs
+        self._limits = limits
+        self._converted: Attributes | None = None
+
+    def _dict(self) -> Attributes:
+        converted = self._converted
+        if converted is None:
+            pairs = self._pairs
+            converted = convert_attributes(pairs, self._limits)[0] if pairs is not None else {}
+            self._converted = converted
+            self._pairs = None
+        return converted
+
+    def __getitem__(self, key: str) -> AttributeValue:
+        return self._dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._dict()
+
+    def __repr__(self) -> str:
+        return repr(self._dict())
+
+    def __reduce__(self) -> tuple[type[dict[str, AttributeValue]], tuple[dict[str, AttributeValue]]]:
+        return dict, (dict(self._dict()),)

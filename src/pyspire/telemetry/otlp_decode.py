@@ -24,7 +24,12 @@ from opentelemetry.proto.metrics.v1.metrics_pb2 import (
 )
 
 from pyspire.telemetry.origins import OriginResolver
-from pyspire.telemetry.otlp_attributes import AttributeLimits, convert_attributes, convert_value
+from pyspire.telemetry.otlp_attributes import (
+    AttributeLimits,
+    LazyAttributes,
+    convert_attributes,
+    convert_value,
+)
 from pyspire.telemetry.records import (
     HistogramValue,
     Instrument,
@@ -67,6 +72,9 @@ def severity_of(number: int, text: str) -> Severity:
     return _SEVERITY_WORDS.get(text.strip().lower(), "unspecified")
 
 
+_NO_SPAN_ID = bytes(8)
+
+
 def _hex(raw: bytes) -> str:
     """An id as lowercase hex; all zeros (OTLP's "no id") and empty both mean none."""
     return raw.hex() if raw.strip(b"\0") else ""
@@ -83,48 +91,61 @@ class Decoder:
     # -- traces ------------------------------------------------------------------------------------
 
     def spans(self, request: ExportTraceServiceRequest) -> list[Span]:
+        """Every span of ``request``. The hot loop of the receiver: attributes stay lazy
+        (:class:`LazyAttributes`) and everything else is read once into locals."""
         out: list[Span] = []
+        append = out.append
         limits = self.limits
+        max_attributes = limits.max_attributes
         max_events = self.max_span_events
+        kinds, statuses = SPAN_KINDS, SPAN_STATUSES
         for resource_spans in request.resource_spans:
             origin = self.origins.resolve(resource_spans.resource)
             for scope_spans in resource_spans.scope_spans:
                 scope = scope_spans.scope.name
                 for span in scope_spans.spans:
-                    attributes, dropped = convert_attributes(span.attributes, limits)
-                    events = []
-                    for index, event in enumerate(span.events):
-                        if index >= max_events:
-                            dropped += len(span.events) - max_events
-                            break
-                        event_attributes, _ = convert_attributes(event.attributes, limits)
-                        events.append(SpanEvent(event.name, event.time_unix_nano, event_attributes))
-                    links = []
-                    for link in span.links:
-                        link_attributes, _ = convert_attributes(link.attributes, limits)
-                        links.append(SpanLink(link.trace_id.hex(), link.span_id.hex(), link_attributes))
+                    pairs = span.attributes
+                    dropped = max(0, len(pairs) - max_attributes)
+                    events: tuple[SpanEvent, ...] = ()
+                    all_events = span.events
+                    if all_events:
+                        if len(all_events) == 1 and max_events:  # the common case, without a generator
+                            e = all_events[0]
+                            events = (SpanEvent(e.name, e.time_unix_nano, LazyAttributes(e.attributes, limits)),)
+                        else:
+                            if len(all_events) > max_events:
+                                dropped += len(all_events) - max_events
+                                all_events = all_events[:max_events]
+                            events = tuple(
+                                [SpanEvent(e.name, e.time_unix_nano, LazyAttributes(e.attributes, limits)) for e in all_events]
+                            )
+                    links: tuple[SpanLink, ...] = ()
+                    if len(span.links):
+                        links = tuple(
+                            SpanLink(link.trace_id.hex(), link.span_id.hex(), LazyAttributes(link.attributes, limits))
+                            for link in span.links
+                        )
+                    parent = span.parent_span_id
                     kind = span.kind
-                    code = span.status.code
-                    out.append(
+                    status = span.status
+                    code = status.code
+                    append(
                         Span(
-                            trace_id=span.trace_id.hex(),
-                            span_id=span.span_id.hex(),
-                            parent_span_id=_hex(span.parent_span_id),
-                            name=span.name,
-                            kind=SPAN_KINDS[kind] if 0 <= kind < len(SPAN_KINDS) else "unspecified",
-                            start_ns=span.start_time_unix_nano,
-                            end_ns=span.end_time_unix_nano,
-                            status=SPAN_STATUSES[code] if 0 <= code < len(SPAN_STATUSES) else "unset",
-                            status_message=span.status.message,
-                            attributes=attributes,
-                            events=tuple(events),
-                            links=tuple(links),
-                            scope=scope,
-                            origin=origin,
-                            dropped_attributes=dropped
-                            + span.dropped_attributes_count
-                            + span.dropped_events_count
-                            + span.dropped_links_count,
+                            span.trace_id.hex(),
+                            span.span_id.hex(),
+                            parent.hex() if parent and parent != _NO_SPAN_ID else "",
+                            span.name,
+                            kinds[kind] if 0 <= kind < 6 else "unspecified",
+                            span.start_time_unix_nano,
+                            span.end_time_unix_nano,
+                            statuses[code] if 0 <= code < 3 else "unset",
+                            status.message,
+                            LazyAttributes(pairs, limits),
+                            events,
+                            links,
+                            scope,
+                            origin,
+                            dropped + span.dropped_attributes_count + span.dropped_events_count + span.dropped_links_count,
                         )
                     )
         return out
