@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pyspire import DistributedApplication
 from pyspire.extensions import AppHostSetup
+from pyspire.model.builder import AppModelBuilder
 from pyspire.orchestrator.redaction import Redactor
 from pyspire.telemetry.queries import TelemetryKind
 from pyspire.telemetry.receiver import OtlpReceiver
@@ -68,7 +68,7 @@ class RecordingSink:
 
 
 def make_setup(app_dir: Path, resource_names: Sequence[str] = ("api",)) -> AppHostSetup:
-    builder = DistributedApplication.create_builder(app_dir=app_dir)
+    builder = AppModelBuilder(app_dir=app_dir)
     for name in resource_names:
         builder.add_executable(name, sys.executable, ".", "-c", "pass")
     model = builder.build_model()

@@ -188,3 +188,24 @@ def test_model_names_and_the_receiver_agree_on_the_suffix_alphabet() -> None:
     from pyspire.telemetry import origins
 
     assert origins.SUFFIX_ALPHABET == names._SUFFIX_ALPHABET
+
+
+def test_lazy_attributes_read_like_a_dict_and_become_plain_dicts_for_json_pickle_and_copy(tmp_path: Path) -> None:
+    import copy
+    import json
+    import pickle
+
+    span = OtlpSpan(
+        trace_id=b"\x01" * 16,
+        span_id=b"\x02" * 8,
+        attributes=[kv("http.route", string_value="/orders"), kv("n", int_value=3), kv("cut", string_value="y" * 20)],
+    )
+    request = ExportTraceServiceRequest(resource_spans=[ResourceSpans(scope_spans=[ScopeSpans(spans=[span])])])
+    (decoded,) = decoder(tmp_path, max_attributes=2, max_length=5).spans(request)
+    attributes = decoded.attributes
+    assert attributes == {"http.route": "/orde", "n": 3}, "limits apply when it is first read"
+    assert attributes["n"] == 3 and "cut" not in attributes and len(attributes) == 2
+    assert decoded.dropped_attributes == 1, "known at once, before anything reads the attributes"
+    assert json.dumps(dict(attributes)) == '{"http.route": "/orde", "n": 3}'
+    for plain in (pickle.loads(pickle.dumps(attributes)), copy.deepcopy(attributes), copy.copy(attributes)):
+        assert type(plain) is dict and plain == {"http.route": "/orde", "n": 3}

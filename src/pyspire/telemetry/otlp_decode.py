@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
@@ -44,6 +44,8 @@ from pyspire.telemetry.records import (
     SpanStatus,
 )
 
+#: Spans decoded between two calls of the decoder's ``pause``.
+PAUSE_EVERY = 64
 #: OTLP ``Span.SpanKind`` numbers.
 SPAN_KINDS: tuple[SpanKind, ...] = ("unspecified", "internal", "server", "client", "producer", "consumer")
 #: OTLP ``Status.StatusCode`` numbers.
@@ -83,10 +85,19 @@ def _hex(raw: bytes) -> str:
 class Decoder:
     """Turns whole export requests into records; one per receiver, used from one thread."""
 
-    def __init__(self, origins: OriginResolver, limits: AttributeLimits, max_span_events: int) -> None:
+    def __init__(
+        self,
+        origins: OriginResolver,
+        limits: AttributeLimits,
+        max_span_events: int,
+        pause: Callable[[], None] | None = None,
+    ) -> None:
         self.origins = origins
         self.limits = limits
         self.max_span_events = max_span_events
+        #: Called every :data:`PAUSE_EVERY` spans: the receiver passes one that lets the app
+        #: host's loop take the GIL (see :mod:`pyspire.telemetry.receiver`).
+        self.pause = pause
 
     # -- traces ------------------------------------------------------------------------------------
 
@@ -99,11 +110,14 @@ class Decoder:
         max_attributes = limits.max_attributes
         max_events = self.max_span_events
         kinds, statuses = SPAN_KINDS, SPAN_STATUSES
+        pause = self.pause
         for resource_spans in request.resource_spans:
             origin = self.origins.resolve(resource_spans.resource)
             for scope_spans in resource_spans.scope_spans:
                 scope = scope_spans.scope.name
                 for span in scope_spans.spans:
+                    if pause is not None and not len(out) % PAUSE_EVERY:
+                        pause()
                     pairs = span.attributes
                     dropped = max(0, len(pairs) - max_attributes)
                     events: tuple[SpanEvent, ...] = ()
@@ -115,9 +129,11 @@ class Decoder:
                         else:
                             if len(all_events) > max_events:
                                 dropped += len(all_events) - max_events
-                                all_events = all_events[:max_events]
                             events = tuple(
-                                [SpanEvent(e.name, e.time_unix_nano, LazyAttributes(e.attributes, limits)) for e in all_events]
+                                [
+                                    SpanEvent(e.name, e.time_unix_nano, LazyAttributes(e.attributes, limits))
+                                    for e in all_events[:max_events]
+                                ]
                             )
                     links: tuple[SpanLink, ...] = ()
                     if len(span.links):
