@@ -405,8 +405,11 @@ async def main(args: argparse.Namespace) -> int:
                 print(f"{name:<8} {rate:>18,.0f} {rate / floor:>9.2f}   {trials}")
             for protocol in ("http", "grpc"):
                 rate = statistics.median(rows[protocol])
-                verdict = "met" if rate >= 0.5 * floor and rate >= 20_000 else "MISSED"
-                print(f"target {protocol}: ≥ 0.5× floor and ≥ 20,000 spans/s — {verdict}")
+                absolute = "met" if rate >= 20_000 else "MISSED"
+                relative = "met" if rate >= 0.5 * floor else "MISSED"
+                print(
+                    f"target {protocol}: ≥ 20,000 spans/s {absolute}; ≥ 0.5× floor {relative} ({rate / floor:.2f}×)"
+                )
             print(f"dropped during the throughput runs: {drops} spans")
 
         # In a fresh interpreter: grpc and protobuf are not imported yet, as in an app host.

@@ -117,7 +117,10 @@ class OtlpReceiver:
                 else:
                     ready.set_result(result)
 
-            caller.call_soon_threadsafe(settle)
+            try:
+                caller.call_soon_threadsafe(settle)
+            except RuntimeError:  # the caller's loop is gone: nobody is waiting any more
+                pass
 
         self._thread = threading.Thread(target=self._run, args=(report,), name="pyspire-otlp", daemon=True)
         self._thread.start()
