@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 
 import grpc
+import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace.export import SpanExportResult
 
 from pyspire.telemetry.receiver import OtlpReceiver
+from pyspire.telemetry.settings import TelemetrySettings
 from tests.telemetry.conftest import API_KEY, RecordingSink
 from tests.telemetry.scenario import send_and_check
 from tests.telemetry.sdk import exporters, providers
@@ -61,3 +63,24 @@ async def test_a_grpc_export_with_a_wrong_or_missing_key_is_unauthenticated_and_
     await asyncio.sleep(0.2)
     assert sink.spans == []
     provider.shutdown()
+
+
+@pytest.mark.parametrize("settings", [TelemetrySettings(max_body_bytes=10_000)])
+async def test_a_grpc_message_over_the_limit_is_refused_with_resource_exhausted(
+    receiver: OtlpReceiver, sink: RecordingSink
+) -> None:
+    from tests.telemetry.test_otlp_http import batch
+
+    big = ExportTraceServiceRequest.FromString(batch("big", spans=400))
+    async with grpc.aio.insecure_channel(receiver.endpoints.grpc_url.removeprefix("http://")) as channel:
+        stub = trace_service_pb2_grpc.TraceServiceStub(channel)
+        metadata = (("x-otlp-api-key", API_KEY),)
+        try:
+            await stub.Export(big, metadata=metadata, timeout=5)
+        except grpc.aio.AioRpcError as exc:
+            assert exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        else:
+            raise AssertionError("a message over the limit was accepted")
+        await stub.Export(ExportTraceServiceRequest.FromString(batch("small")), metadata=metadata, timeout=5)
+    await sink.wait_for(lambda s: len(s.spans) == 1)
+    assert sink.spans[0].name == "small"
