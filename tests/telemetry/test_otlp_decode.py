@@ -209,3 +209,18 @@ def test_lazy_attributes_read_like_a_dict_and_become_plain_dicts_for_json_pickle
     assert json.dumps(dict(attributes)) == '{"http.route": "/orde", "n": 3}'
     for plain in (pickle.loads(pickle.dumps(attributes)), copy.deepcopy(attributes), copy.copy(attributes)):
         assert type(plain) is dict and plain == {"http.route": "/orde", "n": 3}
+
+
+def test_batches_from_one_replica_share_one_origin_and_another_replica_gets_its_own(tmp_path: Path) -> None:
+    d = decoder(tmp_path)
+
+    def origin_of(instance: str):  # type: ignore[no-untyped-def]
+        span = OtlpSpan(trace_id=b"\x01" * 16, span_id=b"\x02" * 8)
+        request = ExportTraceServiceRequest(
+            resource_spans=[ResourceSpans(resource=resource("api", instance), scope_spans=[ScopeSpans(spans=[span])])]
+        )
+        return d.spans(request)[0].origin
+
+    first, again, other = origin_of("abcdefgh"), origin_of("abcdefgh"), origin_of("bcdefghj")
+    assert first is again, "one Origin object per sender"
+    assert (first.replica, other.replica) == ("api-abcdefgh", "api-bcdefghj")

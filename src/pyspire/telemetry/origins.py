@@ -34,14 +34,31 @@ def replica_name(resource: str, instance_id: str) -> str:
     return f"{resource}-{instance_id}" if _SUFFIX.fullmatch(instance_id) else ""
 
 
+#: Distinct senders remembered; past it the memory starts over (a sender is cheap to resolve again).
+MAX_CACHED_ORIGINS = 1024
+
+
 class OriginResolver:
-    """Maps OTLP resources to :class:`Origin`; called from the decoding thread only."""
+    """Maps OTLP resources to :class:`Origin`; called from the decoding thread only.
+
+    A replica sends the same resource with every batch, so its Origin is made once and shared by
+    every record from it (one object, not one per batch, in the store)."""
 
     def __init__(self, model: AppModel, limits: AttributeLimits) -> None:
         self._names = frozenset(r.name for r in model.resources)
         self._limits = limits
+        self._cache: dict[bytes, Origin] = {}
 
     def resolve(self, resource: OtlpResource) -> Origin:
+        key = resource.SerializeToString(deterministic=True)
+        origin = self._cache.get(key)
+        if origin is None:
+            if len(self._cache) >= MAX_CACHED_ORIGINS:
+                self._cache.clear()
+            origin = self._cache[key] = self._make(resource)
+        return origin
+
+    def _make(self, resource: OtlpResource) -> Origin:
         attributes, _ = convert_attributes(resource.attributes, self._limits)
         service_name = _text(attributes.get("service.name")) or UNKNOWN_SERVICE
         instance_id = _text(attributes.get("service.instance.id"))
