@@ -69,3 +69,27 @@ def test_importing_the_receiver_does_not_import_grpc_or_the_otlp_messages() -> N
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+async def test_a_sink_that_fails_once_does_not_end_ingestion(tmp_path: Path) -> None:
+    class FailsOnce(RecordingSink):
+        failed = False
+
+        def add_spans(self, spans):  # type: ignore[no-untyped-def]
+            if not self.failed:
+                self.failed = True
+                raise RuntimeError("store hiccup")
+            super().add_spans(spans)
+
+    sink = FailsOnce()
+    receiver = OtlpReceiver(sink, TelemetrySettings(), API_KEY, make_setup(tmp_path))
+    await receiver.start()
+    try:
+        async with httpx.AsyncClient(base_url=receiver.endpoints.http_url) as client:
+            for name in ("lost", "kept"):
+                assert (await client.post("/v1/traces", content=batch(name), headers=PROTOBUF)).status_code == 200
+        await sink.wait_for(lambda s: len(s.spans) == 1)
+        assert sink.spans[0].name == "kept"
+        assert receiver.counts().failed_batches == 1
+    finally:
+        await receiver.stop()
