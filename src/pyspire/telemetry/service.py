@@ -77,10 +77,7 @@ class TelemetryService:
 
 def telemetry_service(setup: AppHostSetup) -> TelemetryService | None:
     settings = TelemetrySettings.from_settings(setup.settings)
-    if not settings.enabled or not _BUILT:
+    if not settings.enabled:
         return None
     return TelemetryService(setup, settings)
 
-
-#: Off until the receiver and the store exist (the skeleton of issue 13).
-_BUILT = False
