@@ -99,6 +99,8 @@ class ConsoleFeed {
     const found = this.buffer.search(text.toLowerCase());
     this.matches.value = found;
     this.current.value = found.length ? found.length - 1 : -1;
+    // Show the match: following would pull the view straight back to the bottom.
+    if (found.length) this.following.value = false;
   }
 
   clear(): void {
@@ -122,6 +124,9 @@ export function ConsolePage({ params }: { params: URLSearchParams }) {
     return () => next.close();
   }, [resource, replica]);
   const current = feedSignal.value;
+  // Say which replica printed a line whenever more than one could have.
+  const replicaCount = resource ? (resources.get(resource)?.value.replicas.length ?? 0) : 0;
+  const prefixed = !resource || (!replica && replicaCount > 1);
   return (
     <div class="page console-page">
       <header class="page-header">
@@ -144,7 +149,7 @@ export function ConsolePage({ params }: { params: URLSearchParams }) {
           )}
         </div>
       </header>
-      {current && <ConsoleView key={`${resource}/${replica}`} feed={current} prefixed={!resource || !replica} />}
+      {current && <ConsoleView key={`${resource}/${replica}`} feed={current} prefixed={prefixed} />}
     </div>
   );
 }
