@@ -55,9 +55,9 @@ print(f"printed {n} lines", flush=True)
 time.sleep(3600)
 """
 
-# Resolves with ms from the next wheel event to the frame after it was handled.
+# window.__wheel: resolves with ms from the next wheel event to the frame after it was handled.
 ARM_WHEEL = """
-(selector) => new Promise((resolve) => {
+(selector) => { window.__wheel = new Promise((resolve) => {
   const el = document.querySelector(selector);
   el.addEventListener("wheel", (event) => {
     const start = event.timeStamp;
@@ -67,7 +67,7 @@ ARM_WHEEL = """
       channel.port2.postMessage(null);
     });
   }, { once: true, passive: true });
-})
+}); }
 """
 
 STATIC_PAGE = (
@@ -78,12 +78,12 @@ STATIC_PAGE = (
 
 
 async def wheel_ms(page, selector: str, delta: float) -> float:
-    handle = await page.evaluate_handle(ARM_WHEEL, selector)
+    await page.evaluate(ARM_WHEEL, selector)
     box = await page.locator(selector).bounding_box()
     assert box is not None
     await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     await page.mouse.wheel(0, delta)
-    return float(await handle.json_value())
+    return float(await page.evaluate("window.__wheel"))
 
 
 async def metrics(page) -> dict[str, float]:
