@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pyspire import DistributedApplication
 from pyspire.app import DistributedApplicationBuilder
+from pyspire.extensions import CommandResult
 from tests.conftest import PYTHON
 
 #: Prints a line of HTML once (the page must show it as text) and sleeps.
@@ -50,7 +51,7 @@ def demo_app(app_dir: Path, chatty_rate: int = 20) -> DistributedApplicationBuil
     builder = DistributedApplication.create_builder(app_dir=app_dir)
     greeting = builder.add_parameter("greeting", value="hello")
     cache = builder.add_executable("cache", PYTHON, ".", "-c", SLEEPER).with_http_endpoint(env="PORT")
-    cache.with_command("flush", "Flush cache", lambda ctx: FLUSHED, description="Empty the cache")
+    cache.with_command("flush", "Flush cache", lambda ctx: CommandResult.ok(FLUSHED), description="Empty the cache")
     api = (
         builder.add_executable("api", PYTHON, ".", "-c", SERVICE)
         .with_replicas(2)

@@ -93,10 +93,13 @@ export function ResourceGraph({
         {edges.map((e) => {
           const a = positions.get(e.from)!;
           const b = positions.get(e.to)!;
+          // A reference and a wait between the same two resources: side by side, not on top.
+          const pair = edges.filter((o) => o.from === e.from && o.to === e.to);
+          const offset = (pair.indexOf(e) - (pair.length - 1) / 2) * 8;
           const x1 = a.x + NODE_W;
-          const y1 = a.y + NODE_H / 2;
+          const y1 = a.y + NODE_H / 2 + offset;
           const x2 = b.x;
-          const y2 = b.y + NODE_H / 2;
+          const y2 = b.y + NODE_H / 2 + offset;
           const bend = Math.max(30, (x2 - x1) / 2);
           return (
             <path
