@@ -15,8 +15,10 @@ following, and back to the bottom with the "N new lines" button) and measures in
 * **memory**: the page's JS heap and DOM node count (Chrome DevTools Protocol
   ``Performance.getMetrics``) at start, during and at the end — bounded by the page's line buffer
   (the newest 100,000 lines), not by the run's length;
-* **throughput**: lines the page received (its line count plus the ones it dropped) against
-  lines the process printed.
+* **throughput**: lines the page holds against lines the process printed, and, as a reference,
+  the lines a plain httpx client of the control API's ``GET /v1/resources/chatty/logs?follow=1``
+  (NDJSON, in a thread of this process) received in the same run. The app host drops lines for a
+  follower that falls behind (and says how many in a line of its own), so both can be short.
 
 Prints median / p95 of both scroll figures and their ratio, the heap at start and end.
 """
@@ -30,9 +32,11 @@ import re
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+import httpx
 from _dashboard import CHROMIUM, CHROMIUM_ARGS, describe, open_page
 from playwright.async_api import async_playwright
 
@@ -94,6 +98,20 @@ async def metrics(page) -> dict[str, float]:
     return {m["name"]: m["value"] for m in got["metrics"]}
 
 
+def plain_follower(url: str, token: str, counts: dict[str, int], stop: threading.Event) -> None:
+    """Counts the lines a plain NDJSON client of the control API gets while following chatty."""
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/x-ndjson"}
+    params = {"follow": "1", "format": "ndjson"}
+    with httpx.Client(timeout=None) as client, client.stream(
+        "GET", f"{url}/v1/resources/chatty/logs", headers=headers, params=params
+    ) as response:
+        for line in response.iter_lines():
+            if stop.is_set():
+                return
+            if '"text":"line ' in line:
+                counts["lines"] += 1
+
+
 async def reference(browser) -> list[float]:
     page = await browser.new_page(viewport={"width": 1400, "height": 900})
     await page.set_content(STATIC_PAGE)
@@ -120,6 +138,12 @@ async def main() -> int:
             try:
                 before = await reference(browser)
                 async with testing.start(builder, dashboard=True) as app:
+                    counts = {"lines": 0}
+                    stop = threading.Event()
+                    follower = threading.Thread(
+                        target=plain_follower, args=(app.api.url, app.api.token, counts, stop), daemon=True
+                    )
+                    follower.start()
                     page = await open_page(browser, app, "console?resource=chatty")
                     lines = page.get_by_test_id("console-lines")
                     await lines.wait_for()
@@ -154,6 +178,7 @@ async def main() -> int:
                         " document.querySelector('[data-testid=console-dropped]')?.textContent]"
                     )
                     end_metrics = await metrics(page)
+                    stop.set()
                     await page.context.close()
                 after = await reference(browser)
             finally:
@@ -162,6 +187,7 @@ async def main() -> int:
     print()
     print(f"{args.rate:,} lines/s for {args.seconds:.0f} s; the process printed {printed:,} lines")
     print(f"  page holds: {shown[0]}{(' · ' + shown[1].strip(' ·')) if shown[1] else ''}")
+    print(f"  reference: a plain NDJSON follower of the control API got {counts['lines']:,} of them")
     print("wheel → next frame")
     print(f"  console page under load   {describe(scroll)}")
     print(f"  reference: static page    {describe(ref)}")
