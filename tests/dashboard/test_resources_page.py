@@ -47,6 +47,8 @@ async def test_a_restart_from_the_page_asks_first_then_the_row_goes_through_the_
         page = await open_resources(app, browser)
         old_pids = {r.pid for r in app.resource("api").replicas}
         await page.evaluate(RECORD_STATES, "api")
+        # Keyed rows: the other rows are the same elements afterwards (not a rebuilt table).
+        await page.get_by_test_id("resource-row-cache").evaluate("row => (row.__kept = true)")
 
         await page.get_by_test_id("resource-command-api-restart").click()
         dialog = page.get_by_role("dialog")
@@ -61,6 +63,7 @@ async def test_a_restart_from_the_page_asks_first_then_the_row_goes_through_the_
         assert seen[0] == "Running" and seen[-1] == "Running" and len(seen) >= 3, seen
         assert {r.pid for r in app.resource("api").replicas}.isdisjoint(old_pids)
         await expect(row.locator("td").nth(6)).to_have_text(str(app.resource("api").restart_count))
+        assert await page.get_by_test_id("resource-row-cache").evaluate("row => row.__kept === true")
         await save_screenshot(page, "resources-after-restart")
 
 

@@ -366,7 +366,7 @@ function Row({
 }) {
   const hit = needle !== "" && line.plain.toLowerCase().includes(needle);
   return (
-    <div class={`line ${line.stream === "stderr" ? "stderr" : ""} ${hit ? "match" : ""} ${current ? "current" : ""}`}>
+    <div class={`line ${line.stream} ${hit ? "match" : ""} ${current ? "current" : ""}`}>
       {times && <span class="ts">{line.timestamp.slice(11, 23)} </span>}
       {prefixed && <span class="src">{line.replica} </span>}
       {buffer.segmentsOf(line).map((segment) => (
