@@ -133,7 +133,10 @@ async def main() -> int:
 
                         await asyncio.to_thread(trigger)
                         await app.wait_for_resource(name, ("Finished", "Exited"))
-                        await page.wait_for_function(f"window.__exits['{name}']?.painted", timeout=10_000)
+                        for _ in range(1000):  # polled: the dashboard's CSP forbids wait_for_function's eval
+                            if await page.evaluate(f"Boolean(window.__exits['{name}']?.painted)"):
+                                break
+                            await asyncio.sleep(0.01)
                         for _ in range(100):
                             if name in seen:
                                 break

@@ -5,12 +5,13 @@ the rows on screen are in the DOM."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from playwright.async_api import Page, expect
 
 from pyspire import testing
-from tests.dashboard.conftest import logged_in_page, save_screenshot
+from tests.dashboard.conftest import logged_in_page, page_errors, save_screenshot
 from tests.dashboard.ui_apps import INJECTION, demo_app
 
 LAST_NUMBER = """
@@ -35,15 +36,27 @@ async def visible(page: Page) -> dict:
     return await page.evaluate(LAST_NUMBER)
 
 
+async def until_last_line_passes(page: Page, number: int, timeout: float = 15.0) -> dict:
+    """Polls with evaluate: the dashboard's CSP forbids eval, which wait_for_function needs."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        seen = await visible(page)
+        if seen and seen["last"] > number:
+            return seen
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"the console's last line on screen did not pass line {number}: {seen}")
+        await asyncio.sleep(0.05)
+
+
 async def test_console_follows_a_chatty_process_and_pauses_on_scroll_up_counting_new_lines(browser, tmp_path):
     async with testing.start(demo_app(tmp_path, chatty_rate=400), dashboard=True) as app:
         await app.wait_for_resource("chatty")
         page = await open_console(app, browser, "resource=chatty")
         lines = page.get_by_test_id("console-lines")
-        await page.wait_for_function(f"({LAST_NUMBER})()?.last > 600")
+        await until_last_line_passes(page, 600)
         await expect(lines).to_have_attribute("data-following", "true")
         first_seen = (await visible(page))["last"]
-        await page.wait_for_function(f"({LAST_NUMBER})().last > {first_seen + 100}")  # the bottom moves on
+        await until_last_line_passes(page, first_seen + 100)  # the bottom moves on
 
         await lines.hover()
         await page.mouse.wheel(0, -2000)
@@ -64,13 +77,15 @@ async def test_console_follows_a_chatty_process_and_pauses_on_scroll_up_counting
         await expect(indicator).to_have_count(0)
         newest = (await visible(page))["last"]
         assert newest > paused["last"] + count - 50
+        assert not page_errors(page)
+
 
 
 async def test_console_search_highlights_matches_and_jumps_between_them(browser, tmp_path):
     async with testing.start(demo_app(tmp_path, chatty_rate=200), dashboard=True) as app:
         await app.wait_for_resource("chatty")
         page = await open_console(app, browser, "resource=chatty")
-        await page.wait_for_function(f"({LAST_NUMBER})()?.last > 500")
+        await until_last_line_passes(page, 500)
         search = page.get_by_test_id("console-search")
         await search.fill("line 12")
         await search.press("Enter")
@@ -85,6 +100,8 @@ async def test_console_search_highlights_matches_and_jumps_between_them(browser,
         await page.get_by_role("button", name="previous match").click()
         await expect(current).not_to_have_text(before)
         await expect(current.locator("mark")).to_have_text("line 12")
+        assert not page_errors(page)
+
 
 
 async def test_console_shows_ansi_colours_and_output_html_as_text(browser, tmp_path):
@@ -106,6 +123,8 @@ async def test_console_shows_ansi_colours_and_output_html_as_text(browser, tmp_p
         await expect(page.get_by_test_id("console-lines")).to_contain_text(INJECTION)
         assert await page.locator('[data-testid="console-lines"] img').count() == 0
         assert await page.evaluate("window.__injected") is None
+        assert not page_errors(page)
+
 
 
 async def test_console_of_every_resource_prefixes_lines_with_their_replica(browser, tmp_path):
@@ -116,3 +135,4 @@ async def test_console_of_every_resource_prefixes_lines_with_their_replica(brows
         for replica in app.resource("api").replicas:
             await expect(lines.locator(".src", has_text=replica.name).first).to_be_visible()
         await expect(lines.locator(".src", has_text=re.compile(r"^chatty-")).first).to_be_visible()
+        assert not page_errors(page)

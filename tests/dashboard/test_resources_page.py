@@ -13,7 +13,7 @@ from pathlib import Path
 from playwright.async_api import Page, expect
 
 from pyspire import testing
-from tests.dashboard.conftest import logged_in_page, save_screenshot
+from tests.dashboard.conftest import logged_in_page, page_errors, save_screenshot
 from tests.dashboard.ui_apps import FLUSHED, demo_app
 
 PYSPIRE = str(Path(sys.executable).with_name("pyspire"))
@@ -65,6 +65,8 @@ async def test_a_restart_from_the_page_asks_first_then_the_row_goes_through_the_
         await expect(row.locator("td").nth(6)).to_have_text(str(app.resource("api").restart_count))
         assert await page.get_by_test_id("resource-row-cache").evaluate("row => row.__kept === true")
         await save_screenshot(page, "resources-after-restart")
+        assert not page_errors(page)
+
 
 
 async def test_a_restart_from_the_cli_shows_in_the_open_table_without_a_reload(browser, tmp_path):
@@ -86,11 +88,16 @@ async def test_a_restart_from_the_cli_shows_in_the_open_table_without_a_reload(b
         assert result.returncode == 0, result.stderr
 
         await expect(page.get_by_test_id("resource-row-chatty")).to_have_attribute("data-state", "Running")
-        await page.wait_for_function("window.__states.length >= 3")
+        for _ in range(300):  # polled: the dashboard's CSP forbids the eval wait_for_function needs
+            if await page.evaluate("window.__states.length >= 3"):
+                break
+            await asyncio.sleep(0.05)
         seen = await page.evaluate("window.__states")
         assert seen[0] == "Running" and "Running" in seen[1:] and set(seen) - {"Running"}, seen
         assert app.resource("chatty").replicas[0].pid != old_pid
         assert await page.evaluate("window.__loaded === performance.timeOrigin"), "the page reloaded"
+        assert not page_errors(page)
+
 
 
 async def test_a_custom_command_from_the_page_shows_its_confirmation_and_result(browser, tmp_path):
@@ -107,6 +114,8 @@ async def test_a_custom_command_from_the_page_shows_its_confirmation_and_result(
         await expect(result).to_have_attribute("data-success", "true")
         await expect(result).to_contain_text(FLUSHED)
         await expect(result).to_contain_text("cache")
+        assert not page_errors(page)
+
 
 
 async def test_a_cancelled_command_does_not_run(browser, tmp_path):
@@ -120,6 +129,8 @@ async def test_a_cancelled_command_does_not_run(browser, tmp_path):
         await asyncio.sleep(0.5)
         assert app.resource("cache").state == "Running" and app.resource("cache").replicas[0].pid == pid
         await expect(page.get_by_test_id("command-result")).to_have_count(0)
+        assert not page_errors(page)
+
 
 
 async def test_children_sit_under_their_parent_and_fold_away(browser, tmp_path):
@@ -133,6 +144,8 @@ async def test_children_sit_under_their_parent_and_fold_away(browser, tmp_path):
         await expect(page.get_by_test_id("resource-row-migrate")).to_have_count(0)
         await page.get_by_role("button", name="expand api").click()
         await expect(page.get_by_test_id("resource-row-migrate")).to_have_count(1)
+        assert not page_errors(page)
+
 
 
 async def test_details_show_env_urls_and_relationships_and_the_graph_draws_references(browser, tmp_path):
@@ -158,3 +171,4 @@ async def test_details_show_env_urls_and_relationships_and_the_graph_draws_refer
         await expect(page.locator("path.edge-reference")).to_have_count(1)
         await expect(page.locator("path.edge-waitfor")).to_have_count(1)
         await save_screenshot(page, "resources-graph")
+        assert not page_errors(page)
