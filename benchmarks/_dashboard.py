@@ -31,11 +31,25 @@ def login_url(app: Any) -> str:
     raise SystemExit("the app host printed no dashboard login link (is the dashboard on?)")
 
 
+_USED: set[int] = set()
+
+
+async def fresh_login_url(app: Any) -> str:
+    """A new one-time link from the control API (what ``pyspire dashboard`` asks for)."""
+    async with app.api_client() as client:
+        response = await client.post("/v1/dashboard/login")
+        response.raise_for_status()
+        return str(response.json()["url"])
+
+
 async def open_page(browser: Any, app: Any, hash_route: str, viewport: tuple[int, int] = (1400, 900)) -> Any:
-    """A new context logged in with the app's printed link, on ``#/<hash_route>``."""
+    """A new context logged in on ``#/<hash_route>``: with the app's printed link the first time,
+    a fresh one from the control API after that (each link works once)."""
     context = await browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
     page = await context.new_page()
-    response = await page.goto(login_url(app))
+    url = await fresh_login_url(app) if id(app) in _USED else login_url(app)
+    _USED.add(id(app))
+    response = await page.goto(url)
     if response is None or response.status != 200:
         raise SystemExit(f"logging in to the dashboard failed ({response.status if response else 'no answer'})")
     await page.goto(page.url.split("#")[0] + f"#/{hash_route}")
