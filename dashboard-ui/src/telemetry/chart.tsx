@@ -68,7 +68,7 @@ export function LineChart(props: { series: LineSeries[]; unit: string; height?: 
               value: (_u: uPlot, v: number | null) => formatNumber(v, props.unit),
             })),
           ],
-          axes: [{}, { size: 70, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatNumber(t, props.unit)) }],
+          axes: [{}, { size: 60, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatNumber(t)) }],
           scales: { x: { time: true } },
           legend: { live: true },
         },
@@ -97,7 +97,10 @@ export function BucketChart(props: { bounds: number[]; counts: number[]; unit: s
             { value: (_u: uPlot, v: number | null) => (v === null ? "" : (labels[v] ?? "")) },
             { label: "count", fill: "rgba(59,130,246,0.55)", stroke: "#3b82f6", paths: uPlot.paths.bars!({ size: [0.8, 60] }), points: { show: false } },
           ],
-          scales: { x: { time: false, range: (_u: uPlot, min: number, max: number) => [min - 0.5, max + 0.5] } },
+          scales: {
+            x: { time: false, range: (_u: uPlot, min: number, max: number) => [min - 0.5, max + 0.5] },
+            y: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(1, max * 1.1)] },
+          },
           axes: [
             { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => (Number.isInteger(t) ? (labels[t] ?? "") : "")), size: 40 },
             { size: 60 },

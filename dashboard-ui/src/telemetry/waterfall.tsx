@@ -107,7 +107,12 @@ export function Waterfall(props: WaterfallProps) {
     const end = (span.start_ms + span.duration_ms - props.startMs) / range;
     const left = (start - from) / (to - from);
     const width = (end - start) / (to - from);
-    return { left: `${Math.max(-1, left) * 100}%`, width: `max(2px, ${Math.min(width, 2) * 100}%)` };
+    return {
+      left: `${Math.max(-1, left) * 100}%`,
+      width: `max(2px, ${Math.min(width, 2) * 100}%)`,
+      // The duration reads right of the bar, or inside its end when the bar reaches the edge.
+      label: left + width > 0.85 ? { right: `${Math.max(0, 1 - left - width) * 100 + 0.5}%` } : { left: `calc(${(left + width) * 100}% + 4px)` },
+    };
   };
   const toggle = (id: string) => {
     const next = new Set(collapsed);
@@ -143,6 +148,7 @@ export function Waterfall(props: WaterfallProps) {
           if (matches.has(span.span_id)) classes.push("match");
           if (span.status === "error") classes.push("error");
           const color = resourceColor(span.resource);
+          const placed = place(span);
           return (
             <div
               class={classes.join(" ")}
@@ -177,7 +183,7 @@ export function Waterfall(props: WaterfallProps) {
                 {isCollapsed && <span class="tmuted"> +{childCount}</span>}
               </span>
               <span class="twf-timeline">
-                <span class="twf-bar" style={{ ...place(span), background: color }}>
+                <span class="twf-bar" style={{ left: placed.left, width: placed.width, background: color }}>
                   {span.events.map((event) => (
                     <span
                       class="twf-event"
@@ -186,7 +192,7 @@ export function Waterfall(props: WaterfallProps) {
                     />
                   ))}
                 </span>
-                <span class="twf-dur" style={{ left: `calc(${place(span).left} + 4px)` }}>
+                <span class="twf-dur" style={placed.label}>
                   {formatDuration(span.duration_ms)}
                 </span>
               </span>
