@@ -86,7 +86,8 @@ function TraceList({ resource }: { resource: string }) {
   let items = [...traces.current.values()].sort((a, b) => b.start_ms - a.start_ms);
   if (items.length > MAX_TRACES) {
     items = items.slice(0, MAX_TRACES);
-    for (const dropped of [...traces.current.keys()].filter((id) => !items.some((t) => t.trace_id === id))) traces.current.delete(dropped);
+    const kept = new Set(items.map((t) => t.trace_id));
+    for (const id of [...traces.current.keys()]) if (!kept.has(id)) traces.current.delete(id);
   }
   const slowest = items.reduce((max, t) => Math.max(max, t.duration_ms), 0);
   const setResource = (value: string) => navigate("traces", value ? { resource: value } : {});
