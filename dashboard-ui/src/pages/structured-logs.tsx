@@ -47,8 +47,12 @@ export function StructuredLogsPage({ params }: { params: URLSearchParams }) {
     setExpanded(new Set());
     setError(null);
     setVersion((n) => n + 1);
+    let first = true;
     const close = watchTelemetry<{ items: LogRecord[] }>("/v1/telemetry/logs", [...query, ["limit", PAGE]], "logs", (data) => {
       const fresh = data.items ?? [];
+      // The stream's first event is the newest page: shorter than asked means nothing is older.
+      if (first && fresh.length < PAGE) setOlderDone(true);
+      first = false;
       if (fresh.length === 0) return;
       const all = [...rows.current, ...pending.current];
       const lastId = all.length ? all[all.length - 1].id : -1;

@@ -201,6 +201,13 @@ function TraceView({ traceId }: { traceId: string }) {
     };
   }, [traceId]);
 
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") setSelected(null);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
   const span = trace?.spans.find((s) => s.span_id === selected) ?? null;
   const step = (delta: number) => {
     if (matchCount === 0) return;
