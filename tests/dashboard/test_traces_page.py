@@ -9,7 +9,8 @@ import re
 
 from playwright.async_api import expect
 
-from pyspire import testing
+from pyspire import DistributedApplication, testing
+from tests.conftest import APPS, PYTHON
 from tests.dashboard.conftest import save_screenshot
 from tests.dashboard.telemetry_apps import make_trace, open_page, traced_app, wait_until_serving
 
@@ -90,3 +91,33 @@ async def test_search_in_a_trace_highlights_the_matching_span_and_the_status_fil
         await page.get_by_test_id("traces-status").select_option("error")
         await expect(page.get_by_test_id(f"trace-row-{trace_id}")).to_have_count(0)
         await expect(page.get_by_test_id("trace-list")).to_contain_text("No traces match")
+
+
+async def test_a_5000_span_trace_renders_only_the_rows_in_view_and_search_jumps_to_a_deep_match(
+    browser, tmp_path
+):
+    builder = DistributedApplication.create_builder(app_dir=tmp_path)
+    builder.add_executable("big", PYTHON, APPS, "big_trace.py")
+    async with testing.start(builder, dashboard=True) as app:
+        line = await app.wait_for_log("big", "exported trace", timeout=60)
+        trace_id = line.text.split()[-1]
+        page = await open_page(app, browser, f"traces?trace={trace_id}")
+        waterfall = page.get_by_test_id("waterfall")
+        await expect(waterfall).to_have_attribute("data-span-count", "5000", timeout=30_000)
+        rows = waterfall.locator("[data-testid^=span-row-]")
+        await expect(rows.first).to_contain_text("big request")
+        assert await rows.count() < 150, "only the rows in view (and a few more) are in the DOM"
+
+        await page.get_by_test_id("trace-search").fill("cache")
+        await expect(page.get_by_test_id("trace-search-count")).to_contain_text("of 50")
+        await page.get_by_test_id("trace-search").fill("step 4321")
+        await expect(page.get_by_test_id("trace-search-count")).to_contain_text("1 of 1")
+        await page.get_by_test_id("trace-search").press("Enter")
+        # The match, 4,322 rows down, is scrolled into view, highlighted and its details open.
+        match = rows.filter(has_text="step 4321")
+        await expect(match).to_be_visible()
+        await expect(match).to_have_class(re.compile(r"\bmatch\b"))
+        await expect(page.get_by_test_id("span-details")).to_contain_text("step 4321")
+        await expect(match).to_have_attribute("data-depth", "2")  # step 4320 is under the root, 4321 under it
+        assert await rows.count() < 150
+        await save_screenshot(page, "traces-waterfall-5000")
