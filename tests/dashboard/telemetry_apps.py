@@ -29,8 +29,9 @@ def traced_app(app_dir: Path) -> DistributedApplicationBuilder:
 
 
 async def wait_until_serving(app: testing.AppHandle) -> None:
-    await app.wait_for_log("back", "listening")
-    await app.wait_for_log("front", "listening")
+    # Importing the SDK and grpc takes a few seconds on a busy 2-core machine.
+    await app.wait_for_log("back", "listening", timeout=60)
+    await app.wait_for_log("front", "listening", timeout=60)
 
 
 async def make_trace(app: testing.AppHandle) -> str:

@@ -159,18 +159,42 @@ function InstrumentView({ name, resource }: { name: string; resource: string }) 
         {instrument.kind === "sum" ? (instrument.monotonic ? " (counter)" : " (up-down counter)") : ""}
         {instrument.temporality ? ` · ${instrument.temporality}` : ""}
       </p>
-      {histogram ? <HistogramCharts series={all} unit={instrument.unit} cumulative={instrument.temporality !== "delta"} /> : <ValueChart series={all} unit={instrument.unit} />}
+      {histogram ? (
+        <HistogramCharts series={all} unit={instrument.unit} cumulative={instrument.temporality !== "delta"} />
+      ) : (
+        <ValueChart series={all} unit={instrument.unit} counter={instrument.kind === "sum" && instrument.monotonic} cumulative={instrument.temporality !== "delta"} />
+      )}
       <SeriesTable series={all} unit={instrument.unit} />
     </div>
   );
 }
 
-function ValueChart({ series, unit }: { series: MetricSeries[]; unit: string }) {
-  const lines: LineSeries[] = series.map((s) => ({
-    label: seriesLabel(s),
-    points: (s.points as ValuePoint[]).filter((p) => !isHistogram(p)).map((p) => [p.time_ms, p.value]),
-  }));
-  return <LineChart series={lines} unit={unit} />;
+/** A line per series; a counter can be shown as its rate (per second between points), which is
+ * what a person usually asks of a total that only grows. */
+function ValueChart({ series, unit, counter, cumulative }: { series: MetricSeries[]; unit: string; counter: boolean; cumulative: boolean }) {
+  const [rate, setRate] = useState(false);
+  const lines: LineSeries[] = series.map((s) => {
+    const points = (s.points as ValuePoint[]).filter((p) => !isHistogram(p));
+    if (!rate || !counter) return { label: seriesLabel(s), points: points.map((p) => [p.time_ms, p.value] as [number, number]) };
+    const perSecond: Array<[number, number | null]> = [];
+    for (let i = 1; i < points.length; i++) {
+      const seconds = (points[i].time_ms - points[i - 1].time_ms) / 1000;
+      const delta = cumulative ? points[i].value - points[i - 1].value : points[i].value;
+      perSecond.push([points[i].time_ms, seconds > 0 && delta >= 0 ? delta / seconds : null]);
+    }
+    return { label: `${seriesLabel(s)} /s`, points: perSecond };
+  });
+  return (
+    <>
+      {counter && (
+        <label class="trate">
+          <input type="checkbox" checked={rate} data-testid="metric-rate" onChange={(e) => setRate((e.target as HTMLInputElement).checked)} /> Show
+          as a rate (per second)
+        </label>
+      )}
+      <LineChart series={lines} unit={rate && counter ? `${unit}/s` : unit} />
+    </>
+  );
 }
 
 function HistogramCharts({ series, unit, cumulative }: { series: MetricSeries[]; unit: string; cumulative: boolean }) {

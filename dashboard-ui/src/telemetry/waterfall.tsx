@@ -12,6 +12,8 @@ export interface WaterfallRow {
   span: Span;
   depth: number;
   childCount: number;
+  /** The resource changes here (a root, or a span of another resource than its parent's). */
+  crossesResource: boolean;
 }
 
 /** Depth-first order, children by start time; spans whose parent is missing are roots. */
@@ -31,14 +33,14 @@ export function orderSpans(spans: Span[]): WaterfallRow[] {
   const rows: WaterfallRow[] = [];
   const seen = new Set<string>();
   // An explicit stack: a deep trace must not overflow the call stack.
-  const stack: Array<{ span: Span; depth: number }> = roots.reverse().map((span) => ({ span, depth: 0 }));
+  const stack: Array<{ span: Span; depth: number; parent: string | null }> = roots.reverse().map((span) => ({ span, depth: 0, parent: null }));
   while (stack.length) {
-    const { span, depth } = stack.pop()!;
+    const { span, depth, parent } = stack.pop()!;
     if (seen.has(span.span_id)) continue;
     seen.add(span.span_id);
     const kids = (children.get(span.span_id) ?? []).sort(byStart);
-    rows.push({ span, depth, childCount: kids.length });
-    for (let i = kids.length - 1; i >= 0; i--) stack.push({ span: kids[i], depth: depth + 1 });
+    rows.push({ span, depth, childCount: kids.length, crossesResource: parent !== span.resource });
+    for (let i = kids.length - 1; i >= 0; i--) stack.push({ span: kids[i], depth: depth + 1, parent: span.resource });
   }
   return rows;
 }
@@ -141,7 +143,7 @@ export function Waterfall(props: WaterfallProps) {
         rowKey={(i) => rows[i].span.span_id}
         handle={(h) => (list.current = h)}
         renderRow={(i) => {
-          const { span, depth, childCount } = rows[i];
+          const { span, depth, childCount, crossesResource } = rows[i];
           const isCollapsed = collapsed.has(span.span_id);
           const classes = ["twf-row"];
           if (span.span_id === props.selected) classes.push("selected");
@@ -157,7 +159,7 @@ export function Waterfall(props: WaterfallProps) {
               data-parent={span.parent_span_id}
               onClick={() => props.onSelect(span.span_id)}
             >
-              <span class="twf-name" style={{ paddingLeft: `${6 + depth * 14}px` }} title={`${span.resource}: ${span.name}`}>
+              <span class="twf-name" style={{ paddingLeft: `${6 + Math.min(depth, 30) * 12}px` }} title={`${span.resource}: ${span.name}`}>
                 {childCount > 0 ? (
                   <button
                     class="twf-fold"
@@ -173,7 +175,8 @@ export function Waterfall(props: WaterfallProps) {
                   <span class="twf-fold" />
                 )}
                 <span class="tdot" style={{ background: color }} />
-                <span class="twf-res">{span.resource}</span>
+                {/* The resource's name where it changes; below that the colour says it. */}
+                {crossesResource && <span class="twf-res">{span.resource}</span>}
                 <span class="twf-label">{span.name}</span>
                 {span.status === "error" && (
                   <span class="twf-err" title={span.status_message || "error"}>
