@@ -186,9 +186,9 @@ function LogRow({ record, open, onToggle }: { record: LogRecord; open: boolean; 
     <div class={`tlog-row ${open ? "open" : ""}`} data-testid="log-row" data-id={record.id} data-severity={record.severity}>
       <div class="tlog-line" onClick={onToggle}>
         <span class="c-time">{formatTime(record.time_ms)}</span>
-        <span class="c-res">
+        <span class="c-res" title={record.replica || record.resource}>
           <span class="tdot" style={{ background: resourceColor(record.resource) }} />
-          {record.replica || record.resource}
+          {record.resource}
         </span>
         <span class={`c-sev tsev ${SEVERITY_CLASS[record.severity] ?? ""}`}>{record.severity_text || record.severity}</span>
         <span class="c-body" title={record.body}>
