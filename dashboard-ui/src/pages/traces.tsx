@@ -30,6 +30,7 @@ function TraceList({ resource }: { resource: string }) {
   const [paused, setPaused] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [, setVersion] = useState(0);
+  const [olderDone, setOlderDone] = useState(false);
   const traces = useRef(new Map<string, TraceSummary>());
   const pending = useRef(new Map<string, TraceSummary>());
   const pausedRef = useRef(false);
@@ -52,6 +53,7 @@ function TraceList({ resource }: { resource: string }) {
   useEffect(() => {
     traces.current = new Map();
     pending.current = new Map();
+    setOlderDone(false);
     setError(null);
     setVersion((n) => n + 1);
     let alive = true;
@@ -65,13 +67,27 @@ function TraceList({ resource }: { resource: string }) {
       merge(data.items ?? []),
     );
     getTelemetry<{ items: TraceSummary[] }>("/v1/telemetry/traces", [...query, ["limit", 200]])
-      .then((page) => merge(page.items))
+      .then((page) => {
+        if (page.items.length < 200) setOlderDone(true);
+        merge(page.items);
+      })
       .catch((err: unknown) => alive && setError(err instanceof Error ? err.message : String(err)));
     return () => {
       alive = false;
       close();
     };
   }, [query]);
+
+  const loadOlder = async (beforeMs: number) => {
+    try {
+      const page = await getTelemetry<{ items: TraceSummary[] }>("/v1/telemetry/traces", [...query, ["limit", 200], ["before_ms", beforeMs]]);
+      if (page.items.length < 200) setOlderDone(true);
+      for (const item of page.items) traces.current.set(item.trace_id, item);
+      setVersion((n) => n + 1);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
 
   const togglePause = () => {
     const next = !paused;
@@ -132,6 +148,11 @@ function TraceList({ resource }: { resource: string }) {
         {items.map((trace) => (
           <TraceRow key={trace.trace_id} trace={trace} slowest={slowest} />
         ))}
+        {items.length > 0 && !olderDone && (
+          <div class="tolder">
+            <button onClick={() => loadOlder(items[items.length - 1].start_ms)}>Load older</button>
+          </div>
+        )}
       </div>
     </div>
   );
