@@ -35,11 +35,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.telemetry.store_records import log, span  # noqa: E402
+
 from pyspire.telemetry.persistence import TelemetryFile  # noqa: E402
 from pyspire.telemetry.queries import LogQuery, TraceQuery  # noqa: E402
 from pyspire.telemetry.settings import TelemetrySettings  # noqa: E402
 from pyspire.telemetry.store import MemoryTelemetryStore  # noqa: E402
-from tests.telemetry.store_records import log, span  # noqa: E402
 
 RECORDS = 200_000
 BATCH = 500

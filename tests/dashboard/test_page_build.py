@@ -32,6 +32,8 @@ def test_the_shipped_dashboard_page_is_what_its_sources_build(tmp_path):
         text=True,
     )
     built, shipped = _files(tmp_path / "built"), _files(SHIPPED)
-    assert sorted(built) == sorted(shipped), "run scripts/build-dashboard.sh and commit src/pyspire/dashboard/static"
+    assert sorted(built) == sorted(shipped), (
+        "run scripts/build-dashboard.sh and commit src/pyspire/dashboard/static"
+    )
     changed = [name for name in built if built[name] != shipped[name]]
     assert not changed, f"stale build of {changed}: run scripts/build-dashboard.sh and commit the result"

@@ -35,6 +35,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from pyspire.errors import PyspireError
 from pyspire.telemetry.otlp_json import OtlpJsonError, parse_json, to_json
 from pyspire.telemetry.otlp_queue import Batch
 from pyspire.telemetry.queries import TelemetryKind
@@ -58,7 +59,9 @@ _SIGNALS = {
 }
 
 
-class _Rejected(Exception):
+class _Rejected(PyspireError):
+    """A request the receiver answers with an error status (never seen outside this module)."""
+
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status

@@ -16,13 +16,15 @@ from typing import TypeVar
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
+from pyspire.errors import PyspireError
+
 M = TypeVar("M", bound=Message)
 
 #: The id fields of OTLP's messages, in both spellings json_format accepts.
 ID_FIELDS = frozenset({"traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id"})
 
 
-class OtlpJsonError(ValueError):
+class OtlpJsonError(PyspireError, ValueError):
     """The body is not OTLP/JSON; the message says where, without echoing the body."""
 
 
