@@ -44,6 +44,7 @@ EXTENSION_API = {
     "writable_spec_fields", "write_atomic",
     "APP_HOST_SERVICES", "AppHostService", "AppHostServiceContext", "AppHostServiceFactory",
     "AppHostServices", "AppHostSetup", "HttpServer", "LiveStream",
+    "ContainerAccess", "NoContainerAccess", "SecretEnvValue",
 }
 
 

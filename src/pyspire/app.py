@@ -27,6 +27,7 @@ from pyspire.api.hosting import api_address
 from pyspire.console import ConsoleLogHandler, ConsoleReporter
 from pyspire.errors import PyspireError
 from pyspire.executor import Configuration, Executor, state_dir
+from pyspire.executor.container_access import ProxiedContainerAccess
 from pyspire.executor.environment import TelemetryEnv, no_telemetry
 from pyspire.executor.handlers import resource_handlers
 from pyspire.extensions.app_host_services import (
@@ -206,7 +207,14 @@ class DistributedApplication:
             async with serve_api(context, state_dir(self.model.app_dir), socket_path, routes) as api:
                 recorder.api(api.url, api.token, api.socket, api.kubeconfig, api.kube_url)
                 announcements: list[str] = []
-                service_context = AppHostServiceContext(setup, api.url, api.token, announcements.append, context.urls)
+                service_context = AppHostServiceContext(
+                    setup,
+                    api.url,
+                    api.token,
+                    announcements.append,
+                    context.urls,
+                    ProxiedContainerAccess(orchestrator, self.model.resources, self.model.app_dir),
+                )
                 async with _services_running(services, service_context), executor.running():
                     try:
                         yield RunningApp(

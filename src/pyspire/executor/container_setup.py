@@ -18,6 +18,9 @@ from pyspire.orchestrator.objects import CONTAINER, CONTAINER_NETWORK, new_netwo
 from pyspire.orchestrator.orchestrator import Orchestrator
 from pyspire.runtime.containers import NoContainerEngine
 
+#: The name of the run's ContainerNetwork object (not the engine's network name).
+NETWORK_OBJECT = "network"
+
 
 class ContainerSetups:
     def __init__(self, orchestrator: Orchestrator, app_key: str, run_id: str) -> None:
@@ -38,7 +41,7 @@ class ContainerSetups:
             return
         persistent = any(c.persistent for c in containers)
         network_name = f"pyspire-{self._app_key}" if persistent else f"pyspire-{self._run_id.lower()}"
-        self.network = "network"
+        self.network = NETWORK_OBJECT
         store = self._orchestrator.store
         store.create(
             new_network(

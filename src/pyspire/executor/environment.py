@@ -22,7 +22,13 @@ from pyspire.executor.addresses import EndpointAddresses
 from pyspire.executor.connection_strings import SECRET_PROPERTIES, connection_properties
 from pyspire.executor.launch_plan import ConnectionPropertiesEnv, EnvValue, ListenPortEnv, plan_launch
 from pyspire.executor.resolution import ResolutionContext
-from pyspire.executor.run_mode import RUN_MODE_POLICIES, RunModeContext, TelemetryEnv, no_telemetry
+from pyspire.executor.run_mode import (
+    RUN_MODE_POLICIES,
+    RunModeContext,
+    SecretEnvValue,
+    TelemetryEnv,
+    no_telemetry,
+)
 from pyspire.executor.snapshots import MASK, EnvVar
 from pyspire.model.execution import RUN
 from pyspire.model.resources import RunnableResource
@@ -67,7 +73,7 @@ async def resolve_launch(
     """Resolve every value the replica needs, waiting (and saying so) for what is not known yet."""
     env = _EnvBuilder(ctx)
     for name, value in RUN_MODE_POLICIES.env_for(RunModeContext(resource, suffix, telemetry)).items():
-        env.set(name, value)
+        env.set(name, str(value), secret=isinstance(value, SecretEnvValue))
     plan = await plan_launch(resource, RUN)
     for step in plan.env:
         if isinstance(step, ListenPortEnv):

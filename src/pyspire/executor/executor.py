@@ -82,6 +82,7 @@ class Executor:
         self.configuration = configuration
         self.telemetry = telemetry
         self.snapshots = SnapshotHub(orchestrator.redactor)
+        self._declare_resources()
         self.addresses = EndpointAddresses()
         self.values = ConfiguredValues()
         self.registry = handlers
@@ -209,7 +210,11 @@ class Executor:
 
     # -- handlers ------------------------------------------------------------------------------
 
-    def _create_handlers(self) -> None:
+    def _declare_resources(self) -> None:
+        """Every resource's first snapshot (NotStarted), from the start: the control API serves
+        while the app host services start, before :meth:`running`, and a client asking then
+        (``pyspire start`` waiting until everything is up) must see what is to come, not an
+        empty app that looks all up."""
         for resource in self.model.resources:
             self.snapshots.add(
                 ResourceSnapshot(
@@ -219,6 +224,9 @@ class Executor:
                     hidden=is_hidden(resource),
                 )
             )
+
+    def _create_handlers(self) -> None:
+        for resource in self.model.resources:
             registration = self.registry.find(type(resource))
             assert registration is not None  # checked when the executor was made
             self._built_ins[resource.name] = registration.built_in_commands

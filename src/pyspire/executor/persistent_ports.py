@@ -19,17 +19,26 @@ __all__ = ["FILE_NAME", "PersistentPorts"]
 
 
 class PersistentPorts:
+    """Several may share the file in one app host (the executor's, the app host services' gateway
+    proxies): each re-reads it before recording, so none drops what another recorded."""
+
     def __init__(self, state_dir: Path) -> None:
         self.path = StateDir(state_dir).persistent_ports
+        self._ports: dict[str, int] = self._load()
+
+    def _load(self) -> dict[str, int]:
         try:
             loaded = json.loads(self.path.read_text())
         except (OSError, ValueError):
             loaded = {}
-        self._ports: dict[str, int] = {k: int(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+        return {k: int(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
 
     def port_for(self, key: str, allocate: Callable[[], int]) -> int:
         """The recorded port for ``key`` (``resource/endpoint``), else a new one, recorded."""
         port = self._ports.get(key)
+        if port is None:
+            self._ports = {**self._ports, **self._load()}
+            port = self._ports.get(key)
         if port is None:
             port = self._ports[key] = allocate()
             self._save()

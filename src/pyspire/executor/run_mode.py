@@ -6,6 +6,8 @@ adds for its own processes (the Python integration's ``PYTHONUNBUFFERED``). The
 app host's own environment is inherited at spawn by the Executable controller
 (``spec.ambientEnvironment``; :func:`inherits_app_host_environment` says who gets it).
 
+A policy marks a value secret by returning it as a :class:`SecretEnvValue`.
+
 Policies are applied in order before the launch plan's variables, so the plan (what the user set)
 wins. An integration adds its own with ``RUN_MODE_POLICIES.register(policy)`` (or ``with
 RUN_MODE_POLICIES.registered(policy):``) through :mod:`pyspire.extensions`.
@@ -19,6 +21,16 @@ from dataclasses import dataclass
 
 from pyspire.model.resource import Resource
 from pyspire.model.resources import ExecutableResource
+
+
+class SecretEnvValue(str):
+    """A value a run-mode policy or the telemetry seam hands out that is a secret (the OTLP
+    exporter's API key header): the replica gets it as it is, while snapshots, ``pyspire
+    describe``, objects served to kubectl and logs show it masked, like a secret parameter's.
+    A ``str``, so a policy still returns a plain ``Mapping[str, str]``."""
+
+    __slots__ = ()
+
 
 #: Extra variables for a replica (resource, replica suffix) → env; the dashboard's OTLP exporter
 #: settings plug in here.

@@ -248,6 +248,7 @@ __all__ += [
 ]
 
 # -- app host services (issue 13: telemetry and the dashboard run beside the resources) --------
+from pyspire.executor.run_mode import SecretEnvValue  # noqa: E402
 from pyspire.extensions.app_host_services import (  # noqa: E402
     APP_HOST_SERVICES,
     AppHostService,
@@ -255,9 +256,14 @@ from pyspire.extensions.app_host_services import (  # noqa: E402
     AppHostServiceFactory,
     AppHostServices,
     AppHostSetup,
+    ContainerAccess,
+    NoContainerAccess,
 )
 
 __all__ += [
+    "ContainerAccess",
+    "NoContainerAccess",
+    "SecretEnvValue",
     "APP_HOST_SERVICES",
     "AppHostService",
     "AppHostServiceContext",

@@ -34,6 +34,8 @@ __all__ = [
     "AppHostServiceFactory",
     "AppHostServices",
     "AppHostSetup",
+    "ContainerAccess",
+    "NoContainerAccess",
 ]
 
 
@@ -53,6 +55,37 @@ class AppHostSetup:
     redactor: Redactor
 
 
+@runtime_checkable
+class ContainerAccess(Protocol):
+    """How a service lets the app's containers reach a port it listens on.
+
+    Services listen on loopback only; a container cannot reach the host's loopback. ``expose``
+    puts a proxy for the port on the container network's gateway (what the engine's host alias
+    resolves to inside a container), so only the app's containers and the host itself can
+    connect — nothing listens on the machine's other interfaces."""
+
+    def expose(self, name: str, port: int) -> int | None:
+        """Make loopback ``port`` reachable from the app's containers under ``name`` (unique per
+        service, e.g. ``otlp-grpc``); returns the port they connect to at :meth:`host_alias`,
+        or None when the app runs no containers. Call it from ``start``."""
+        ...
+
+    def host_alias(self) -> str:
+        """The name containers reach the host by (``host.containers.internal`` with podman,
+        ``host.docker.internal`` with docker); right once a container is being started."""
+        ...
+
+
+class NoContainerAccess:
+    """For a context without containers (a test driving a service by hand): nothing is exposed."""
+
+    def expose(self, name: str, port: int) -> int | None:
+        return None
+
+    def host_alias(self) -> str:
+        return "host.containers.internal"
+
+
 @dataclass
 class AppHostServiceContext:
     """What a service gets when it starts: where the control API is, and how to tell the user."""
@@ -65,6 +98,8 @@ class AppHostServiceContext:
     announce: Callable[[str], None]
     #: Where clients find things (``GET /v1/info`` ``urls``): a service adds its own.
     urls: dict[str, str] = field(default_factory=dict)
+    #: How the app's containers reach what the service listens on (see :class:`ContainerAccess`).
+    containers: ContainerAccess = field(default_factory=NoContainerAccess)
 
 
 @runtime_checkable

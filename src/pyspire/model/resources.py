@@ -27,6 +27,7 @@ from pyspire.model.containers import (
 )
 from pyspire.model.generated import GeneratedValue
 from pyspire.model.lifecycle import WaitAnnotation
+from pyspire.model.otlp_exporter import DEFAULT_OTLP_PROTOCOL, OtlpProtocol
 from pyspire.model.resource import Resource as Resource  # re-exported: the base lives in a leaf module
 from pyspire.model.values import RenderContext, ValueContext, ValueProvider
 
@@ -37,6 +38,10 @@ DEFAULT_LOG_BUFFER_LINES = 10_000
 class RunnableResource(Resource):
     """A resource the app host runs: a process or a container. Both share endpoints, references,
     environment, arguments, waits, health, commands, logs and the stop grace period."""
+
+    #: The OTLP protocol its replicas are told to export with unless ``with_otlp_exporter``
+    #: says otherwise (see :mod:`pyspire.model.otlp_exporter`).
+    default_otlp_protocol: ClassVar[OtlpProtocol] = DEFAULT_OTLP_PROTOCOL
 
     @property
     def replicas(self) -> int:

@@ -26,6 +26,7 @@ from pyspire.model.annotations import (
 from pyspire.model.arguments import Arg, shown
 from pyspire.model.endpoints import EndpointAnnotation, EndpointReference
 from pyspire.model.lifecycle_builder import LifecycleBuilder
+from pyspire.model.otlp_exporter import OtlpExporterAnnotation, OtlpProtocol
 from pyspire.model.resources import RunnableResource
 from pyspire.model.values import VALUE_KINDS, ValueProvider, expr, to_value
 
@@ -102,6 +103,19 @@ class RunnableBuilder(LifecycleBuilder[RR]):
         if self._rejects("with_stop_signal", Arg("", signal, "text", "with_stop_signal('SIGINT')")):
             return self
         return self._record(StopSignalAnnotation(signal))
+
+    def with_otlp_exporter(self, enabled: bool = True, *, protocol: OtlpProtocol | None = None) -> Self:
+        """Whether the replicas get the OpenTelemetry exporter variables (on by default:
+        ``OTEL_EXPORTER_OTLP_ENDPOINT`` pointing at the app host's receiver, its API key, short
+        batch delays); ``False`` gives none. ``protocol``: "grpc" (the default) or "http/protobuf"
+        (the Node integration's default), whichever the app's SDK exporter speaks."""
+        if self._rejects(
+            "with_otlp_exporter",
+            Arg("", enabled, "flag", "with_otlp_exporter(False)"),
+            Arg("protocol", protocol, "text", "with_otlp_exporter(protocol='http/protobuf')", optional=True),
+        ):
+            return self
+        return self._record(OtlpExporterAnnotation(enabled, protocol))
 
     def with_log_buffer(self, lines: int) -> Self:
         """Keep the last ``lines`` output lines of this resource (default: the app's setting)."""

@@ -42,6 +42,7 @@ from pyspire.model.lifecycle_validation import (
     wait_warnings,
 )
 from pyspire.model.names import env_name_part, name_problem
+from pyspire.model.otlp_exporter import otlp_exporter_problems
 from pyspire.model.relationship_validation import relationship_problems
 from pyspire.model.resources import (
     ContainerResource,
@@ -120,6 +121,7 @@ def find_problems(model: AppModel) -> Iterator[ModelProblem]:
             yield from _runnable_problems(resource)
             yield from env_file_problems(resource)
             yield from stop_signal_problems(resource)
+            yield from otlp_exporter_problems(resource)
         if isinstance(resource, ExecutableResource) and not resource.command:
             yield ModelProblem(resource.name, "command", "the command is empty", resource.origin_of())
         if isinstance(resource, ContainerResource):

@@ -3,20 +3,26 @@ variables, started before the first resource and stopped after the last."""
 
 from __future__ import annotations
 
-import secrets
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 from starlette.routing import BaseRoute
 
-from pyspire.extensions import TelemetryEnv
+from pyspire.extensions import ContainerAccess, NoContainerAccess, TelemetryEnv
 from pyspire.extensions.app_host_services import AppHostServiceContext, AppHostSetup
 from pyspire.model import Resource
-from pyspire.telemetry.exporter_env import exporter_env
+from pyspire.telemetry.api_key import api_key_for
+from pyspire.telemetry.exporter_env import ReceiverAddresses, exporter_env
+from pyspire.telemetry.grpc_fork import keep_grpc_out_of_forks
 from pyspire.telemetry.queries import TelemetryStore
 from pyspire.telemetry.receiver import OtlpReceiver
 from pyspire.telemetry.routes import telemetry_routes
 from pyspire.telemetry.settings import TelemetrySettings
 from pyspire.telemetry.store import open_store
+
+# At import (pyspire.app imports this package), so also a process that initialises gRPC before
+# the receiver starts — a test session, an app host embedding other gRPC code — has it off.
+keep_grpc_out_of_forks()
 
 
 class TelemetryService:
@@ -25,25 +31,42 @@ class TelemetryService:
     def __init__(self, setup: AppHostSetup, settings: TelemetrySettings) -> None:
         self.setup = setup
         self.settings = settings
-        #: Per run; what every exporter sends as ``x-otlp-api-key``. Masked in every output.
-        self.api_key = secrets.token_hex(16)
+        #: What every exporter sends as ``x-otlp-api-key`` (see :mod:`~pyspire.telemetry.api_key`).
+        #: Masked in every output.
+        self.api_key = api_key_for(setup)
         setup.redactor.add([self.api_key])
         self.store: TelemetryStore = open_store(settings, setup)
         self.receiver = OtlpReceiver(self.store, settings, self.api_key, setup)
+        #: Known once the receiver listens (``start``); replicas start after that.
+        self._addresses: ReceiverAddresses | None = None
+        self._containers: ContainerAccess = NoContainerAccess()
 
     def routes(self) -> Sequence[BaseRoute]:
         return telemetry_routes(self.store)
 
     def telemetry_env(self) -> TelemetryEnv | None:
         def env(resource: Resource, suffix: str) -> Mapping[str, str]:
-            return exporter_env(resource, suffix, self.receiver.endpoints, self.api_key)
+            if self._addresses is None:
+                return {}
+            # The host alias is the engine's, known once a container is being started.
+            addresses = dataclasses.replace(self._addresses, host_alias=self._containers.host_alias())
+            return exporter_env(resource, suffix, addresses, self.api_key)
 
         return env
 
     async def start(self, context: AppHostServiceContext) -> None:
+        keep_grpc_out_of_forks()  # before the receiver's thread imports grpc
         await self.receiver.start()
-        context.urls["otlp-grpc"] = self.receiver.endpoints.grpc_url
-        context.urls["otlp-http"] = self.receiver.endpoints.http_url
+        endpoints = self.receiver.endpoints
+        self._containers = context.containers
+        self._addresses = ReceiverAddresses(
+            endpoints.grpc_port,
+            endpoints.http_port,
+            container_grpc_port=context.containers.expose("otlp-grpc", endpoints.grpc_port),
+            container_http_port=context.containers.expose("otlp-http", endpoints.http_port),
+        )
+        context.urls["otlp-grpc"] = endpoints.grpc_url
+        context.urls["otlp-http"] = endpoints.http_url
 
     async def stop(self) -> None:
         try:
@@ -54,10 +77,7 @@ class TelemetryService:
 
 def telemetry_service(setup: AppHostSetup) -> TelemetryService | None:
     settings = TelemetrySettings.from_settings(setup.settings)
-    if not settings.enabled or not _BUILT:
+    if not settings.enabled:
         return None
     return TelemetryService(setup, settings)
 
-
-#: Off until the receiver and the store exist (the skeleton of issue 13).
-_BUILT = False

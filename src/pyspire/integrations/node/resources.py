@@ -22,6 +22,7 @@ from pyspire.integrations.node.package_managers import (
     find_program,
 )
 from pyspire.model.annotations import ArgsCallbackAnnotation, ArgsCallbackContext
+from pyspire.model.otlp_exporter import OtlpProtocol
 from pyspire.model.resources import ExecutableResource
 
 NODE_HINT = "install Node.js, e.g. `apt-get install nodejs`"
@@ -41,6 +42,9 @@ class NodeResource(ExecutableResource):
     lock file found there when it starts)."""
 
     resource_type: ClassVar[str] = "NodeApp"
+    #: The OpenTelemetry JS SDK's exporters are most often set up over HTTP (the gRPC one needs
+    #: native bindings), as in Aspire's JavaScript integration.
+    default_otlp_protocol: ClassVar[OtlpProtocol] = "http/protobuf"
 
     def __init__(self, name: str, command: str, app_dir: Path) -> None:
         super().__init__(name, command, app_dir)
