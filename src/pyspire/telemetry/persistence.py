@@ -223,6 +223,8 @@ class TelemetryFile:
 
     def flush(self) -> None:
         """Wait until everything queued so far is on disk (tests, and close)."""
+        if self._closed:
+            return
         done = threading.Event()
         self._queue(lambda db: done.set(), force=True)
         done.wait(timeout=30)
@@ -238,7 +240,7 @@ class TelemetryFile:
     # -- the writer thread ----------------------------------------------------------------------
 
     def _queue(self, write: Write, force: bool = False) -> None:
-        if self._failed and not force:
+        if (self._failed or self._closed) and not force:
             return
         try:
             self._pending.put(write, block=force, timeout=30 if force else None)
