@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from pyspire._version import VERSION
 from pyspire.cli.control import resource, stop, wait
+from pyspire.cli.dashboard import dashboard
 from pyspire.cli.detach import start_detached
 from pyspire.cli.inspection import describe, ps
 from pyspire.cli.logs import logs
@@ -103,7 +104,7 @@ def start(apphost: str | None, timeout: float, output_format: str) -> None:
     start_detached(apphost, timeout, output_format)
 
 
-for command in (ps, describe, logs, resource, wait, stop, parameter):
+for command in (ps, describe, logs, resource, wait, stop, parameter, dashboard):
     cli.add_command(command)
 
 

@@ -23,6 +23,8 @@ DEFAULT_MAX_SPAN_EVENTS = 128
 DEFAULT_SPANS_PER_TRACE = 32
 #: gRPC's default message limit; OTLP/HTTP bodies are held to the same.
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+#: Batches received but not yet decoded; past it the oldest are dropped (and counted).
+DEFAULT_MAX_QUEUED_BATCHES = 64
 
 
 class TelemetrySettingError(ConfigurationError, ValueError):
@@ -41,6 +43,7 @@ class TelemetrySettings:
     #: Spans over all traces; 0: ``max_traces × DEFAULT_SPANS_PER_TRACE`` (see :attr:`span_limit`).
     max_spans: int = 0
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_queued_batches: int = DEFAULT_MAX_QUEUED_BATCHES
     #: 0: a random free port.
     grpc_port: int = 0
     http_port: int = 0
@@ -61,6 +64,7 @@ class TelemetrySettings:
             max_span_events=_count(settings, "PYSPIRE_TELEMETRY_MAX_SPAN_EVENTS", DEFAULT_MAX_SPAN_EVENTS),
             max_spans=_count(settings, "PYSPIRE_TELEMETRY_MAX_SPANS", 0, DEFAULT_MAX_TRACES * DEFAULT_SPANS_PER_TRACE),
             max_body_bytes=_count(settings, "PYSPIRE_OTLP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            max_queued_batches=_count(settings, "PYSPIRE_OTLP_MAX_QUEUED_BATCHES", DEFAULT_MAX_QUEUED_BATCHES),
             grpc_port=_port(settings, "PYSPIRE_OTLP_GRPC_PORT"),
             http_port=_port(settings, "PYSPIRE_OTLP_HTTP_PORT"),
             persist=_flag(settings, "PYSPIRE_TELEMETRY_PERSIST", False),
