@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyspire.errors import PyspireError
 from pyspire.telemetry.persistence_codec import (
     decode_log,
     decode_origin,
@@ -297,7 +298,7 @@ class TelemetryFile:
                 self._connection.execute("ROLLBACK")
 
 
-class _OtherVersion(Exception):
+class _OtherVersion(PyspireError):
     """The file was written by another version of pyspire's telemetry tables."""
 
 
