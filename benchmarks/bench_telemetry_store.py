@@ -16,7 +16,10 @@ In-process, no child processes. Each figure has a reference measured in the same
 - **wake**: a write on another thread until a ``changes()`` follower on the event loop has it
   (what bounds how soon the dashboard shows a new span), vs a bare
   ``call_soon_threadsafe(event.set)`` from that thread.
-- **load**: opening a full persisted store (what a restart with persistence pays) .
+- **sse**: a span written on another thread until a ``GET /v1/telemetry/traces?watch=1`` client
+  of a real app host's control API has its event (the dashboard's path; the target is well under
+  100 ms), vs a ``GET /v1/telemetry/stats`` round trip on the same connection pool.
+- **load**: opening a full persisted store (what a restart with persistence pays).
 
     .venv/bin/python benchmarks/bench_telemetry_store.py [--runs 3]
 """
@@ -116,6 +119,38 @@ async def wake_latency(rounds: int) -> tuple[float, float]:
     return statistics.median(ours), statistics.median(reference)
 
 
+async def sse_latency(rounds: int) -> tuple[float, float]:
+    import httpx
+    from tests.telemetry.test_read_api import running
+
+    with tempfile.TemporaryDirectory() as folder:
+        async with running(Path(folder)) as (app, store), app.api_client() as client:
+            arrived: asyncio.Queue[float] = asyncio.Queue()
+
+            async def follow() -> None:
+                params = {"watch": 1}
+                async with client.stream("GET", "/v1/telemetry/traces", params=params, timeout=60) as response:
+                    async for line in response.aiter_lines():
+                        if line.startswith("data: "):
+                            arrived.put_nowait(time.perf_counter())
+
+            follower = asyncio.create_task(follow())
+            await arrived.get()  # the first page
+            ours, reference = [], []
+            for n in range(rounds):
+                await asyncio.sleep(0.05)
+                began = time.perf_counter()
+                threading.Thread(target=store.add_spans, args=([span(n + 1, 1)],)).start()
+                ours.append(await arrived.get() - began)
+                began = time.perf_counter()
+                (await client.get("/v1/telemetry/stats")).raise_for_status()
+                reference.append(time.perf_counter() - began)
+            follower.cancel()
+            await asyncio.gather(follower, return_exceptions=True)
+            assert isinstance(client, httpx.AsyncClient)
+    return statistics.median(ours), statistics.median(reference)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -173,6 +208,8 @@ def main() -> None:
 
     ours, ref = asyncio.run(wake_latency(40))
     print(f"wake a follower after a write on another thread: {ours * 1000:.2f} ms, bare call_soon_threadsafe {ref * 1000:.2f} ms ({ours / ref:.1f}x)")
+    ours, ref = asyncio.run(sse_latency(30))
+    print(f"new span to an SSE client of the control API: {ours * 1000:.1f} ms, a GET round trip {ref * 1000:.1f} ms ({ours / ref:.1f}x)")
 
 
 if __name__ == "__main__":

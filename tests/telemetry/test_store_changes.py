@@ -97,3 +97,14 @@ async def test_reads_on_the_loop_while_another_thread_writes_see_consistent_boun
     assert (stats.logs.stored, stats.logs.evicted) == (500, 2_500)
     assert (stats.traces.stored, stats.traces.evicted) == (50, 250)
     assert s.traces(TraceQuery(limit=1))[0].trace_id == trace_id(300), "the newest stayed"
+
+
+async def test_a_follower_that_stops_reading_holds_no_more_than_the_trace_limit_of_changed_ids():
+    s = MemoryTelemetryStore(TelemetrySettings(max_traces=20))
+    changes = s.changes()
+    for n in range(1, 501):
+        s.add_spans([span(n, 1)])
+    change = await asyncio.wait_for(anext(changes), 5)
+    assert len(change.trace_ids) == 20
+    assert trace_id(500) in change.trace_ids and trace_id(480) not in change.trace_ids, "the newest are kept"
+    await changes.aclose()  # type: ignore[attr-defined]

@@ -101,3 +101,30 @@ def test_clearing_a_resource_removes_its_spans_and_traces_left_empty():
     assert s.traces(TraceQuery(resource="db")) == []
     s.clear()
     assert s.traces(TraceQuery()) == [] and s.stats().spans.stored == 0
+
+
+def test_memory_stays_bounded_under_a_flood_of_spans_and_metric_points():
+    import tracemalloc
+
+    from tests.telemetry.store_records import point
+
+    s = store(max_traces=200, max_metric_points=2_000)
+
+    def flood(rounds: range) -> None:
+        for n in rounds:
+            s.add_spans([span(n, i, parent=None if i == 1 else 1, start_ms=n, attributes={"n": n}) for i in range(1, 9)])
+            s.add_metric_points([point(i, at_ms=n, route=f"/r{n % 40}") for i in range(10)])
+
+    flood(range(1, 400))
+    tracemalloc.start()
+    try:
+        flood(range(400, 800))
+        filled, _ = tracemalloc.get_traced_memory()
+        flood(range(800, 2_800))  # 10 times the bound again
+        flooded, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert flooded < filled * 1.5 + 1_000_000, f"memory grew from {filled} to {flooded} bytes"
+    stats = s.stats()
+    assert (stats.traces.stored, stats.metric_points.stored) == (200, 2_000)
+    assert s.trace(trace_id(2_599)) is None and s.trace(trace_id(2_600)) is not None, "the oldest went first"

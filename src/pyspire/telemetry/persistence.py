@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyspire.errors import PyspireError
 from pyspire.telemetry.persistence_codec import (
     decode_log,
     decode_origin,
@@ -223,9 +224,11 @@ class TelemetryFile:
 
     def flush(self) -> None:
         """Wait until everything queued so far is on disk (tests, and close)."""
-        done = threading.Event()
-        self._queue(lambda db: done.set(), force=True)
-        done.wait(timeout=30)
+        if self._closed:
+            return
+        marker = _Flush()
+        self._queue(marker, force=True)
+        marker.done.wait(timeout=30)
 
     def close(self) -> None:
         if self._closed:
@@ -238,7 +241,7 @@ class TelemetryFile:
     # -- the writer thread ----------------------------------------------------------------------
 
     def _queue(self, write: Write, force: bool = False) -> None:
-        if self._failed and not force:
+        if (self._failed or self._closed) and not force:
             return
         try:
             self._pending.put(write, block=force, timeout=30 if force else None)
@@ -273,14 +276,19 @@ class TelemetryFile:
                 self._connection.close()
 
     def _commit(self, batch: list[Write]) -> None:
-        if self._failed:
-            for write in batch:  # only flush markers still matter
-                with contextlib.suppress(Exception):
-                    write(_NO_DB)
-            return
+        writes = [write for write in batch if not isinstance(write, _Flush)]
+        try:
+            if writes and not self._failed:
+                self._write(writes)
+        finally:
+            for write in batch:  # after the commit: what was queued before a flush is on disk
+                if isinstance(write, _Flush):
+                    write.done.set()
+
+    def _write(self, writes: list[Write]) -> None:
         try:
             self._connection.execute("BEGIN")
-            for write in batch:
+            for write in writes:
                 write(self._connection)
             self._connection.execute("COMMIT")
         except sqlite3.Error as exc:
@@ -290,15 +298,15 @@ class TelemetryFile:
                 self._connection.execute("ROLLBACK")
 
 
-class _OtherVersion(Exception):
+class _OtherVersion(PyspireError):
     """The file was written by another version of pyspire's telemetry tables."""
 
 
-class _NoDatabase:
-    def execute(self, *args: object) -> None:
-        raise sqlite3.OperationalError("persistence is off")
+class _Flush:
+    """A marker in the queue: set once everything queued before it is committed."""
 
-    executemany = execute
+    def __init__(self) -> None:
+        self.done = threading.Event()
 
-
-_NO_DB: sqlite3.Connection = _NoDatabase()  # type: ignore[assignment]
+    def __call__(self, db: sqlite3.Connection) -> None:
+        return None

@@ -92,7 +92,7 @@ def telemetry_routes(store: TelemetryStore) -> list[BaseRoute]:
         changes = store.changes()  # registered now: nothing written after the first page is missed
         try:
             cursor = store.last_log_id()
-            page = store.logs(dataclasses.replace(query, after_id=None) if query.after_id is None else query)
+            page = store.logs(query)
             if page:
                 cursor = max(cursor, page[-1].id)
             yield _event("logs", {"items": [log_json(entry) for entry in page]})

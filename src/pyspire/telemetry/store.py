@@ -60,9 +60,20 @@ class _Waiter:
     loop: asyncio.AbstractEventLoop
     event: asyncio.Event = field(default_factory=asyncio.Event)
     kinds: set[TelemetryKind] = field(default_factory=set)
-    trace_ids: set[str] = field(default_factory=set)
+    #: An ordered set, bounded (see :meth:`note_traces`).
+    trace_ids: dict[str, None] = field(default_factory=dict)
     instruments: set[tuple[str, str]] = field(default_factory=set)
     scheduled: bool = False
+
+    def note_traces(self, trace_ids: set[str] | frozenset[str], bound: int) -> None:
+        """Remember changed traces, at most ``bound`` (the store's trace limit): a reader that
+        stops reading must not hold ever more ids, and beyond the limit the oldest-noted ones
+        are, but for a rare long-lived trace, evicted from the store anyway."""
+        for trace_id in trace_ids:
+            self.trace_ids.pop(trace_id, None)
+            self.trace_ids[trace_id] = None
+        while len(self.trace_ids) > bound:
+            del self.trace_ids[next(iter(self.trace_ids))]
 
     def wake(self) -> None:
         if self.scheduled:
@@ -163,7 +174,7 @@ class MemoryTelemetryStore:
     ) -> None:
         for waiter in self._waiters:
             waiter.kinds.add(kind)
-            waiter.trace_ids.update(trace_ids)
+            waiter.note_traces(trace_ids, self._traces.max_traces)
             waiter.instruments.update(instruments)
             waiter.wake()
 
