@@ -134,10 +134,11 @@ def _size(n: int) -> str:
 @APPHOST_OPTION
 def export(output: Path | None, apphost: str | None) -> None:
     """Write the resources, their console logs and the telemetry into one zip (secrets masked)."""
+    chosen = output.expanduser().resolve() if output else None
+    if chosen is not None and not chosen.parent.is_dir():
+        fail(f"-o {output}: the folder {chosen.parent} does not exist; create it or choose another", 2)
     with api_errors(), connect(apphost) as client:
-        target = (output or _default_path(client)).expanduser().resolve()
-        if not target.parent.is_dir():
-            fail(f"-o {output}: the folder {target.parent} does not exist; create it or choose another", 2)
+        target = chosen or _default_path(client)
         temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             with progress(f"exporting {client.host.app_host}…"):
