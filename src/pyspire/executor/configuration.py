@@ -46,11 +46,11 @@ DOTENV_FILE = ".env"
 _SECTIONS = ("Parameters__", "ConnectionStrings__")
 
 
-def _dotenv(path: Path) -> dict[str, str]:
-    """The configuration keys of ``path`` (none when it does not exist)."""
+def _dotenv(path: Path, prefixes: tuple[str, ...] = _SECTIONS) -> dict[str, str]:
+    """The keys of ``path`` that start with one of ``prefixes`` (none when it does not exist)."""
     if not path.is_file():
         return {}
-    return {key: value for key, value in read_env_file(path).items() if key.startswith(_SECTIONS)}
+    return {key: value for key, value in read_env_file(path).items() if key.startswith(prefixes)}
 
 
 class Configuration:
@@ -59,6 +59,8 @@ class Configuration:
         self.dotenv_path = app_dir / DOTENV_FILE
         self._environ = dict(os.environ if environ is None else environ)
         self._dotenv = _dotenv(self.dotenv_path)
+        #: The app host's own ``PYSPIRE_*`` settings in the .env (telemetry, dashboard).
+        self._dotenv_settings = _dotenv(self.dotenv_path, ("PYSPIRE_",))
         self._settings = self._load(self.settings_path)
 
     @staticmethod
@@ -82,7 +84,7 @@ class Configuration:
     def app_settings(self) -> dict[str, str]:
         """The app host's settings for its own services (``PYSPIRE_*``): its environment over the
         ``.env`` beside apphost.py."""
-        return {**self._dotenv, **self._environ}
+        return {**self._dotenv, **self._dotenv_settings, **self._environ}
 
     def value_for(self, resource: ConfiguredValueResource) -> str | None:
         section = resource.config_section

@@ -268,5 +268,6 @@ __all__ += [
 
 # -- serving HTTP from a service: the control API's own server (loopback, guarded, no signals) --
 from pyspire.api.server import ApiServer as HttpServer  # noqa: E402
+from pyspire.api.streams import LiveStream  # noqa: E402
 
-__all__ += ["HttpServer"]
+__all__ += ["HttpServer", "LiveStream"]

@@ -28,7 +28,8 @@ class LogQuery:
     after_id: int | None = None
     #: Only records with a smaller id (older): how a client pages back.
     before_id: int | None = None
-    #: The newest ``limit`` that match, returned oldest first.
+    #: The newest ``limit`` that match, returned oldest first — except with ``after_id`` alone:
+    #: then the oldest ``limit`` after it, so a client paging forward misses nothing.
     limit: int = 200
 
 
@@ -48,6 +49,8 @@ class TraceQuery:
     before_ns: int | None = None
     #: The newest ``limit`` that match, newest first.
     limit: int = 100
+    #: Only these traces (what a live trace list re-reads after a change); None: any.
+    trace_ids: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,10 @@ class TelemetryStore(TelemetrySink, Protocol):
     """The bounded, indexed store (see :mod:`pyspire.telemetry.store`); reads are safe from any thread."""
 
     def logs(self, query: LogQuery) -> list[LogEntry]: ...
+
+    def last_log_id(self) -> int:
+        """The newest log id assigned so far (0: none): where a follower starts."""
+        ...
 
     def traces(self, query: TraceQuery) -> list[TraceSummary]: ...
 

@@ -19,8 +19,12 @@ DEFAULT_MAX_METRIC_POINTS = 50_000
 DEFAULT_MAX_ATTRIBUTES = 128
 DEFAULT_MAX_ATTRIBUTE_LENGTH = 4096
 DEFAULT_MAX_SPAN_EVENTS = 128
+#: Spans over all traces, unless PYSPIRE_TELEMETRY_MAX_SPANS says otherwise: max_traces × this.
+DEFAULT_SPANS_PER_TRACE = 32
 #: gRPC's default message limit; OTLP/HTTP bodies are held to the same.
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+#: Batches received but not yet decoded; past it the oldest are dropped (and counted).
+DEFAULT_MAX_QUEUED_BATCHES = 64
 
 
 class TelemetrySettingError(ConfigurationError, ValueError):
@@ -36,7 +40,10 @@ class TelemetrySettings:
     max_attributes: int = DEFAULT_MAX_ATTRIBUTES
     max_attribute_length: int = DEFAULT_MAX_ATTRIBUTE_LENGTH
     max_span_events: int = DEFAULT_MAX_SPAN_EVENTS
+    #: Spans over all traces; 0: ``max_traces × DEFAULT_SPANS_PER_TRACE`` (see :attr:`span_limit`).
+    max_spans: int = 0
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_queued_batches: int = DEFAULT_MAX_QUEUED_BATCHES
     #: 0: a random free port.
     grpc_port: int = 0
     http_port: int = 0
@@ -55,11 +62,19 @@ class TelemetrySettings:
                 settings, "PYSPIRE_TELEMETRY_MAX_ATTRIBUTE_LENGTH", DEFAULT_MAX_ATTRIBUTE_LENGTH
             ),
             max_span_events=_count(settings, "PYSPIRE_TELEMETRY_MAX_SPAN_EVENTS", DEFAULT_MAX_SPAN_EVENTS),
+            max_spans=_count(settings, "PYSPIRE_TELEMETRY_MAX_SPANS", 0, DEFAULT_MAX_TRACES * DEFAULT_SPANS_PER_TRACE),
             max_body_bytes=_count(settings, "PYSPIRE_OTLP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            max_queued_batches=_count(settings, "PYSPIRE_OTLP_MAX_QUEUED_BATCHES", DEFAULT_MAX_QUEUED_BATCHES),
             grpc_port=_port(settings, "PYSPIRE_OTLP_GRPC_PORT"),
             http_port=_port(settings, "PYSPIRE_OTLP_HTTP_PORT"),
             persist=_flag(settings, "PYSPIRE_TELEMETRY_PERSIST", False),
         )
+
+    @property
+    def span_limit(self) -> int:
+        """How many spans the store keeps over all traces: a trace counts once against
+        ``max_traces``, but one sender making huge traces must not grow memory without end."""
+        return self.max_spans or self.max_traces * DEFAULT_SPANS_PER_TRACE
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -77,7 +92,7 @@ def _flag(settings: Mapping[str, str], name: str, default: bool) -> bool:
     raise TelemetrySettingError(f"{name}={settings[name]!r} is not on or off; set it to 1 or 0 (or unset it)")
 
 
-def _count(settings: Mapping[str, str], name: str, default: int) -> int:
+def _count(settings: Mapping[str, str], name: str, default: int, example: int | None = None) -> int:
     raw = settings.get(name, "").strip()
     if not raw:
         return default
@@ -86,7 +101,8 @@ def _count(settings: Mapping[str, str], name: str, default: int) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        raise TelemetrySettingError(f"{name}={raw!r} is not a positive whole number; set e.g. {default} (the default)")
+        hint = f"{default} (the default)" if example is None else str(example)
+        raise TelemetrySettingError(f"{name}={raw!r} is not a positive whole number; set e.g. {hint}")
     return value
 
 
