@@ -151,6 +151,7 @@ BAD_FILTERS = {
     "an unknown status": (["traces", "--status", "broken"], "--status 'broken' is not a span status"),
     "an attribute without a value": (["logs", "--attribute", "http.route"], "--attribute 'http.route' is not KEY=VALUE"),
     "a trace id that is not one": (["trace", "xyz"], "TRACE_ID 'xyz' is not a trace id"),
+    "a limit that is not a count": (["spans", "--limit", "0"], "--limit '0' is not a count; use a whole number from 1"),
     "a resource name that is not one": (["logs", "--resource", "../stop"], "--resource: '../stop' is not a resource name"),
 }
 

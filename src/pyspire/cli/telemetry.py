@@ -42,7 +42,7 @@ MIN_DURATION_OPTION = click.option("--min-duration", metavar="DURATION", help="A
 
 def _limit(default: int) -> Callable[[F], F]:
     return click.option(
-        "--limit", type=click.IntRange(min=1), default=default, show_default=True, help="At most this many (the newest)."
+        "--limit", metavar="N", default=str(default), show_default=True, help="At most this many (the newest)."
     )
 
 
@@ -76,7 +76,7 @@ def logs(
     text: str | None,
     trace_id: str | None,
     attribute: tuple[str, ...],
-    limit: int,
+    limit: str,
     follow: bool,
     apphost: str | None,
     output_format: str,
@@ -90,7 +90,7 @@ def logs(
             text=text or None,
             trace_id=filters.trace_id(trace_id),
             attribute=filters.attributes(attribute),
-            limit=limit,
+            limit=filters.limit(limit),
         )
     printer = LogPrinter()
 
@@ -137,7 +137,7 @@ def traces(
     max_duration: str | None,
     status: str | None,
     attribute: tuple[str, ...],
-    limit: int,
+    limit: str,
     apphost: str | None,
     output_format: str,
 ) -> None:
@@ -150,7 +150,7 @@ def traces(
             max_duration_ms=filters.duration_ms(max_duration, "--max-duration"),
             status=filters.status(status),
             attribute=filters.attributes(attribute),
-            limit=limit,
+            limit=filters.limit(limit),
         )
     with _session(apphost) as api:
         summaries = api.traces(params)
@@ -199,7 +199,7 @@ def spans(
     status: str | None,
     attribute: tuple[str, ...],
     min_duration: str | None,
-    limit: int,
+    limit: str,
     apphost: str | None,
     output_format: str,
 ) -> None:
@@ -212,7 +212,7 @@ def spans(
             status=filters.status(status),
             attribute=filters.attributes(attribute),
             min_duration_ms=filters.duration_ms(min_duration, "--min-duration"),
-            limit=limit,
+            limit=filters.limit(limit),
         )
     with _session(apphost) as api:
         found = api.spans(params)

@@ -105,6 +105,20 @@ def attributes(values: Sequence[str]) -> list[str]:
     return checked
 
 
+#: The read API's largest ``limit``.
+MAX_LIMIT = 100_000
+
+
+def limit(value: str) -> int:
+    try:
+        wanted = int(value.strip().replace("_", ""))
+    except ValueError:
+        wanted = 0
+    if not 1 <= wanted <= MAX_LIMIT:
+        raise FilterError(f"--limit {value!r} is not a count; use a whole number from 1 to {MAX_LIMIT:,}")
+    return wanted
+
+
 def params(**given: str | float | int | list[str] | None) -> Params:
     """The query parameters for the values that are set (numbers written without a trailing .0)."""
     result: Params = {}
