@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the tests need. Installs only what is missing, so it is instant on a ready machine.
 set -euo pipefail
-packages=(procps podman runc busybox-static debootstrap)
+# chromium: the dashboard's browser tests drive it through Playwright (tests/dashboard).
+packages=(procps podman runc busybox-static debootstrap chromium)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -144,6 +144,10 @@ def _wait_until_everything_has_used_its_secrets(api: httpx.Client, deadline: flo
     """The health check has failed at least once, the printer printed, the container runs."""
     while time.monotonic() < deadline:
         snapshots = {s["name"]: s for s in api.get("/v1/resources").json()["resources"]}
+        if not {"api", "printer", "cache"} <= snapshots.keys():
+            # The API answers before the resources are registered (app host services start between).
+            time.sleep(0.05)
+            continue
         reports = snapshots["api"]["health_reports"]
         failed = any(r.get("last_error") for r in reports)
         printed = "url " in api.get("/v1/resources/printer/logs").text

@@ -89,6 +89,11 @@ class AppHostClient:
     def stop(self) -> None:
         self._request("POST", "/v1/stop")
 
+    def dashboard_login(self) -> str:
+        """A fresh one-time login link for the app host's dashboard (``POST /v1/dashboard/login``)."""
+        answer = _shaped(self._request("POST", "/v1/dashboard/login"), "the dashboard's login answer", url=str)
+        return str(answer["url"])
+
     def set_parameter(self, name: str, value: str, save: bool) -> dict[str, Any]:
         """Supply a parameter's or connection string's value (``PUT /v1/parameters/{name}``)."""
         path = f"/v1/parameters/{path_segment(name)}"

@@ -50,7 +50,9 @@ def _log_file(app_dir: Path) -> Path:
 
 
 def _spawn(path: Path, log: Path) -> subprocess.Popen[bytes]:
-    with open(log, "wb") as sink:
+    # Readable by the user only: it holds the dashboard's login link (valid once, for 15 minutes),
+    # and on a shared machine any other user could otherwise open it first.
+    with os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as sink:
         return subprocess.Popen(
             [sys.executable, "-m", "pyspire.cli.main", "run", str(path), "--no-resource-output", "--no-color"],
             cwd=path.parent,
@@ -142,6 +144,9 @@ def start_detached(apphost: str | None, timeout: float, output_format: str) -> N
         console.print(f"{verdict} {escape(str(path))} in {elapsed:.2f}s (pid {host.pid})")
         console.print(overview(snapshots, ""))
         console.print(f"api         {host.api_url}   (token in {host.run_file})")
+        dashboard = (info.get("urls") or {}).get("dashboard")
+        if isinstance(dashboard, str):
+            console.print(f"dashboard   {escape(dashboard)}   (pyspire dashboard opens it, logged in)")
         if host.kubeconfig:
             console.print(f"kubeconfig  {host.kubeconfig}")
         console.print(f"log         {log}")

@@ -17,6 +17,7 @@ from rich.markup import escape
 
 from pyspire._version import VERSION
 from pyspire.cli.control import resource, stop, wait
+from pyspire.cli.dashboard import dashboard
 from pyspire.cli.detach import start_detached
 from pyspire.cli.export import export
 from pyspire.cli.inspection import describe, ps
@@ -106,7 +107,7 @@ def start(apphost: str | None, timeout: float, output_format: str) -> None:
     start_detached(apphost, timeout, output_format)
 
 
-for command in (ps, describe, logs, resource, wait, stop, parameter, telemetry, export):
+for command in (ps, describe, logs, resource, wait, stop, parameter, dashboard, telemetry, export):
     cli.add_command(command)
 
 

@@ -7,3 +7,10 @@ docs/dashboard.md.
 """
 
 from __future__ import annotations
+
+from pyspire.dashboard.service import dashboard_service
+from pyspire.extensions import APP_HOST_SERVICES
+
+APP_HOST_SERVICES.register(dashboard_service)
+
+__all__ = ["dashboard_service"]
