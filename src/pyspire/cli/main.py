@@ -3,7 +3,7 @@
 ``pyspire run [path]`` executes ``apphost.py`` (default ``./apphost.py``) exactly as
 ``python apphost.py`` would, with the console options given here; ``--detach`` (or ``pyspire
 start``) runs it in the background. The other commands are clients of a running app host's
-control API: ``ps``, ``describe``, ``logs``, ``resource``, ``wait``, ``stop``, ``parameter``,
+control API: ``ps``, ``describe``, ``logs``, ``resource``, ``wait``, ``stop``, ``parameter``, ``dashboard``,
 ``telemetry`` (structured logs, traces, metrics) and ``export`` (all of it in one zip).
 """
 
