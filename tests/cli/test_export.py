@@ -67,6 +67,9 @@ def test_export_holds_resources_console_logs_and_telemetry_and_no_secret(shop: S
     for name, data in entries.items():
         assert key.encode() not in data, f"the OTLP API key is in {name}"
     assert key not in printed
+    [run_file] = (shop.folder / ".pyspire" / "runs").glob("*.json")
+    token = json.loads(run_file.read_text())["api"]["token"]  # the control API's bearer token
+    assert len(token) >= 16 and not any(token.encode() in data for data in entries.values())
     assert [p.name for p in target.parent.iterdir()] == ["shop.zip"], "a temp file was left behind"
 
 
