@@ -3,6 +3,7 @@ API's AGE columns and the CLI's uptimes. Standard library only, so the CLI can i
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 
@@ -41,3 +42,18 @@ def age(timestamp: str | None, now: datetime | None = None) -> str:
     except ValueError:
         return "<unknown>"
     return human_duration(((now or datetime.now(UTC)) - then).total_seconds())
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d)")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a duration written as people (and Go) write them: ``250ms``, ``1.5s``, ``2m``,
+    ``1h30m``. A bare number is refused: whether ``250`` means milliseconds or seconds is exactly
+    the guess a filter should not make. Raises ``ValueError`` saying what is accepted."""
+    cleaned = text.strip().replace(" ", "")
+    parts = _DURATION_PART.findall(cleaned)
+    if not cleaned or "".join(number + unit for number, unit in parts) != cleaned:
+        raise ValueError(f"{text!r} is not a duration; write a number with a unit, e.g. 250ms, 1.5s, 2m or 1h30m")
+    return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts)

@@ -10,7 +10,7 @@ name can turn into another path. Answers are checked for the shape the commands 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -101,6 +101,24 @@ class AppHostClient:
         result = _shaped(answer, "the parameter's answer", saved=bool, snapshot=dict)
         _snapshot(result["snapshot"])
         return result
+
+    def get(self, path: str, params: Mapping[str, str | list[str]] | None = None) -> Any:
+        """``GET path`` as parsed JSON (the commands built on the telemetry read API shape-check it)."""
+        return self._request("GET", path, params=params)
+
+    def delete(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        return self._request("DELETE", path, params=params)
+
+    def events(self, path: str, params: Mapping[str, str | list[str]]) -> Iterator[tuple[str, Any]]:
+        """``(event, data)`` pairs of the server-sent event stream at ``path`` (``watch=1``),
+        ``data`` parsed as JSON; ends when the app host closes the stream."""
+        try:
+            with connect_sse(self._http, "GET", path, params=params) as source:
+                _raise_for(source.response)
+                for event in source.iter_sse():
+                    yield event.event, _json(event.data, "the event stream", 200) if event.data else {}
+        except httpx.TransportError as exc:
+            raise AppHostUnreachable(f"lost the app host's event stream: {exc}") from None
 
     def watch(self, resource: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
         """``(event, data)`` pairs: ``snapshot`` for each resource, ``synced`` once the current
@@ -201,3 +219,9 @@ def _raise_for(response: httpx.Response) -> None:
     except (ValueError, AttributeError, httpx.ResponseNotRead):
         message = response.text
     raise ApiError(response.status_code, message)
+
+
+def shaped(data: Any, what: str, **fields: type | tuple[type, ...]) -> dict[str, Any]:
+    """``data`` if it is an object with ``fields`` of those types, else :class:`UnexpectedAnswer`
+    (for the commands that read other parts of the API, such as telemetry)."""
+    return _shaped(data, what, **fields)

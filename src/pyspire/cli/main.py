@@ -3,7 +3,8 @@
 ``pyspire run [path]`` executes ``apphost.py`` (default ``./apphost.py``) exactly as
 ``python apphost.py`` would, with the console options given here; ``--detach`` (or ``pyspire
 start``) runs it in the background. The other commands are clients of a running app host's
-control API: ``ps``, ``describe``, ``logs``, ``resource``, ``wait``, ``stop``, ``parameter``.
+control API: ``ps``, ``describe``, ``logs``, ``resource``, ``wait``, ``stop``, ``parameter``, ``dashboard``,
+``telemetry`` (structured logs, traces, metrics) and ``export`` (all of it in one zip).
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from pyspire._version import VERSION
 from pyspire.cli.control import resource, stop, wait
 from pyspire.cli.dashboard import dashboard
 from pyspire.cli.detach import start_detached
+from pyspire.cli.export import export
 from pyspire.cli.inspection import describe, ps
 from pyspire.cli.logs import logs
 from pyspire.cli.output import FORMAT_OPTION, fail
 from pyspire.cli.parameters import parameter
+from pyspire.cli.telemetry import telemetry
 from pyspire.errors import PyspireError
 from pyspire.loader import AppHostNotFound, execute_apphost, find_apphost
 
@@ -104,7 +107,7 @@ def start(apphost: str | None, timeout: float, output_format: str) -> None:
     start_detached(apphost, timeout, output_format)
 
 
-for command in (ps, describe, logs, resource, wait, stop, parameter, dashboard):
+for command in (ps, describe, logs, resource, wait, stop, parameter, dashboard, telemetry, export):
     cli.add_command(command)
 
 
