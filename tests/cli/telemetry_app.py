@@ -18,15 +18,11 @@ from typing import Any
 
 PYSPIRE = str(Path(sys.executable).parent / "pyspire")
 SHOP = Path(__file__).parent / "otel_shop.py"
-REPO = Path(__file__).parents[2]
 
 APPHOST = textwrap.dedent(
     """
     import sys
     from pyspire import DistributedApplication
-
-    sys.path.insert(0, {repo!r})
-    import tests.cli.interim_telemetry  # noqa: F401  (until pyspire switches its telemetry service on)
 
     builder = DistributedApplication.create_builder()
     builder.add_executable("shop", sys.executable, ".", {shop!r}, {secret!r})
@@ -78,7 +74,7 @@ def started_shop(folder: Path, **settings: str) -> Iterator[ShopApp]:
     """Start the shop app host in ``folder`` with ``pyspire start``; stop it afterwards."""
     folder.mkdir(parents=True, exist_ok=True)
     secret = folder / "exporter-headers.txt"
-    (folder / "apphost.py").write_text(APPHOST.format(shop=str(SHOP), secret=str(secret), repo=str(REPO)))
+    (folder / "apphost.py").write_text(APPHOST.format(shop=str(SHOP), secret=str(secret)))
     app = ShopApp(folder, cli_env(folder / "state", **settings), secret)
     try:
         app.ok("start", timeout=120)
