@@ -52,7 +52,9 @@ def _log_file(app_dir: Path) -> Path:
 def _spawn(path: Path, log: Path) -> subprocess.Popen[bytes]:
     # Readable by the user only: it holds the dashboard's login link (valid once, for 15 minutes),
     # and on a shared machine any other user could otherwise open it first.
-    with os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as sink:
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older log may be readable by others; it holds the login link now
+    with os.fdopen(fd, "wb") as sink:
         return subprocess.Popen(
             [sys.executable, "-m", "pyspire.cli.main", "run", str(path), "--no-resource-output", "--no-color"],
             cwd=path.parent,

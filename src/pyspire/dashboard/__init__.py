@@ -11,6 +11,6 @@ from __future__ import annotations
 from pyspire.dashboard.service import dashboard_service
 from pyspire.extensions import APP_HOST_SERVICES
 
-APP_HOST_SERVICES.register(dashboard_service)
+APP_HOST_SERVICES.register(dashboard_service, "dashboard")
 
 __all__ = ["dashboard_service"]

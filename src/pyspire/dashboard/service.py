@@ -9,6 +9,7 @@ link (what ``pyspire dashboard`` opens). ``PYSPIRE_DASHBOARD=0`` turns it off.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from starlette.exceptions import HTTPException
@@ -62,7 +63,7 @@ class DashboardService:
             self._server.bind()
         except OSError as exc:
             raise DashboardSettingError(
-                f"the dashboard cannot listen on 127.0.0.1:{self.settings.port} ({exc.strerror or exc}); "
+                f"the dashboard cannot listen on 127.0.0.1:{self.settings.port} ({os.strerror(exc.errno) if exc.errno else exc}); "
                 "choose another PYSPIRE_DASHBOARD_PORT, or unset it for a random port"
             ) from None
         app.listening_on(self._server.port)

@@ -133,22 +133,25 @@ class AppHostServices:
     """The ordered registry of service factories (started in registration order)."""
 
     def __init__(self) -> None:
-        self._factories: list[AppHostServiceFactory] = []
+        self._factories: list[tuple[AppHostServiceFactory, str | None]] = []
 
-    def register(self, factory: AppHostServiceFactory) -> Callable[[], None]:
-        """Add ``factory`` after those registered before it; returns the call that removes it."""
-        self._factories.append(factory)
+    def register(self, factory: AppHostServiceFactory, name: str | None = None) -> Callable[[], None]:
+        """Add ``factory`` after those registered before it; returns the call that removes it.
+        ``name`` (the service's name) lets a run that turns the service off skip the factory
+        altogether, so nothing it would open (a file, a thread) is opened for nothing."""
+        entry = (factory, name)
+        self._factories.append(entry)
 
         def unregister() -> None:
-            if factory in self._factories:
-                self._factories.remove(factory)
+            if entry in self._factories:
+                self._factories.remove(entry)
 
         return unregister
 
     @contextmanager
-    def registered(self, factory: AppHostServiceFactory) -> Iterator[None]:
+    def registered(self, factory: AppHostServiceFactory, name: str | None = None) -> Iterator[None]:
         """``factory`` is registered inside the ``with`` block only (tests leave no trace)."""
-        unregister = self.register(factory)
+        unregister = self.register(factory, name)
         try:
             yield
         finally:
@@ -158,7 +161,9 @@ class AppHostServices:
         """Build every service that is not turned off, in order. A factory that raises (a bad
         setting) fails the run before anything starts."""
         services = []
-        for factory in list(self._factories):
+        for factory, name in list(self._factories):
+            if name is not None and name in disabled:
+                continue
             service = factory(setup)
             if service is not None and service.name not in disabled:
                 services.append(service)

@@ -10,6 +10,6 @@ from pyspire.extensions.app_host_services import APP_HOST_SERVICES
 from pyspire.telemetry.service import TelemetryService, telemetry_service
 from pyspire.telemetry.settings import TelemetrySettings
 
-APP_HOST_SERVICES.register(telemetry_service)
+APP_HOST_SERVICES.register(telemetry_service, "telemetry")
 
 __all__ = ["TelemetryService", "TelemetrySettings", "telemetry_service"]

@@ -20,6 +20,9 @@ from pyspire.model import ContainerResource
 KEY_FILE = "otlp-api-key"
 _KEY = re.compile(r"[0-9a-f]{32}")
 
+#: The header (gRPC metadata key) every exporter sends the run's key in, as Aspire's receiver wants it.
+API_KEY_HEADER = "x-otlp-api-key"
+
 
 def api_key_for(setup: AppHostSetup) -> str:
     if not any(isinstance(r, ContainerResource) and r.persistent for r in setup.model.resources):
@@ -35,5 +38,5 @@ def _kept_key(path: Path) -> str:
     if _KEY.fullmatch(kept):
         return kept
     key = secrets.token_hex(16)
-    write_atomic(path, key)
+    write_atomic(path, key, private_folder=True)
     return key

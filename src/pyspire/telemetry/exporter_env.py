@@ -18,9 +18,7 @@ from dataclasses import dataclass
 from pyspire.extensions import SecretEnvValue
 from pyspire.model import ContainerResource, Resource
 from pyspire.model.otlp_exporter import otlp_exporter_of
-
-#: The header the receiver checks (Aspire's name for it).
-API_KEY_HEADER = "x-otlp-api-key"
+from pyspire.telemetry.api_key import API_KEY_HEADER
 
 #: Short export delays (milliseconds), and exemplars only for sampled spans (the SDK default
 #: would attach none, or every one): what every exporting replica gets.

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.metrics.v1.metrics_pb2 import (
     ExponentialHistogramDataPoint,
     Metric,
@@ -31,6 +31,7 @@ from pyspire.telemetry.otlp_attributes import (
     convert_value,
 )
 from pyspire.telemetry.records import (
+    Attributes,
     HistogramValue,
     Instrument,
     LogEntry,
@@ -64,6 +65,11 @@ _SEVERITY_WORDS: dict[str, Severity] = {
     "critical": "fatal",
     "fatal": "fatal",
 }
+
+#: Above this many bytes per span on average, a batch's attributes are converted at once.
+LAZY_BYTES_PER_SPAN = 1024
+#: The longest log body kept (characters); the rest is cut off.
+MAX_LOG_BODY_CHARS = 64 * 1024
 
 
 def severity_of(number: int, text: str) -> Severity:
@@ -111,6 +117,8 @@ class Decoder:
         max_events = self.max_span_events
         kinds, statuses = SPAN_KINDS, SPAN_STATUSES
         pause = self.pause
+        max_length = limits.max_length
+        attributes_of = self._attribute_reader(request, limits)
         for resource_spans in request.resource_spans:
             origin = self.origins.resolve(resource_spans.resource)
             for scope_spans in resource_spans.scope_spans:
@@ -125,20 +133,20 @@ class Decoder:
                     if all_events:
                         if len(all_events) == 1 and max_events:  # the common case, without a generator
                             e = all_events[0]
-                            events = (SpanEvent(e.name, e.time_unix_nano, LazyAttributes(e.attributes, limits)),)
+                            events = (SpanEvent(e.name, e.time_unix_nano, attributes_of(e.attributes)),)
                         else:
                             if len(all_events) > max_events:
                                 dropped += len(all_events) - max_events
                             events = tuple(
                                 [
-                                    SpanEvent(e.name, e.time_unix_nano, LazyAttributes(e.attributes, limits))
+                                    SpanEvent(e.name, e.time_unix_nano, attributes_of(e.attributes))
                                     for e in all_events[:max_events]
                                 ]
                             )
                     links: tuple[SpanLink, ...] = ()
                     if len(span.links):
                         links = tuple(
-                            SpanLink(link.trace_id.hex(), link.span_id.hex(), LazyAttributes(link.attributes, limits))
+                            SpanLink(link.trace_id.hex(), link.span_id.hex(), attributes_of(link.attributes))
                             for link in span.links
                         )
                     parent = span.parent_span_id
@@ -150,13 +158,13 @@ class Decoder:
                             span.trace_id.hex(),
                             span.span_id.hex(),
                             parent.hex() if parent and parent != _NO_SPAN_ID else "",
-                            span.name,
+                            span.name[:max_length],
                             kinds[kind] if 0 <= kind < 6 else "unspecified",
                             span.start_time_unix_nano,
                             span.end_time_unix_nano,
                             statuses[code] if 0 <= code < 3 else "unset",
-                            status.message,
-                            LazyAttributes(pairs, limits),
+                            status.message[:max_length],
+                            attributes_of(pairs),
                             events,
                             links,
                             scope,
@@ -194,10 +202,26 @@ class Decoder:
                     )
         return out
 
+    @staticmethod
+    def _attribute_reader(
+        request: ExportTraceServiceRequest, limits: AttributeLimits
+    ) -> Callable[[Sequence[KeyValue]], Attributes]:
+        """Lazy attributes (see :class:`LazyAttributes`) keep the whole parsed batch alive until
+        read, limits unapplied: fine for ordinary spans, not for a batch whose spans carry large
+        values (a 1 MiB attribute would be kept whole). Such a batch — more than
+        :data:`LAZY_BYTES_PER_SPAN` on average — is converted at once, limits applied, so what
+        the store holds per span stays bounded by the limits either way."""
+        count = sum(len(scope.spans) for resource in request.resource_spans for scope in resource.scope_spans)
+        if count and request.ByteSize() > LAZY_BYTES_PER_SPAN * count:
+            return lambda pairs: convert_attributes(pairs, limits)[0]
+        return lambda pairs: LazyAttributes(pairs, limits)
+
     def _body(self, body: AnyValue) -> str:
-        """The body as text: a string as it is, anything structured as compact JSON."""
+        """The body as text: a string as it is, anything structured as compact JSON; at most
+        :data:`MAX_LOG_BODY_CHARS` (a traceback is longer than any attribute limit, a log of a
+        whole file is not kept whole)."""
         if body.WhichOneof("value") == "string_value":
-            return body.string_value  # whole: a traceback is longer than any attribute limit
+            return body.string_value[:MAX_LOG_BODY_CHARS]
         value = convert_value(body, self.limits)
         if value is None:
             return ""

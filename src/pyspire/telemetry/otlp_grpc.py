@@ -31,10 +31,10 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
+from pyspire.telemetry.api_key import API_KEY_HEADER as API_KEY_METADATA
 from pyspire.telemetry.otlp_queue import Batch
 from pyspire.telemetry.settings import TelemetrySettingError
 
-API_KEY_METADATA = "x-otlp-api-key"
 #: How often a random port this machine refuses (a firewall rule) is replaced by another.
 _PORT_TRIES = 5
 

@@ -36,11 +36,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pyspire.errors import PyspireError
+from pyspire.telemetry.api_key import API_KEY_HEADER
 from pyspire.telemetry.otlp_json import OtlpJsonError, parse_json, to_json
 from pyspire.telemetry.otlp_queue import Batch
 from pyspire.telemetry.queries import TelemetryKind
 
-API_KEY_HEADER = "x-otlp-api-key"
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
 

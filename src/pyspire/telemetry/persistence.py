@@ -291,7 +291,7 @@ class TelemetryFile:
             for write in writes:
                 write(self._connection)
             self._connection.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except Exception as exc:  # sqlite3.Error, or an encoding bug: the writer thread must go on
             self._failed = True
             log.warning("telemetry: writing %s failed (%s); keeping telemetry in memory only from now", self.path.name, exc)
             with contextlib.suppress(sqlite3.Error):

@@ -14,6 +14,8 @@ their way out), and joins both threads.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -81,6 +83,8 @@ class OtlpReceiver:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
+        #: Set when start() gave up (failed or cancelled): the thread does not wait to be stopped.
+        self._abandoned = threading.Event()
         # Set on the receiver's thread once it runs (typed loosely: their modules load there).
         self._queue: Any = None
         self._worker: Any = None
@@ -127,7 +131,16 @@ class OtlpReceiver:
         try:
             self._endpoints = await ready
         except BaseException:
-            await asyncio.to_thread(self._thread.join)
+            assert self._thread is not None
+            # Failed or cancelled (a timeout around the app host's start): ask the thread to
+            # stop if it got as far as serving, and never wait on it for ever.
+            self._abandoned.set()  # seen by the thread before it waits, if it has not got there
+            loop, stopping = self._loop, self._stopping
+            if loop is not None and stopping is not None:
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(stopping.set)
+            thread = self._thread
+            await asyncio.shield(asyncio.to_thread(thread.join, STOP_GRACE_SECONDS + DRAIN_SECONDS + 5))
             self._thread = None
             raise
 
@@ -189,13 +202,14 @@ class OtlpReceiver:
 
                 raise TelemetrySettingError(
                     f"the OTLP/HTTP receiver cannot listen on 127.0.0.1:{settings.http_port} "
-                    f"({exc.strerror or exc}); choose another PYSPIRE_OTLP_HTTP_PORT or unset it for a random port"
+                    f"({os.strerror(exc.errno) if exc.errno else exc}); choose another PYSPIRE_OTLP_HTTP_PORT or unset it for a random port"
                 ) from None
             grpc_server, grpc_port = await start_grpc_server(
                 self.api_key, settings.grpc_port, settings.max_body_bytes, queue.put
             )
             report(OtlpEndpoints(grpc_port=grpc_port, http_port=http.port))
-            await self._stopping.wait()
+            if not self._abandoned.is_set():
+                await self._stopping.wait()
         finally:
             if grpc_server is not None:
                 await grpc_server.stop(STOP_GRACE_SECONDS)

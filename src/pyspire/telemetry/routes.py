@@ -31,7 +31,7 @@ from pyspire.telemetry.json_shapes import (
     trace_json,
 )
 from pyspire.telemetry.matching import attributes_key
-from pyspire.telemetry.queries import LogQuery, SpanQuery, TelemetryStore, TraceQuery
+from pyspire.telemetry.queries import LogQuery, SpanQuery, TelemetryChange, TelemetryStore, TraceQuery
 from pyspire.telemetry.route_params import Params
 
 KEEPALIVE_SECONDS = 15.0
@@ -91,13 +91,17 @@ def telemetry_routes(store: TelemetryStore) -> list[BaseRoute]:
     async def _watch_logs(query: LogQuery) -> AsyncIterator[bytes]:
         changes = store.changes()  # registered now: nothing written after the first page is missed
         try:
-            cursor = store.last_log_id()
             page = store.logs(query)
-            if page:
-                cursor = max(cursor, page[-1].id)
+            if query.after_id is not None:
+                # Paging forward from ``after``: the first page is the oldest records after it,
+                # so the rest up to now is caught up below before waiting for changes.
+                cursor = page[-1].id if page else query.after_id
+            else:
+                cursor = max(store.last_log_id(), page[-1].id if page else 0)
             yield _event("logs", {"items": [log_json(entry) for entry in page]})
-            async for change in changes:
-                if "logs" not in change.kinds:
+            caught_up = query.after_id is None
+            async for change in _first_then(changes, caught_up):
+                if change is not None and "logs" not in change.kinds:
                     continue
                 while True:
                     batch = store.logs(dataclasses.replace(query, after_id=cursor, before_id=None, limit=WATCH_BATCH))
@@ -244,6 +248,16 @@ def telemetry_routes(store: TelemetryStore) -> list[BaseRoute]:
         Route("/v1/telemetry/stats", stats, methods=["GET"]),
         Route("/v1/telemetry", clear, methods=["DELETE"]),
     ]
+
+
+async def _first_then(
+    changes: AsyncIterator[TelemetryChange], caught_up: bool
+) -> AsyncIterator[TelemetryChange | None]:
+    """``None`` first (catch up at once) unless already caught up, then every change."""
+    if not caught_up:
+        yield None
+    async for change in changes:
+        yield change
 
 
 async def _close(changes: AsyncIterator[object]) -> None:

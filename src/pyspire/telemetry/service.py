@@ -3,6 +3,7 @@ variables, started before the first resource and stopped after the last."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Mapping, Sequence
 
@@ -72,7 +73,8 @@ class TelemetryService:
         try:
             await self.receiver.stop()
         finally:
-            self.store.close()
+            # Off the loop: a persisting store waits for its writer to commit what is queued.
+            await asyncio.to_thread(self.store.close)
 
 
 def telemetry_service(setup: AppHostSetup) -> TelemetryService | None:

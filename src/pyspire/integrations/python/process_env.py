@@ -36,7 +36,10 @@ PYTHON_OTLP_ENV: Mapping[str, str] = {
 def python_process_env(ctx: RunModeContext) -> Mapping[str, str]:
     """The variables above for this integration's resources; nothing for any other."""
     if isinstance(ctx.resource, PythonAppResource):
-        if otlp_exporter_of(ctx.resource).enabled:
+        # Only where there is a receiver to export to (telemetry on, not opted out): the SDK's
+        # exporters without an endpoint would retry localhost:4317 and print errors all run.
+        exporting = "OTEL_EXPORTER_OTLP_ENDPOINT" in ctx.telemetry(ctx.resource, ctx.suffix)
+        if exporting and otlp_exporter_of(ctx.resource).enabled:
             return {**PYTHON_PROCESS_ENV, **PYTHON_OTLP_ENV}
         return PYTHON_PROCESS_ENV
     if isinstance(ctx.resource, PythonInstallerResource):
