@@ -259,3 +259,29 @@ async def test_with_persistence_the_previous_runs_telemetry_is_there_after_an_ap
         trace = await client.get(f"/v1/telemetry/traces/{trace_id(3)}")
         assert trace.status_code == 200 and trace.json()["name"] == "GET /x"
         assert (await client.get("/v1/telemetry/stats")).json()["persisted"] is True
+
+
+async def test_a_log_watch_from_an_id_delivers_every_record_after_it_then_new_ones(tmp_path):
+    """A client resuming a follow (``after=<last id it saw>``) misses nothing, however many
+    records arrived meanwhile — more than one page of them."""
+    bodies: list[str] = []
+    async with running(tmp_path) as (app, store):
+        store.add_logs([log(f"old {i}") for i in range(500)])
+        client = app.api_client()
+
+        async def follow() -> None:
+            params = {"watch": 1, "after": 0, "limit": 200}
+            async with client.stream("GET", "/v1/telemetry/logs", params=params, timeout=30) as response:
+                async for kind, data in events(response):
+                    if kind == "logs":
+                        bodies.extend(item["body"] for item in data["items"])  # type: ignore[attr-defined]
+
+        follower = asyncio.create_task(follow())
+        while len(bodies) < 500:
+            await asyncio.sleep(0.01)
+        from_thread(lambda: store.add_logs([log("new one")]))
+        while len(bodies) < 501:
+            await asyncio.sleep(0.01)
+    await asyncio.wait_for(follower, 10)
+    await client.aclose()
+    assert bodies == [f"old {i}" for i in range(500)] + ["new one"]
