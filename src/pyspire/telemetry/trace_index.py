@@ -48,17 +48,21 @@ class _TraceEntry:
         self.summary = None
         return True
 
-    def remove(self, span: Span) -> None:
-        self.span_ids.discard(span.span_id)
-        self.spans.remove(span)
-        self.arrival.remove(span)
-        if span.status == "error":
-            self.error_count -= 1
-        left = self.resources[span.origin.resource] - 1
-        if left:
-            self.resources[span.origin.resource] = left
-        else:
-            del self.resources[span.origin.resource]
+    def remove(self, spans: Sequence[Span]) -> None:
+        """Forget ``spans`` (all of this trace): one pass over the lists whatever their number,
+        by identity — trimming a huge trace span by span would be quadratic under the lock."""
+        gone = {id(span) for span in spans}
+        for span in spans:
+            self.span_ids.discard(span.span_id)
+            if span.status == "error":
+                self.error_count -= 1
+            left = self.resources[span.origin.resource] - 1
+            if left:
+                self.resources[span.origin.resource] = left
+            else:
+                del self.resources[span.origin.resource]
+        self.spans = [span for span in self.spans if id(span) not in gone]
+        self.arrival = [span for span in self.arrival if id(span) not in gone]
         self.summary = None
 
     def summarize(self) -> TraceSummary:
@@ -115,10 +119,8 @@ class TraceIndex:
         trimmed: list[Span] = []
         if self.span_count > self.max_spans and self._traces:
             only = next(iter(self._traces.values()))
-            while self.span_count > self.max_spans:
-                span = only.arrival[0]
-                self._remove_span(only, span)
-                trimmed.append(span)
+            trimmed = only.arrival[: self.span_count - self.max_spans]
+            self._remove_spans(only, trimmed)
             self.evicted_spans += len(trimmed)
         changed.difference_update(evicted)
         return changed, evicted, trimmed
@@ -144,21 +146,21 @@ class TraceIndex:
             else:
                 self._spans_by_resource.pop(resource, None)
 
-    def _remove_span(self, entry: _TraceEntry, span: Span) -> None:
-        entry.remove(span)
-        self.span_count -= 1
-        resource = span.origin.resource
-        left = self._spans_by_resource.get(resource, 0) - 1
-        if left > 0:
-            self._spans_by_resource[resource] = left
-        else:
-            self._spans_by_resource.pop(resource, None)
-        if resource not in entry.resources:
-            traces = self._by_resource.get(resource)
-            if traces is not None:
-                traces.pop(entry.trace_id, None)
-                if not traces:
-                    del self._by_resource[resource]
+    def _remove_spans(self, entry: _TraceEntry, spans: Sequence[Span]) -> None:
+        entry.remove(spans)
+        self.span_count -= len(spans)
+        for resource in {span.origin.resource for span in spans}:
+            left = self._spans_by_resource.get(resource, 0) - sum(1 for s in spans if s.origin.resource == resource)
+            if left > 0:
+                self._spans_by_resource[resource] = left
+            else:
+                self._spans_by_resource.pop(resource, None)
+            if resource not in entry.resources:
+                traces = self._by_resource.get(resource)
+                if traces is not None:
+                    traces.pop(entry.trace_id, None)
+                    if not traces:
+                        del self._by_resource[resource]
 
     def _candidates(self, resource: str | None, trace_ids: frozenset[str] | None = None) -> Iterable[_TraceEntry]:
         if trace_ids is not None:
@@ -208,8 +210,7 @@ class TraceIndex:
         gone = []
         for trace_id in list(self._by_resource.get(resource, {})):
             entry = self._traces[trace_id]
-            for span in [span for span in entry.spans if span.origin.resource == resource]:
-                self._remove_span(entry, span)
+            self._remove_spans(entry, [span for span in entry.spans if span.origin.resource == resource])
             if entry.spans:
                 changed.add(trace_id)
             else:
