@@ -92,6 +92,9 @@ class ApiForwarder:
         request = self._client.build_request(method, target, headers=headers, content=body or None)
         try:
             upstream = await self._client.send(request, stream=True)
+        except httpx.PoolTimeout:
+            await send_json(send, 503, "too many open streams to the app host: close other dashboard tabs")
+            return
         except httpx.HTTPError:
             await send_json(send, 502, "the app host's control API does not answer (is it stopping?)")
             return

@@ -4,6 +4,7 @@ nanoseconds since the epoch)."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -127,16 +128,21 @@ def instrument_summary_json(summary: InstrumentSummary) -> JsonObject:
     }
 
 
+def _finite(value: float | None) -> float | None:
+    """JSON has no NaN or infinity (a gauge can report them): null instead."""
+    return value if value is None or math.isfinite(value) else None
+
+
 def point_json(point: MetricPoint) -> JsonObject:
     histogram = point.histogram
     if histogram is None:
-        return {"time_ms": ms(point.time_ns), "value": point.value}
+        return {"time_ms": ms(point.time_ns), "value": _finite(point.value)}
     return {
         "time_ms": ms(point.time_ns),
         "count": histogram.count,
-        "sum": histogram.sum,
-        "min": histogram.min,
-        "max": histogram.max,
+        "sum": _finite(histogram.sum),
+        "min": _finite(histogram.min),
+        "max": _finite(histogram.max),
         "bounds": list(histogram.bounds),
         "bucket_counts": list(histogram.bucket_counts),
     }

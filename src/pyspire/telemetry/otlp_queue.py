@@ -11,6 +11,7 @@ exporters retry a retryable error with the same batch, which would only make the
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter, deque
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from typing import Any
 from google.protobuf.message import Message
 
 from pyspire.telemetry.queries import TelemetryKind
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +128,11 @@ class DecodeWorker:
                 self._handle(batch)
                 self.decoded += 1
             except Exception:
-                # A sink or decoder bug must not end ingestion for the rest of the run.
+                # A sink or decoder bug must not end ingestion for the rest of the run; the
+                # first one is logged (with its traceback: it is pyspire's bug, not the user's).
                 self.failed += 1
+                if self.failed == 1:
+                    log.exception("telemetry: a %s batch could not be stored (later failures are only counted)", batch.kind)
 
     def _call(self, fn: Callable[[TelemetryKind, int], None], kind: TelemetryKind, count: int) -> None:
         try:

@@ -220,7 +220,7 @@ class TelemetryFile:
                 else:
                     db.execute(f"DELETE FROM {table} WHERE resource = ?", (resource,))  # noqa: S608
 
-        self._queue(clear)
+        self._queue(clear, force=True)  # a user's clear must not come back after a restart
 
     def flush(self) -> None:
         """Wait until everything queued so far is on disk (tests, and close)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -84,9 +84,12 @@ def telemetry_routes(store: TelemetryStore) -> list[BaseRoute]:
         )
         if params.flag("watch"):
             return _stream(_watch_logs(query), "telemetry-logs-watch")
-        items = store.logs(query)
-        last_id = items[-1].id if items else (query.after_id if query.after_id is not None else store.last_log_id())
-        return JSONResponse({"items": [log_json(entry) for entry in items], "last_id": last_id})
+        def page() -> object:
+            items = store.logs(query)
+            last_id = items[-1].id if items else (query.after_id if query.after_id is not None else store.last_log_id())
+            return {"items": [log_json(entry) for entry in items], "last_id": last_id}
+
+        return await _json_off_loop(page)
 
     async def _watch_logs(query: LogQuery) -> AsyncIterator[bytes]:
         changes = store.changes()  # registered now: nothing written after the first page is missed
@@ -129,7 +132,7 @@ def telemetry_routes(store: TelemetryStore) -> list[BaseRoute]:
         )
         if params.flag("watch"):
             return _stream(_watch_traces(query), "telemetry-traces-watch")
-        return JSONResponse({"items": [summary_json(summary) for summary in store.traces(query)]})
+        return await _json_off_loop(lambda: {"items": [summary_json(summary) for summary in store.traces(query)]})
 
     async def _watch_traces(query: TraceQuery) -> AsyncIterator[bytes]:
         changes = store.changes()
@@ -154,7 +157,7 @@ def telemetry_routes(store: TelemetryStore) -> list[BaseRoute]:
             raise HTTPException(
                 404, f"no trace '{trace_id}' (it never arrived, or was evicted: see GET /v1/telemetry/stats)"
             )
-        return JSONResponse(trace_json(found))
+        return await _json_off_loop(lambda: trace_json(found))
 
     async def spans(request: Request) -> Response:
         params = Params(request.query_params, _SPAN_PARAMS)
@@ -168,7 +171,7 @@ def telemetry_routes(store: TelemetryStore) -> list[BaseRoute]:
             min_duration_ns=params.milliseconds_as_ns("min_duration_ms"),
             limit=params.limit(200),
         )
-        return JSONResponse({"items": [span_json(span) for span in store.spans(query)]})
+        return await _json_off_loop(lambda: {"items": [span_json(span) for span in store.spans(query)]})
 
     async def metrics(request: Request) -> Response:
         params = Params(request.query_params, ("resource",))
@@ -189,9 +192,12 @@ def telemetry_routes(store: TelemetryStore) -> list[BaseRoute]:
             )
         if params.flag("watch"):
             return _stream(_watch_metric(name, resource, since_ns), "telemetry-metric-watch")
-        series = store.series(name, resource, since_ns)
-        return JSONResponse(
-            {"instrument": instrument_json(known[0].instrument), "series": [series_json(item) for item in series]}
+        instrument = known[0].instrument
+        return await _json_off_loop(
+            lambda: {
+                "instrument": instrument_json(instrument),
+                "series": [series_json(item) for item in store.series(name, resource, since_ns)],
+            }
         )
 
     async def _watch_metric(name: str, resource: str | None, since_ns: int | None) -> AsyncIterator[bytes]:
@@ -248,6 +254,17 @@ def telemetry_routes(store: TelemetryStore) -> list[BaseRoute]:
         Route("/v1/telemetry/stats", stats, methods=["GET"]),
         Route("/v1/telemetry", clear, methods=["DELETE"]),
     ]
+
+
+async def _json_off_loop(build: Callable[[], object]) -> Response:
+    """Query and encode in a worker thread: a page may hold up to 100,000 records, and the app
+    host's loop — the controllers, health checks, the control API — must not wait for it (the
+    store is safe to read from any thread)."""
+
+    def encode() -> bytes:
+        return json.dumps(build(), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+    return Response(await asyncio.to_thread(encode), media_type="application/json")
 
 
 async def _first_then(
