@@ -43,7 +43,7 @@ EXTENSION_API = {
     "render_launch_async", "render_plan", "render_value", "required", "resource_handlers",
     "writable_spec_fields", "write_atomic",
     "APP_HOST_SERVICES", "AppHostService", "AppHostServiceContext", "AppHostServiceFactory",
-    "AppHostServices", "AppHostSetup", "HttpServer", "LiveStream",
+    "AppHostServices", "AppHostSetup", "HttpServer", "setting_count", "setting_flag", "setting_port", "LiveStream",
     "ContainerAccess", "NoContainerAccess", "SecretEnvValue",
 }
 

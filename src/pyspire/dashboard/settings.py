@@ -9,10 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pyspire.extensions import ConfigurationError
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
+from pyspire.extensions import ConfigurationError, setting_flag, setting_port
 
 
 class DashboardSettingError(ConfigurationError, ValueError):
@@ -27,30 +24,7 @@ class DashboardSettings:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, str]) -> DashboardSettings:
-        return cls(enabled=_flag(settings, "PYSPIRE_DASHBOARD", True), port=_port(settings, "PYSPIRE_DASHBOARD_PORT"))
-
-
-def _flag(settings: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = settings.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise DashboardSettingError(f"{name}={settings[name]!r} is not on or off; set it to 1 or 0 (or unset it)")
-
-
-def _port(settings: Mapping[str, str], name: str) -> int:
-    raw = settings.get(name, "").strip()
-    if not raw:
-        return 0
-    try:
-        port = int(raw)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        raise DashboardSettingError(
-            f"{name}={raw!r} is not a port; set a number from 1 to 65535, or unset it for a random port"
+        return cls(
+            enabled=setting_flag(settings, "PYSPIRE_DASHBOARD", True, DashboardSettingError),
+            port=setting_port(settings, "PYSPIRE_DASHBOARD_PORT", DashboardSettingError),
         )
-    return port

@@ -277,3 +277,8 @@ from pyspire.api.server import ApiServer as HttpServer  # noqa: E402
 from pyspire.api.streams import LiveStream  # noqa: E402
 
 __all__ += ["HttpServer", "LiveStream"]
+
+# -- reading a service's PYSPIRE_* settings, one wording for all --------------------------------
+from pyspire.extensions.settings import setting_count, setting_flag, setting_port  # noqa: E402
+
+__all__ += ["setting_count", "setting_flag", "setting_port"]

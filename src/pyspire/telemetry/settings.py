@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pyspire.extensions import ConfigurationError
+from pyspire.extensions import ConfigurationError, setting_count, setting_flag, setting_port
 
 #: Aspire's defaults (TelemetryLimitOptions).
 DEFAULT_MAX_LOGS = 10_000
@@ -77,43 +77,13 @@ class TelemetrySettings:
         return self.max_spans or self.max_traces * DEFAULT_SPANS_PER_TRACE
 
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-
-
 def _flag(settings: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = settings.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise TelemetrySettingError(f"{name}={settings[name]!r} is not on or off; set it to 1 or 0 (or unset it)")
+    return setting_flag(settings, name, default, TelemetrySettingError)
 
 
 def _count(settings: Mapping[str, str], name: str, default: int, example: int | None = None) -> int:
-    raw = settings.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw.replace("_", ""))
-    except ValueError:
-        value = 0
-    if value < 1:
-        hint = f"{default} (the default)" if example is None else str(example)
-        raise TelemetrySettingError(f"{name}={raw!r} is not a positive whole number; set e.g. {hint}")
-    return value
+    return setting_count(settings, name, default, TelemetrySettingError, example)
 
 
 def _port(settings: Mapping[str, str], name: str) -> int:
-    raw = settings.get(name, "").strip()
-    if not raw:
-        return 0
-    try:
-        port = int(raw)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        raise TelemetrySettingError(f"{name}={raw!r} is not a port; set a number from 1 to 65535, or unset it for a random port")
-    return port
+    return setting_port(settings, name, TelemetrySettingError)
