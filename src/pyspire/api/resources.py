@@ -138,8 +138,8 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
 
         async def stream() -> AsyncIterator[bytes]:
             backlog = -1 if tail is None else tail
-            async for line in logs.follow(resource, replica, tail=backlog):
-                yield render(line)
+            async for lines in logs.follow_batches(resource, replica, tail=backlog):
+                yield b"".join(render(line) for line in lines)
 
         return LiveStream(
             stream(),
