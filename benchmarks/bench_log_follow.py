@@ -22,11 +22,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import machine_note  # noqa: E402
+
 from pyspire import DistributedApplication, testing  # noqa: E402
 
 RATE = 10_000
 
-CHATTY = """
+CHATTY = f"""
 import sys, time
 total = int(sys.argv[1])
 start = time.monotonic()
@@ -34,13 +35,13 @@ for i in range(total):
     print("line", i, "x" * 60)
     if i % 100 == 99:
         sys.stdout.flush()
-        delay = start + (i + 1) / {rate} - time.monotonic()
+        delay = start + (i + 1) / {RATE} - time.monotonic()
         if delay > 0:
             time.sleep(delay)
 sys.stdout.flush()
 print("printed", total, "in", round(time.monotonic() - start, 2), file=sys.stderr, flush=True)
 time.sleep(60)
-""".format(rate=RATE)
+"""
 
 
 async def run(seconds: int) -> None:
