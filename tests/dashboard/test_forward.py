@@ -164,26 +164,31 @@ async def test_stopping_the_app_host_ends_streams_the_page_holds_open(tmp_path):
         link = login_url(app)
         await client.get(link)
         client.base_url = link.split("/login")[0]
-        ended = asyncio.Event()
+        streaming, ended = asyncio.Event(), asyncio.Event()
+        outcome: list[str] = []
 
         async def watch() -> None:
             try:
                 async with client.stream("GET", "/api/v1/resources", params={"watch": "1"}) as response:
-                    async for _ in response.aiter_lines():
-                        pass
-            except httpx.HTTPError:
-                pass
+                    async for line in response.aiter_lines():
+                        if line.startswith("event:"):
+                            streaming.set()
+                outcome.append("ended")
+            except httpx.HTTPError as exc:
+                outcome.append(f"failed: {exc!r}")
             ended.set()
 
         watcher = asyncio.create_task(watch())
-        await asyncio.sleep(0.3)
+        async with asyncio.timeout(10):
+            await streaming.wait()  # the page holds a live stream through the forwarder
         started = time.monotonic()
     stopped_in = time.monotonic() - started
     async with asyncio.timeout(5):
         await ended.wait()
     await watcher
     await client.aclose()
-    print(f"app host with an open forwarded watch stopped in {stopped_in:.2f} s")
+    assert stopped_in < 5, f"the app host took {stopped_in:.1f} s to stop with a forwarded stream open"
+    assert outcome, "the stream ended"
 
 
 async def test_only_the_dashboards_own_page_can_change_anything(tmp_path):
