@@ -208,7 +208,8 @@ def telemetry_routes(store: TelemetryStore) -> list[BaseRoute]:
         def new_points() -> list[dict[str, Any]]:
             nonlocal newest
             found = []
-            for series in store.series(name, resource, max(0, newest - LATE_POINTS_NS) if cursors else since_ns):
+            window = max(0, newest - LATE_POINTS_NS) if newest > (since_ns or 0) else since_ns
+            for series in store.series(name, resource, window):
                 key = (series.resource, series.replica, attributes_key(series.attributes))
                 after = cursors.get(key, since_ns if since_ns is not None else -1)
                 points = tuple(point for point in series.points if point.time_ns > after)
@@ -218,6 +219,12 @@ def telemetry_routes(store: TelemetryStore) -> list[BaseRoute]:
                     found.append(series_json(series, points))
                 elif key not in cursors:
                     cursors[key] = after
+            # A series quiet for longer than the window is not queried again until it reports:
+            # its cursor is not needed (every point it sends is newer), so churning series
+            # (high-cardinality attributes) do not grow this stream's memory for its lifetime.
+            horizon = newest - LATE_POINTS_NS
+            for stale in [key for key, seen in cursors.items() if seen < horizon]:
+                del cursors[stale]
             return found
 
         try:
