@@ -19,7 +19,7 @@ from pyspire.telemetry.queries import TelemetryStore
 from pyspire.telemetry.receiver import OtlpReceiver
 from pyspire.telemetry.routes import telemetry_routes
 from pyspire.telemetry.settings import TelemetrySettings
-from pyspire.telemetry.store import open_store
+from pyspire.telemetry.store import MemoryTelemetryStore, attach_file
 
 # At import (pyspire.app imports this package), so also a process that initialises gRPC before
 # the receiver starts — a test session, an app host embedding other gRPC code — has it off.
@@ -36,7 +36,10 @@ class TelemetryService:
         #: Masked in every output.
         self.api_key = api_key_for(setup)
         setup.redactor.add([self.api_key])
-        self.store: TelemetryStore = open_store(settings, setup)
+        # In memory only until start() (which attaches the file when persisting): a service
+        # built for a run that then fails to start (a later service's bad setting) opens nothing.
+        self._memory = MemoryTelemetryStore(settings)
+        self.store: TelemetryStore = self._memory
         self.receiver = OtlpReceiver(self.store, settings, self.api_key, setup)
         #: Known once the receiver listens (``start``); replicas start after that.
         self._addresses: ReceiverAddresses | None = None
@@ -57,6 +60,8 @@ class TelemetryService:
 
     async def start(self, context: AppHostServiceContext) -> None:
         keep_grpc_out_of_forks()  # before the receiver's thread imports grpc
+        if self.settings.persist:
+            await asyncio.to_thread(attach_file, self._memory, self.setup)
         await self.receiver.start()
         endpoints = self.receiver.endpoints
         self._containers = context.containers

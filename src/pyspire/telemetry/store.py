@@ -45,12 +45,19 @@ COALESCE_SECONDS = 0.025
 def open_store(settings: TelemetrySettings, setup: AppHostSetup) -> TelemetryStore:
     """The run's store: in memory, bounded per kind; with ``settings.persist`` also in
     ``.pyspire/telemetry.sqlite``, loaded at start so a run's data survives an app host restart."""
-    if not settings.persist:
-        return MemoryTelemetryStore(settings)
-    file, loaded = TelemetryFile.open(setup.state_dir)
-    store = MemoryTelemetryStore(settings, file)
-    store.load(loaded)
+    store = MemoryTelemetryStore(settings)
+    if settings.persist:
+        attach_file(store, setup)
     return store
+
+
+def attach_file(store: MemoryTelemetryStore, setup: AppHostSetup) -> None:
+    """Mirror ``store`` to ``.pyspire/telemetry.sqlite`` and put back what it holds (seconds for
+    a full file: the telemetry service does this in a worker thread when it starts, before its
+    receiver takes anything, so that nothing is opened for a run that never starts)."""
+    file, loaded = TelemetryFile.open(setup.state_dir)
+    store.load(loaded)
+    store.file = file
 
 
 @dataclass(eq=False)
