@@ -183,12 +183,6 @@ def test_replica_names_follow_the_executors_suffixes_and_nothing_else() -> None:
     assert replica_name("api", "abcdefgi") == "", "i is not in the suffix alphabet"
 
 
-def test_model_names_and_the_receiver_agree_on_the_suffix_alphabet() -> None:
-    from pyspire.model import names
-    from pyspire.telemetry import origins
-
-    assert origins.SUFFIX_ALPHABET == names._SUFFIX_ALPHABET
-
 
 def test_lazy_attributes_read_like_a_dict_and_become_plain_dicts_for_json_pickle_and_copy(tmp_path: Path) -> None:
     import copy

@@ -15,20 +15,21 @@ from pathlib import Path
 from pyspire.dns_labels import name_problem as name_problem  # the rules live where the CLI can read them
 
 # Aspire leaves out letters that are easily confused with digits or each other (l, o, i).
-_SUFFIX_ALPHABET = "abcdefghjkmnpqrstuvwxyz"
+#: The letters of a replica suffix (no i, l, o: nothing to misread); telemetry matches them.
+SUFFIX_ALPHABET = "abcdefghjkmnpqrstuvwxyz"
 SUFFIX_LENGTH = 8
 
 
 def random_suffix() -> str:
     """Eight random lowercase letters: a replica's name suffix and its ``service.instance.id``."""
-    return "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(SUFFIX_LENGTH))
+    return "".join(secrets.choice(SUFFIX_ALPHABET) for _ in range(SUFFIX_LENGTH))
 
 
 def stable_suffix(seed: str) -> str:
     """Eight lowercase letters derived from ``seed``: the same on every run, for persistent
     resources (their name and instance id must not change, or they could not be re-adopted)."""
     digest = hashlib.sha256(seed.encode()).digest()
-    return "".join(_SUFFIX_ALPHABET[b % len(_SUFFIX_ALPHABET)] for b in digest[:SUFFIX_LENGTH])
+    return "".join(SUFFIX_ALPHABET[b % len(SUFFIX_ALPHABET)] for b in digest[:SUFFIX_LENGTH])
 
 
 def app_key(app_dir: Path) -> str:

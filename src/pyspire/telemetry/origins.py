@@ -18,12 +18,10 @@ import re
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource as OtlpResource
 
 from pyspire.model.builder import AppModel
-from pyspire.model.names import SUFFIX_LENGTH
+from pyspire.model.names import SUFFIX_ALPHABET, SUFFIX_LENGTH
 from pyspire.telemetry.otlp_attributes import AttributeLimits, convert_attributes
 from pyspire.telemetry.records import Origin
 
-#: ``pyspire.model.names``' suffix alphabet (no i, l, o); a test checks both agree.
-SUFFIX_ALPHABET = "abcdefghjkmnpqrstuvwxyz"
 _SUFFIX = re.compile(f"[{SUFFIX_ALPHABET}]{{{SUFFIX_LENGTH}}}")
 #: What a sender without ``service.name`` is called (the SDKs' own default).
 UNKNOWN_SERVICE = "unknown_service"
