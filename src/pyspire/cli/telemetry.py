@@ -153,13 +153,7 @@ def traces(
             limit=filters.limit(limit),
         )
     with _session(apphost) as api:
-        summaries = api.traces(params)
-        if output_format == "json":
-            print_json(summaries)
-        elif not summaries:
-            out().print("no traces match" if params.keys() - {"limit"} else "no traces yet")
-        else:
-            out().print(traces_table(summaries))
+        _show_list(api.traces(params), output_format, params, "traces", traces_table)
 
 
 @telemetry.command()
@@ -215,13 +209,7 @@ def spans(
             limit=filters.limit(limit),
         )
     with _session(apphost) as api:
-        found = api.spans(params)
-        if output_format == "json":
-            print_json(found)
-        elif not found:
-            out().print("no spans match" if params.keys() - {"limit"} else "no spans yet")
-        else:
-            out().print(spans_table(found))
+        _show_list(api.spans(params), output_format, params, "spans", spans_table)
 
 
 @telemetry.command()
@@ -251,3 +239,15 @@ def metrics(name: str | None, resource: str | None, apphost: str | None, output_
         console = out()
         console.print(heading)
         console.print(series if metric["series"] else "no points yet")
+
+
+def _show_list(
+    found: list[Any], output_format: str, params: dict[str, Any], noun: str, table: Callable[[list[Any]], Any]
+) -> None:
+    """A listing as JSON, as a table, or as why it is empty (nothing matched, or nothing yet)."""
+    if output_format == "json":
+        print_json(found)
+    elif not found:
+        out().print(f"no {noun} match" if params.keys() - {"limit"} else f"no {noun} yet")
+    else:
+        out().print(table(found))
