@@ -53,3 +53,26 @@ def test_checksum_changes_when_values_or_chart_files_change(tmp_path: Path) -> N
     assert release_checksum(HelmRelease("r", str(chart), values={"x": 2})) != first
     (chart / "Chart.yaml").write_text("name: c2\n")
     assert release_checksum(base) != first
+
+
+def test_missing_chart_or_values_file_is_an_error_naming_resource_and_fix(tmp_path: Path) -> None:
+    import pytest
+
+    from pyspire.errors import ConfigurationError
+    from pyspire.integrations.k3s.helm_args import check_paths
+
+    with pytest.raises(ConfigurationError, match=r"web: chart .*nochart.*repo="):
+        check_paths("web", HelmRelease("web", str(tmp_path / "nochart")))
+    with pytest.raises(ConfigurationError, match=r"web: values file .*v.yaml.*with_values_file"):
+        check_paths("web", HelmRelease("web", "c", repo="u", values_files=[tmp_path / "v.yaml"]))
+
+
+def test_recorded_checksum_makes_the_same_release_unchanged(tmp_path: Path) -> None:
+    from pyspire.integrations.k3s.helm_args import is_unchanged, record_applied, write_values
+
+    release = HelmRelease("r", "c", repo="u", values={"k": "v"})
+    assert write_values(tmp_path, release).read_text() == values_document({"k": "v"})
+    assert not is_unchanged(tmp_path, "abc")
+    record_applied(tmp_path, "abc")
+    assert is_unchanged(tmp_path, "abc")
+    assert not is_unchanged(tmp_path, "abd")

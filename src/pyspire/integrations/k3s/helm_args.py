@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pyspire.errors import ConfigurationError
+from pyspire.extensions import write_atomic
+
 #: Inside the Helm container: where local charts and values files are mounted.
 CHARTS_MOUNT = "/charts"
 VALUES_MOUNT = "/values"
@@ -104,3 +107,46 @@ def release_checksum(release: HelmRelease) -> str:
     for path in release.values_files:
         digest.update(path.read_bytes() + b"\1")
     return digest.hexdigest()
+
+
+def check_paths(resource: str, release: HelmRelease) -> None:
+    """Before start: a local chart or values file that is not there fails the child, saying how to fix it."""
+    local = release.local_chart
+    if local is not None and not local.exists():
+        raise ConfigurationError(
+            f"{resource}: chart {str(local)!r} does not exist; "
+            "give an existing chart folder or .tgz, or pass repo= for a repository chart"
+        )
+    for path in release.values_files:
+        if not path.is_file():
+            raise ConfigurationError(
+                f"{resource}: values file {str(path)!r} (with_values_file) does not exist; "
+                "fix the path or remove the with_values_file call"
+            )
+
+
+def release_folder(root: Path, release: HelmRelease) -> Path:
+    """``<cluster root>/helm/<release>/``: the generated values file and the applied checksum."""
+    return root / "helm" / release.name
+
+
+def write_values(folder: Path, release: HelmRelease) -> Path:
+    """The generated values file, written atomically (a running Helm never reads half of it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "values.json"
+    write_atomic(path, values_document(release.values))
+    return path
+
+
+def is_unchanged(folder: Path, checksum: str) -> bool:
+    """True when the last successful install recorded this same checksum."""
+    try:
+        return (folder / "applied.sha256").read_text().strip() == checksum
+    except FileNotFoundError:
+        return False
+
+
+def record_applied(folder: Path, checksum: str) -> None:
+    """After ``helm upgrade`` succeeded: what the next start compares against."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / "applied.sha256", checksum + "\n")
