@@ -41,3 +41,18 @@ def test_kustomize_dir_is_detected_and_folders_list_yaml_files(tmp_path: Path) -
     assert not is_kustomization(tmp_path)
     (tmp_path / "kustomization.yaml").write_text("resources: [b.yaml]\n")
     assert is_kustomization(tmp_path)
+
+
+def test_folder_is_split_into_crds_and_rest_on_the_host(tmp_path: Path) -> None:
+    from pyspire.integrations.k3s.manifest_args import write_split
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "all.yaml").write_text(f"{WIDGET}---\n{CRD}")
+    crds, rest = write_split(src, tmp_path / "out")
+    assert crds is not None
+    assert [p.read_text() for p in sorted(crds.iterdir())] == [CRD]
+    assert [p.read_text() for p in sorted(rest.iterdir())] == [WIDGET]
+    (src / "all.yaml").write_text(WIDGET)
+    crds, rest = write_split(src, tmp_path / "out")
+    assert crds is None and len(list(rest.iterdir())) == 1

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyspire.extensions import write_atomic
+
 MANIFEST_MOUNT = "/manifests"
 FIELD_MANAGER = "pyspire"
 _SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
@@ -64,3 +66,18 @@ def apply_argv(target: str, *, kustomize: bool = False) -> list[str]:
 def wait_crds_argv(target: str, timeout: str = "60s") -> list[str]:
     """Wait until every CRD in ``target`` is Established, so instances can be applied."""
     return ["wait", "--for=condition=Established", "-f", target, f"--timeout={timeout}"]
+
+
+def write_split(path: Path, folder: Path) -> tuple[Path | None, Path]:
+    """On the host, before start: ``folder/crds/`` (None when there are none) and ``folder/rest/``,
+    one file per document, written atomically; the kubectl steps mount these read-only."""
+    split = split_crds([p.read_text() for p in manifest_files(path)])
+    out: dict[str, list[str]] = {"crds": split.crds, "rest": split.rest}
+    for part, docs in out.items():
+        target = folder / part
+        target.mkdir(parents=True, exist_ok=True)
+        for stale in target.glob("*.yaml"):
+            stale.unlink()
+        for i, doc in enumerate(docs):
+            write_atomic(target / f"{i:04d}.yaml", doc)
+    return (folder / "crds" if split.crds else None), folder / "rest"
