@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from pyspire.integrations.k3s.helm_args import HelmRelease, upgrade_argv, write_values
-
-HELM = os.environ.get("PYSPIRE_TEST_HELM") or shutil.which("helm")
-pytestmark = pytest.mark.skipif(HELM is None, reason="no helm binary (PYSPIRE_TEST_HELM or PATH)")
+from tests.integrations.k3s.tools import helm_binary
 
 
 def test_a_value_with_shell_and_helm_metacharacters_renders_exactly(tmp_path: Path) -> None:
-    assert HELM is not None
     chart = tmp_path / "chart"
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: chart\nversion: 0.1.0\n")
@@ -30,7 +23,7 @@ def test_a_value_with_shell_and_helm_metacharacters_renders_exactly(tmp_path: Pa
     argv = upgrade_argv(release)
     assert argv.count("-f") == 1  # only the generated file carries the values
     out = subprocess.run(
-        [HELM, "template", "r", str(chart), "-f", str(values)],
+        [helm_binary(), "template", "r", str(chart), "-f", str(values)],
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
     line = next(x for x in out.splitlines() if x.strip().startswith("v: "))
