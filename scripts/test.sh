@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
 bash scripts/system-packages.sh
 bash scripts/containers.sh
+bash scripts/kube-tools.sh   # host helm and kubectl for the k3s tests (cached by version)
 
 echo "== static checks"
 .venv/bin/ruff check src tests benchmarks examples
