@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pyspire.errors import PermanentError
 
-class ServicePortError(ValueError):
+
+class ServicePortError(PermanentError, ValueError):
     """The Service has no such port, or the pod has no container port of that name."""
 
 

@@ -11,10 +11,12 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
+from pyspire.errors import TemporaryError
+
 Pod = Mapping[str, Any]
 
 
-class ParkedConnectionsFull(RuntimeError):
+class ParkedConnectionsFull(TemporaryError, RuntimeError):
     """Too many connections are already waiting for a ready pod; this one is refused."""
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pyspire.errors import PermanentError
 
-class ServiceSelectorError(ValueError):
+
+class ServiceSelectorError(PermanentError, ValueError):
     """The Service cannot be forwarded to: it selects no pods by label."""
 
 
