@@ -149,7 +149,8 @@ _clients: dict[Path, ClusterClient] = {}
 def cluster_client(paths: ClusterPaths) -> ClusterClient:
     """The client of the cluster whose files are at ``paths``. Raises :class:`ApiUnavailable`
     before the cluster's health check has made one (the cluster has not started, or has not
-    written its kubeconfig yet): wait for the cluster first."""
+    written its kubeconfig yet): wait for the cluster first. Ask again for each use rather than
+    keeping it: a recreated cluster's client replaces (and closes) the old one."""
     client = _clients.get(paths.root)
     if client is None:
         raise ApiUnavailable(f"the cluster at {paths.root} has no API client yet: it has not become ready")
