@@ -6,6 +6,7 @@ Called only from the controller's single reader (through a pass), so the state f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 
 from pyspire.errors import PermanentError, TemporaryError
@@ -79,11 +80,12 @@ class Deployer:
             return self._succeeded(spec, rec, outputs)
         except asyncio.CancelledError:
             if self.user_canceled():
+                self.board.set(spec.name, P.CANCELED)
                 if handle is not None:
-                    await asyncio.shield(self._cancel_quietly(handle))
                     rec.status = "canceled"
                     self.state.save()
-                self.board.set(spec.name, P.CANCELED)
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await asyncio.shield(self._cancel_quietly(handle))
             raise
         except PermanentError as e:
             if rec.status == "running" or handle is not None:

@@ -65,8 +65,8 @@ async def run_in_order(
     try:
         await asyncio.gather(*tasks)
     except asyncio.CancelledError:
-        for t in tasks:
-            t.cancel()
+        # gather has already passed the cancel to every item once: a second cancel would cut
+        # short the clean-up an item runs for it (canceling its cloud deployment)
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
     finally:
