@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from pyspire.errors import ConfigurationError
 from pyspire.provisioning import intents as I
 from pyspire.provisioning.backend import Backend
 from pyspire.provisioning.clock import Clock, SystemClock
@@ -197,6 +198,8 @@ class ProvisioningController:
             self._reset()
             return await self._pass(set())
         if isinstance(intent, I.ChangeLocation):
+            if not intent.region:
+                raise ConfigurationError(f"change location of {intent.resource}: name the region")
             await self._delete_one(intent.resource, final=False)
             self.state.record(intent.resource).location_override = intent.region
             self.state.save()

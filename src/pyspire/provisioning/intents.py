@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 
 def _future() -> asyncio.Future[Any]:
@@ -24,7 +24,11 @@ class Intent:
 
     #: The operation's name as the dashboard shows it while it runs; ``None``: a background probe
     #: that must not disable commands (drift).
-    label: str | None = field(default=None, init=False, repr=False)
+    title: ClassVar[str | None] = None
+
+    @property
+    def label(self) -> str | None:
+        return self.title
 
     def targets(self) -> tuple[str, ...] | None:
         """The resources it acts on; ``None``: all of them."""
@@ -32,32 +36,38 @@ class Intent:
 
 
 @dataclass(eq=False)
+class ResourceIntent(Intent):
+    """An intent about one named resource."""
+
+    resource: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} {self.resource}"
+
+    def targets(self) -> tuple[str, ...]:
+        return (self.resource,)
+
+
+@dataclass(eq=False)
 class EnsureProvisioned(Intent):
     """Provision what is not provisioned or changed; reuse the rest from the state file."""
 
-    def __post_init__(self) -> None:
-        self.label = "Provision cloud resources"
+    title = "Provision cloud resources"
 
 
 @dataclass(eq=False)
 class ReprovisionAll(Intent):
     """Deploy every resource again, cached or not."""
 
-    def __post_init__(self) -> None:
-        self.label = "Reprovision all cloud resources"
+    title = "Reprovision all cloud resources"
 
 
 @dataclass(eq=False)
-class Reprovision(Intent):
-    """Deploy one resource again (and whatever depends on it and changes with it)."""
+class Reprovision(ResourceIntent):
+    """Deploy one resource again (what depends on it redeploys only if its inputs changed)."""
 
-    resource: str
-
-    def __post_init__(self) -> None:
-        self.label = f"Reprovision {self.resource}"
-
-    def targets(self) -> tuple[str, ...]:
-        return (self.resource,)
+    title = "Reprovision"
 
 
 @dataclass(eq=False)
@@ -65,36 +75,22 @@ class ResetState(Intent):
     """Forget every cached deployment (location overrides stay); optionally provision again."""
 
     then_reprovision: bool = False
-
-    def __post_init__(self) -> None:
-        self.label = "Reset provisioning state"
+    title = "Reset provisioning state"
 
 
 @dataclass(eq=False)
-class ForgetState(Intent):
+class ForgetState(ResourceIntent):
     """Forget one resource's cached deployment; the cloud resource is left alone."""
 
-    resource: str
-
-    def __post_init__(self) -> None:
-        self.label = f"Forget state of {self.resource}"
-
-    def targets(self) -> tuple[str, ...]:
-        return (self.resource,)
+    title = "Forget state of"
 
 
 @dataclass(eq=False)
-class ChangeLocation(Intent):
+class ChangeLocation(ResourceIntent):
     """Delete the resource where it is, remember ``region`` for it, deploy it there."""
 
-    resource: str
-    region: str
-
-    def __post_init__(self) -> None:
-        self.label = f"Change location of {self.resource}"
-
-    def targets(self) -> tuple[str, ...]:
-        return (self.resource,)
+    region: str = ""
+    title = "Change location of"
 
 
 @dataclass(eq=False)
@@ -105,30 +101,21 @@ class ChangeContext(Intent):
     region: str | None = None
     group: str | None = None
     extra: Mapping[str, str] | None = None
-
-    def __post_init__(self) -> None:
-        self.label = "Change cloud context"
+    title = "Change cloud context"
 
 
 @dataclass(eq=False)
 class DeleteAll(Intent):
     """Delete every resource in the cloud (dependents first) and forget them."""
 
-    def __post_init__(self) -> None:
-        self.label = "Delete cloud resources"
+    title = "Delete cloud resources"
 
 
 @dataclass(eq=False)
-class Delete(Intent):
+class Delete(ResourceIntent):
     """Delete one resource in the cloud and forget it."""
 
-    resource: str
-
-    def __post_init__(self) -> None:
-        self.label = f"Delete {self.resource}"
-
-    def targets(self) -> tuple[str, ...]:
-        return (self.resource,)
+    title = "Delete"
 
 
 @dataclass(eq=False)
