@@ -83,3 +83,16 @@ async def test_a_redeployed_prerequisite_whose_referenced_output_is_unchanged_le
     await second.run(EnsureProvisioned())
     # b's outputs now carry the new parameter, but c takes only b's name: c stays cached
     assert backend.count("deploy", "b") == 1 and backend.count("deploy", "c") == 0
+
+
+async def test_secret_outputs_are_kept_for_the_app_and_masked_for_display(make: Factory, state_path: Path) -> None:
+    specs = [ResourceSpec("a", "fake:storage", {"secret": True}, secret_outputs=frozenset({"account"}))]
+    controller, _ = make(specs)
+    outputs = (await controller.run(EnsureProvisioned())).outputs["a"]
+    assert outputs.secrets == {"account", "deployment"}  # the spec's and the backend's
+    assert outputs.values["account"] == "111122223333"
+    assert outputs.masked()["account"] == "***" and outputs.masked()["name"] == "a"
+    await controller.stop()
+    again, backend = make(specs)
+    cached = (await again.run(EnsureProvisioned())).outputs["a"]
+    assert backend.calls == [] and cached.secrets == outputs.secrets

@@ -92,3 +92,15 @@ async def test_missing_configuration_gives_a_clear_state_without_calling_the_clo
     result = await controller.run(ChangeContext(account="111122223333", region="eu-west-1"))
     assert set(result.outputs) == {"a", "b", "c"}
     assert controller.board.environment is EnvironmentState.READY
+
+
+async def test_a_resources_cancel_cancels_only_an_operation_acting_on_it(make: Factory, cloud: FakeCloud) -> None:
+    controller, _ = make()
+    await controller.run(EnsureProvisioned())
+    cloud.hold("a")
+    running = controller.submit(Reprovision("a"))
+    await wait_until(lambda: cloud.running("a"))
+    assert controller.cancel("b") is False
+    assert controller.cancel("a") is True
+    with pytest.raises(OperationCanceled, match="Reprovision a was canceled"):
+        await asyncio.wait_for(running, 1.0)

@@ -75,6 +75,7 @@ class ProvisioningController:
         self._reader: asyncio.Task[None] | None = None
         self._monitor: asyncio.Task[None] | None = None
         self._active: asyncio.Task[Any] | None = None
+        self._active_intent: I.Intent | None = None
         self._drift: I.DetectDrift | None = None
         #: The label of the user-visible operation running now (commands are disabled meanwhile).
         self.current_operation: str | None = None
@@ -121,9 +122,15 @@ class ProvisioningController:
             self.submit(self._drift)
         return self._drift.future
 
-    def cancel(self) -> bool:
-        """Cancel the running user-visible operation at once (not queued). False if none runs."""
-        if self._active is None or self.current_operation is None or self._active.done():
+    def cancel(self, resource: str | None = None) -> bool:
+        """Cancel the running user-visible operation at once (not queued); with ``resource``, only
+        if that operation acts on it (a resource's Cancel command). False if there was none."""
+        if self._active is None or self._active_intent is None or self._active.done():
+            return False
+        if self._active_intent.label is None:
+            return False  # a drift check is not the user's to cancel
+        targets = self._active_intent.targets()
+        if resource is not None and targets is not None and resource not in targets:
             return False
         self._user_cancel = True
         self._active.cancel()
@@ -146,6 +153,7 @@ class ProvisioningController:
             if intent.future.done():
                 continue  # its caller gave up while it waited
             self.current_operation = intent.label
+            self._active_intent = intent
             self._user_cancel = False
             self._active = asyncio.create_task(self._execute(intent), name=f"provisioning: {intent.label}")
             try:
@@ -166,7 +174,7 @@ class ProvisioningController:
                     intent.future.set_result(result)
             finally:
                 self.current_operation = None
-                self._active = None
+                self._active, self._active_intent = None, None
                 self._user_cancel = False
 
     async def _monitor_drift(self) -> None:
