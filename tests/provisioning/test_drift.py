@@ -6,17 +6,20 @@ unknown answer is not drift."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from pyspire.provisioning import (
     DEFAULT_DRIFT_INTERVAL,
     EnsureProvisioned,
     EnvironmentState,
     Presence,
+    ProvisioningController,
     ProvisioningState,
     Reprovision,
+    SystemClock,
 )
-from tests.provisioning.conftest import Factory
-from tests.provisioning.fake_backend import FakeCloud, ManualClock, settle, wait_until
+from tests.provisioning.conftest import SCOPE, Factory, chain_specs
+from tests.provisioning.fake_backend import FakeBackend, FakeCloud, ManualClock, settle, wait_until
 
 
 async def test_the_default_drift_interval_is_thirty_seconds() -> None:
@@ -110,3 +113,18 @@ async def test_a_resource_found_missing_is_not_reused_from_the_cache_by_the_next
     restarted, backend = make()
     await restarted.run(EnsureProvisioned())
     assert [n for op, n in backend.calls if op == "deploy"] == ["a"]
+
+
+async def test_the_drift_monitor_runs_on_the_real_clock_too(cloud: FakeCloud, state_path: Path) -> None:
+    backend = FakeBackend(cloud)
+    controller = ProvisioningController(
+        SCOPE, chain_specs(), backend, state_path, clock=SystemClock(), drift_interval=0.05
+    )
+    controller.start()
+    try:
+        await controller.run(EnsureProvisioned())
+        cloud.delete_out_of_band("c", "eu-west-1")
+        await wait_until(lambda: controller.board.environment is EnvironmentState.DRIFTED, timeout=2)
+        assert controller.board.resources["c"].state is ProvisioningState.MISSING_IN_CLOUD
+    finally:
+        await controller.stop()

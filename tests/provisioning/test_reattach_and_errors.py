@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pyspire.errors import TemporaryError
 from pyspire.provisioning import DeploymentFailed, EnsureProvisioned, ProvisioningState, ResourceSpec
 from tests.provisioning.conftest import SCOPE, Factory
 from tests.provisioning.fake_backend import FakeCloud, wait_until
@@ -98,3 +99,20 @@ async def test_an_asynchronous_failure_after_the_cloud_accepted_the_deployment_s
     assert status.identity["deployment_id"].startswith("dep-")
     record = json.loads(state_path.read_text())["resources"]["a"]
     assert record["status"] == "failed" and "InvalidTemplate" in record["error"]
+
+
+async def test_a_transient_error_while_waiting_out_a_conflicting_deployment_still_shows_a_failure(
+    make: Factory, cloud: FakeCloud
+) -> None:
+    cloud.hold("a")
+    cloud.start("a", SCOPE, None, foreign=True)
+    controller, backend = make([ResourceSpec("a", "fake:bucket", {})])
+
+    async def flaky_attach(deployment_id: str, resource: str, scope: object) -> object:
+        raise TemporaryError("attach a: connection reset")
+
+    backend.attach = flaky_attach  # type: ignore[method-assign,assignment]
+    result = await controller.run(EnsureProvisioned())
+    assert isinstance(result.failed["a"], TemporaryError)
+    status = controller.board.resources["a"]
+    assert status.state is ProvisioningState.FAILED_TO_PROVISION and "connection reset" in status.message

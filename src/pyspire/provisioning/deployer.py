@@ -87,7 +87,7 @@ class Deployer:
                     with contextlib.suppress(asyncio.CancelledError):
                         await asyncio.shield(self._cancel_quietly(handle))
             raise
-        except PermanentError as e:
+        except Exception as e:  # the cloud's verdict, or a transient error past its retries
             if rec.status == "running" or handle is not None:
                 rec.status, rec.error = "failed", str(e)
                 self.state.save()

@@ -38,7 +38,9 @@ async def detect_drift(
 ) -> list[str]:
     """Probe every resource whose last deployment succeeded, concurrently; the ones now missing."""
     targets = [
-        d for s in specs if state.records.get(s.name, None) and state.record(s.name).status == "succeeded"
+        d
+        for s in specs
+        if s.name in state.records and state.records[s.name].status == "succeeded"
         if (d := deployed(s, state)) is not None
     ]
     answers = await asyncio.gather(*(probe(backend, d) for d in targets))
