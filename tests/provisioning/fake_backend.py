@@ -48,6 +48,8 @@ class FakeCloud:
         self.log: list[str] = []
         self.held: set[str] = set()
         self.fail: dict[str, str] = {}
+        #: Real seconds each deployment takes (0: done at once).
+        self.latency = 0.0
         self._ids = itertools.count(1)
 
     def hold(self, name: str) -> None:
@@ -76,7 +78,10 @@ class FakeCloud:
         self.deployments[d.id] = d
         self.log.append(f"deploy {resource}")
         if resource not in self.held:
-            self._finish(d)
+            if self.latency > 0:
+                asyncio.get_running_loop().call_later(self.latency, self._finish, d)
+            else:
+                self._finish(d)
         return d
 
     def _finish(self, d: FakeDeployment) -> None:
