@@ -131,6 +131,9 @@ class FakeBackend:
             self.transient[(op, name)] = left - 1
             raise TemporaryError(f"{op} {name}: throttled", delay=0.0)
 
+    def deployment_name(self, spec: ResourceSpec, scope: Scope) -> str:
+        return f"{scope.group}-{spec.name}"
+
     async def deploy(self, spec: ResourceSpec, scope: Scope) -> DeploymentHandle:
         self.calls.append(("deploy", spec.name))
         await asyncio.sleep(0)

@@ -75,5 +75,10 @@ async def test_identity_metadata_is_stamped_before_the_first_cloud_call(make: Fa
     status = controller.board.resources["a"]
     assert status.state is ProvisioningState.FAILED_TO_PROVISION
     assert "AccessDenied" in status.message and isinstance(result.failed["a"], PermanentError)
-    assert status.identity == {"account": "111122223333", "region": "eu-west-1", "group": "app-dev"}
+    assert status.identity == {
+        "account": "111122223333",
+        "region": "eu-west-1",
+        "group": "app-dev",
+        "deployment": "app-dev-a",
+    }
     assert seen[0] == status.identity  # the very first event already carries it

@@ -40,6 +40,12 @@ class DeployedResource:
 class Backend(Protocol):
     """A cloud, as the provisioning controller drives it. All methods are coroutines."""
 
+    def deployment_name(self, spec: ResourceSpec, scope: Scope) -> str:
+        """The name the deployment will have (ARM deployment name, CloudFormation stack name),
+        known before any call: stamped on the resource so that a failed first call still says
+        what it tried to create. Pure: no I/O."""
+        ...
+
     async def deploy(self, spec: ResourceSpec, scope: Scope) -> DeploymentHandle:
         """Start deploying ``spec`` (parameters already resolved) into ``scope``; return as soon as
         the cloud has accepted it. Raises ``DeploymentConflict`` when another deployment of the same

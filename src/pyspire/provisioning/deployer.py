@@ -54,7 +54,13 @@ class Deployer:
         scope = self.scope_for(spec.name, base)
         resolved = spec.resolved(prerequisite_outputs)
         checksum = deployment_checksum(spec, resolved.parameters, scope)
-        self.board.stamp(spec.name, account=scope.account, region=scope.region, group=scope.group)
+        self.board.stamp(
+            spec.name,
+            account=scope.account,
+            region=scope.region,
+            group=scope.group,
+            deployment=self.backend.deployment_name(resolved, scope),
+        )
         handle: DeploymentHandle | None = None
         try:
             if rec.status == "running" and rec.deployment_id:
