@@ -51,8 +51,8 @@ kwok_share() {
     rm -rf "$share.tmp" && mv "$out" "$share.tmp" && rm -rf "$share" && mv -T "$share.tmp" "$share"
 }
 
-start=$(date +%s.%N)
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$start" "$(date +%s.%N)"; }
+start=${EPOCHREALTIME/./}
+elapsed() { local us=$((${EPOCHREALTIME/./} - start)); printf '%d.%02d' $((us / 1000000)) $((us % 1000000 / 10000)); }
 if built; then
     echo "kube control plane cached in $(elapsed) s: $dest" >&2
     print_dir "${1:-}"
