@@ -51,6 +51,8 @@ class FakeCloud:
         #: Real seconds each deployment takes (0: done at once).
         self.latency = 0.0
         self._ids = itertools.count(1)
+        #: Every app host's client of this cloud, in the order they were made (one per run).
+        self.clients: list[FakeBackend] = []
 
     def hold(self, name: str) -> None:
         """Deployments of ``name`` stay running until :meth:`release`."""

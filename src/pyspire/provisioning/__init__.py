@@ -31,6 +31,16 @@ from pyspire.provisioning.intents import (
     ReprovisionAll,
     ResetState,
 )
+from pyspire.provisioning.model import (
+    BackendFactory,
+    CloudEnvironmentBuilder,
+    CloudEnvironmentResource,
+    CloudResource,
+    CloudResourceBuilder,
+    OutputOf,
+    add_cloud_environment,
+)
+from pyspire.provisioning.running import EnvironmentRuntime
 from pyspire.provisioning.spec import PER_USER_PARAMETERS, OutputRef, Outputs, ResourceSpec, Scope
 from pyspire.provisioning.state import DeploymentStateFile, ResourceRecord, deployments_file
 from pyspire.provisioning.states import EnvironmentState, Presence, ProvisioningState
@@ -40,6 +50,14 @@ __all__ = [
     "DEFAULT_DRIFT_INTERVAL",
     "PER_USER_PARAMETERS",
     "Backend",
+    "BackendFactory",
+    "CloudEnvironmentBuilder",
+    "CloudEnvironmentResource",
+    "CloudResource",
+    "CloudResourceBuilder",
+    "EnvironmentRuntime",
+    "OutputOf",
+    "add_cloud_environment",
     "ChangeContext",
     "ChangeLocation",
     "Clock",

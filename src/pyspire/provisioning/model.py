@@ -1,0 +1,184 @@
+"""Cloud resources in ``apphost.py``: a :class:`CloudEnvironmentResource` per cloud environment
+(account or subscription, region, group or stack prefix, each a value from configuration like a
+parameter) and :class:`CloudResource` (a :class:`ResourceSpec` in an environment) whose outputs
+are run-time outputs other resources reference.
+
+A cloud package adds its builder methods in a few lines on top of :func:`add_cloud_environment`
+and :meth:`CloudEnvironmentBuilder.add_cloud_resource`; the handlers of :mod:`.running` run them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from pyspire.extensions import LifecycleBuilder, OutputReference
+from pyspire.model import AppModelBuilder, ConfiguredValueResource, Resource
+from pyspire.model.values import ValueProvider, to_value
+from pyspire.provisioning.backend import Backend
+from pyspire.provisioning.controller import DEFAULT_DRIFT_INTERVAL
+from pyspire.provisioning.spec import OutputRef, ResourceSpec, Scope
+
+#: Builds the environment's backend once its scope is known (at app start).
+BackendFactory = Callable[[Scope], Backend]
+
+#: The scope fields an environment takes from configuration.
+SCOPE_FIELDS = ("account", "region", "group")
+
+
+def setting_of(value: str | ValueProvider) -> str:
+    """What the user sets to supply ``value``: ``Parameters__aws-region`` for a parameter."""
+    if isinstance(value, ConfiguredValueResource):
+        return f"{value.config_section}__{value.name}"
+    describe = getattr(value, "describe", None)
+    return str(describe()) if callable(describe) else str(value)
+
+
+def env_key(output: str) -> str:
+    """An output's name as the ``{NAME}_{KEY}`` part of a variable: ``bucket-arn`` → ``BUCKET_ARN``."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", output).strip("_").upper()
+
+
+class CloudEnvironmentResource(Resource):
+    """One cloud environment: where its resources are deployed and through which backend.
+
+    ``values`` maps scope fields (account, region, group) to literals or value providers
+    (parameters); every field given as a provider is required: while one has no value the
+    environment and its resources show ``Missing configuration: set …``, the rest of the app runs."""
+
+    resource_type: ClassVar[str] = "CloudEnvironment"
+
+    def __init__(
+        self,
+        name: str,
+        backend_factory: BackendFactory,
+        state_root: Path,
+        values: Mapping[str, str | ValueProvider],
+        drift_interval: float = DEFAULT_DRIFT_INTERVAL,
+    ) -> None:
+        super().__init__(name)
+        self.backend_factory = backend_factory
+        #: The app's folder: the state file is ``<state_root>/.pyspire/deployments/<name>.json``.
+        self.state_root = state_root
+        self.values = dict(values)
+        self.drift_interval = drift_interval
+        #: The cloud resources of this environment, in declaration order.
+        self.cloud_resources: list[CloudResource] = []
+        #: The run's controller and its readiness, set by the environment's handler (see
+        #: :mod:`.running`); the cloud resources' handlers and commands reach it here.
+        self.runtime: Any = None
+
+
+class CloudResource(Resource):
+    """A cloud resource: its spec, its environment, and the outputs it declares.
+
+    Referencing it (``with_reference(bucket)``) gives ``ConnectionStrings__<name>`` (the
+    ``connection_output``) and ``<NAME>_<OUTPUT>`` for every declared output, secret ones masked."""
+
+    resource_type: ClassVar[str] = "CloudResource"
+
+    def __init__(
+        self,
+        spec: ResourceSpec,
+        environment: CloudEnvironmentResource,
+        outputs: Sequence[str],
+        connection_output: str | None = None,
+    ) -> None:
+        super().__init__(spec.name)
+        self.spec = spec
+        self.environment = environment
+        self.outputs = tuple(outputs)
+        self.connection_output = connection_output or (self.outputs[0] if self.outputs else None)
+
+    def output(self, name: str) -> OutputReference:
+        return OutputReference(self, name, name in self.spec.secret_outputs)
+
+    @property
+    def connection_string(self) -> ValueProvider | None:
+        return None if self.connection_output is None else self.output(self.connection_output)
+
+    @property
+    def connection_properties(self) -> Mapping[str, ValueProvider | str] | None:
+        return {env_key(o): self.output(o) for o in self.outputs}
+
+
+class CloudEnvironmentBuilder(LifecycleBuilder[CloudEnvironmentResource]):
+    """What ``add_cloud_environment`` returns; a cloud package's ``env.add_s3_bucket(...)`` calls
+    :meth:`add_cloud_resource`."""
+
+    def __init__(self, app: AppModelBuilder, resource: CloudEnvironmentResource) -> None:
+        super().__init__(app, resource)
+        self.model = app
+
+    def add_cloud_resource(
+        self,
+        name: str,
+        kind: str,
+        template: Mapping[str, Any],
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        outputs: Sequence[str] = (),
+        secret_outputs: Sequence[str] = (),
+        connection_output: str | None = None,
+        depends_on: Sequence[str] = (),
+    ) -> CloudResourceBuilder:
+        """A resource of this environment; a parameter may be another's ``builder.output_ref(...)``."""
+        from pyspire.provisioning.commands import add_resource_commands
+
+        params = {k: v.ref if isinstance(v, OutputOf) else v for k, v in (parameters or {}).items()}
+        spec = ResourceSpec(
+            name, kind, dict(template), params, tuple(depends_on), frozenset(secret_outputs)
+        )
+        resource = CloudResource(spec, self.resource, outputs, connection_output)
+        self.resource.cloud_resources.append(resource)
+        cloud = CloudResourceBuilder(self.model, resource)
+        self.model.add_resource(cloud)
+        cloud.with_parent(self)
+        add_resource_commands(cloud)
+        return cloud
+
+
+class OutputOf:
+    """A cloud resource's output as a parameter of another cloud resource (makes it a prerequisite)."""
+
+    def __init__(self, resource: str, output: str) -> None:
+        self.ref = OutputRef(resource, output)
+
+
+class CloudResourceBuilder(LifecycleBuilder[CloudResource]):
+    """What ``add_cloud_resource`` returns: its outputs as values (``bucket.output("arn")``) or as
+    template parameters of another cloud resource (``bucket.output_ref("arn")``)."""
+
+    def output_ref(self, name: str) -> OutputOf:
+        return OutputOf(self.resource.name, name)
+
+
+EB = TypeVar("EB", bound=CloudEnvironmentBuilder)
+
+
+def add_cloud_environment(
+    builder: AppModelBuilder,
+    name: str,
+    backend_factory: BackendFactory,
+    *,
+    account: object = "",
+    region: object = "",
+    group: object = "",
+    drift_interval: float = DEFAULT_DRIFT_INTERVAL,
+    builder_class: type[EB] = CloudEnvironmentBuilder,  # type: ignore[assignment]
+) -> EB:
+    """A cloud environment whose account/region/group are literals or parameters (builders or
+    resources); a cloud package wraps this as ``add_aws_environment(...)``, passing its own
+    ``builder_class`` (a :class:`CloudEnvironmentBuilder` with ``add_s3_bucket``…)."""
+    from pyspire.provisioning.commands import add_environment_commands
+
+    values: dict[str, str | ValueProvider] = {}
+    for field, given in (("account", account), ("region", region), ("group", group)):
+        value = to_value(given)
+        values[field] = value if value is not None else str(given)
+    resource = CloudEnvironmentResource(name, backend_factory, builder.app_dir, values, drift_interval)
+    env = builder_class(builder, resource)
+    builder.add_resource(env)
+    add_environment_commands(env)
+    return env
