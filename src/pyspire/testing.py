@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from pathlib import Path
 
 import httpx
@@ -126,9 +126,11 @@ class AppHandle:
                 f"{snap.health_status}) after {timeout}s, waiting for {wanted}"
             ) from None
 
-    async def execute_command(self, name: str, command: str) -> CommandResult:
+    async def execute_command(
+        self, name: str, command: str, arguments: Mapping[str, str] | None = None
+    ) -> CommandResult:
         """Run a command (start, stop, restart or custom) on ``name`` and return its result."""
-        return await self.executor.execute_command(name, command)
+        return await self.executor.execute_command(name, command, arguments)
 
     async def wait_for_log(self, name: str, pattern: str, timeout: float = DEFAULT_TIMEOUT) -> LogLine:
         """Wait for a line of ``name``'s output matching the regex ``pattern``."""

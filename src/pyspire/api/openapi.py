@@ -157,6 +157,16 @@ def _paths() -> dict[str, Any]:
                 "summary": "Run a command (start, stop, restart, or a custom one) and return its result",
                 "operationId": "executeCommand",
                 "parameters": [_NAME, _param("command", "path", {"type": "string"}, "command name")],
+                "requestBody": {
+                    "required": False,
+                    **_json(
+                        {
+                            "type": "object",
+                            "properties": {"arguments": {"type": "object", "additionalProperties": {"type": "string"}}},
+                        },
+                        "the command's arguments (optional)",
+                    ),
+                },
                 "responses": {
                     "200": _json(_ref("CommandResult"), "the command ran; 'success' says how it went"),
                     "404": _ERROR,

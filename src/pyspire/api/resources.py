@@ -160,7 +160,7 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
             raise HTTPException(
                 404, f"resource '{name}' has no command '{command_name}' (available: {available})"
             )
-        result = await context.executor.execute_command(name, command_name)
+        result = await context.executor.execute_command(name, command_name, await command_arguments(request))
         return JSONResponse(
             {
                 "resource": name,
@@ -185,6 +185,21 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
         Route("/v1/resources/{name}/commands/{command}", command, methods=["POST"]),
         Route("/v1/stop", stop, methods=["POST"]),
     ]
+
+
+async def command_arguments(request: Request) -> dict[str, str]:
+    """The optional body ``{"arguments": {"region": "eu-west-2"}}``: text keys and values only."""
+    body = await request.body()
+    if not body.strip():
+        return {}
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError:
+        raise HTTPException(400, "the command's body is not JSON: send {\"arguments\": {\"key\": \"value\"}}") from None
+    arguments = data.get("arguments", {}) if isinstance(data, dict) else None
+    if not isinstance(arguments, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in arguments.items()):
+        raise HTTPException(400, "'arguments' must map names to text: {\"arguments\": {\"region\": \"eu-west-2\"}}")
+    return arguments
 
 
 _NO_BUFFERING = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

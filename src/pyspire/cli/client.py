@@ -78,9 +78,10 @@ class AppHostClient:
     def resource(self, name: str) -> dict[str, Any]:
         return _snapshot(self._request("GET", f"/v1/resources/{path_segment(name)}"))
 
-    def command(self, name: str, command: str) -> dict[str, Any]:
+    def command(self, name: str, command: str, arguments: dict[str, str] | None = None) -> dict[str, Any]:
         path = f"/v1/resources/{path_segment(name)}/commands/{path_segment(command)}"
-        result = _shaped(self._request("POST", path), "the command's result", success=bool, snapshot=dict)
+        body = {"json": {"arguments": arguments}} if arguments else {}
+        result = _shaped(self._request("POST", path, **body), "the command's result", success=bool, snapshot=dict)
         _snapshot(result["snapshot"])
         if not isinstance(result.get("message"), str | None):
             raise UnexpectedAnswer(200, f"the command's result has a message that is not text: {result['message']!r}")

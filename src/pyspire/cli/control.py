@@ -28,13 +28,15 @@ _ENDED = TERMINAL_STATES
 @click.command()
 @click.argument("name", callback=resource_argument)
 @click.argument("command")
+@click.option("--arg", "arguments", multiple=True, metavar="KEY=VALUE", help="An argument of the command (repeatable).")
 @APPHOST_OPTION
 @FORMAT_OPTION
-def resource(name: str, command: str, apphost: str | None, output_format: str) -> None:
+def resource(name: str, command: str, arguments: tuple[str, ...], apphost: str | None, output_format: str) -> None:
     """Run COMMAND (start, stop, restart, or a custom one) on resource NAME; exits 1 if it fails."""
+    given = _arguments(arguments)
     with api_errors(), connect(apphost) as client:
         with progress(f"{escape(command)} {name}…"):
-            result = client.command(name, command)
+            result = client.command(name, command, given)
         if output_format == "json":
             print_json(result)
         elif result["success"]:
@@ -46,6 +48,17 @@ def resource(name: str, command: str, apphost: str | None, output_format: str) -
             err().print(f"[red]✗[/] {escape(command)} {name} failed: {reason}")
     if not result["success"]:
         sys.exit(1)
+
+
+def _arguments(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``--arg region=eu-west-2`` → ``{"region": "eu-west-2"}``."""
+    given: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r}: write KEY=VALUE (e.g. --arg region=eu-west-2)", param_hint="--arg")
+        given[key] = value
+    return given
 
 
 def _verdict(snapshot: dict[str, Any], condition: str) -> tuple[bool | None, str]:

@@ -34,7 +34,7 @@ class CommandDispatcher:
         self._redactor = redactor
         self._stopping = stopping
 
-    async def execute(self, resource: str, command: str) -> CommandResult:
+    async def execute(self, resource: str, command: str, arguments: Mapping[str, str] | None = None) -> CommandResult:
         found = self._handlers.get(resource)
         if found is None:
             return CommandResult.failure(f"no resource named '{resource}'")
@@ -59,7 +59,7 @@ class CommandDispatcher:
         else:
             assert custom is not None
             logger = CommandLogger(self._logs, resource, command)
-            result = await run_custom(custom, CommandContext(resource, snapshot, logger, self._stopping))
+            result = await run_custom(custom, CommandContext(resource, snapshot, logger, self._stopping, dict(arguments or {})))
         # The message (the user's, an exception's, a failed start's) can quote a value the
         # resource was given.
         message = self._redactor.mask(result.message) if result.message else None

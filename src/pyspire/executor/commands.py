@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyspire.executor.snapshots import CommandSnapshot, ResourceSnapshot
@@ -92,6 +92,9 @@ class CommandContext:
     logger: CommandLogger
     #: Set when the app host is stopping; a long command should check it and return.
     cancellation: asyncio.Event
+    #: ``KEY=VALUE`` arguments the caller gave (``pyspire resource NAME CMD --arg region=eu-west-2``,
+    #: the API's ``{"arguments": {...}}``); empty when none were given.
+    arguments: Mapping[str, str] = field(default_factory=dict)
 
 
 def built_in_states(state: ResourceState) -> dict[str, CommandState]:

@@ -18,7 +18,7 @@ import contextlib
 import dataclasses
 import logging
 import shutil
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from typing import Any
 
 import pyspire.executor.builtin_handlers as builtin_handlers
@@ -351,6 +351,9 @@ class Executor:
 
     # -- commands ------------------------------------------------------------------------------
 
-    async def execute_command(self, resource: str, command: str) -> CommandResult:
-        """Run a command (start, stop, restart, or a custom one) by name, as the CLI and dashboard do."""
-        return await self.commands.execute(resource, command)
+    async def execute_command(
+        self, resource: str, command: str, arguments: Mapping[str, str] | None = None
+    ) -> CommandResult:
+        """Run a command (start, stop, restart, or a custom one) by name, as the CLI and dashboard
+        do; ``arguments`` reach a custom command as ``context.arguments``."""
+        return await self.commands.execute(resource, command, arguments)

@@ -1,0 +1,75 @@
+"""The recovery commands through the app host's ordinary command mechanism: one through the
+control API (httpx), one through the CLI (``pyspire resource … --arg region=…``), run by the
+environment's one controller in the order they came; destructive ones ask for confirmation."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from pyspire import DistributedApplication, testing
+from tests.provisioning.app_helpers import pyspire_cli, until
+from tests.provisioning.fake_backend import FakeCloud
+from tests.provisioning.tiny_cloud import add_tiny_environment
+
+
+def _app(tmp_path: Path, cloud: FakeCloud) -> DistributedApplication:
+    b = DistributedApplication.create_builder(app_dir=tmp_path)
+    env = add_tiny_environment(b, "tiny", cloud, account="111122223333", region="eu-west-1", group="app-dev")
+    env.add_tiny_bucket("bucket")
+    env.add_tiny_bucket("box")
+    return b.build()
+
+
+def _provisioned(s: object) -> bool:
+    return getattr(s, "state_message", None) == "Provisioned"
+
+
+async def test_an_api_command_and_a_cli_command_run_one_after_the_other_in_the_order_they_came(tmp_path):
+    cloud = FakeCloud()
+    async with testing.start(_app(tmp_path, cloud)) as app:
+        await until(app, "bucket", _provisioned)
+        await until(app, "box", _provisioned)
+        cloud.hold("bucket")
+        async with app.api_client() as http:
+            api = asyncio.ensure_future(http.post("/v1/resources/bucket/commands/reprovision", timeout=30))
+            await until(app, "bucket", lambda s: s.state_message == "Waiting for deployment")
+            cli = asyncio.ensure_future(
+                pyspire_cli("resource", "box", "change-location", "--arg", "region=us-east-2", cwd=tmp_path)
+            )
+            await asyncio.sleep(1.5)  # the CLI's command has reached the app host and queued
+            assert "delete box" not in cloud.log, "the second command waits for the first"
+            assert not api.done()
+            cloud.release("bucket")
+            answer = await api
+            said = await cli
+        assert answer.status_code == 200 and answer.json()["success"] is True, answer.text
+        assert "✓ change-location box" in said, said
+        first, deleted = cloud.log.index("done bucket", 2), cloud.log.index("delete box")
+        assert first < deleted < cloud.log.index("deploy box", deleted), cloud.log
+        box = await until(app, "box", _provisioned)
+        assert dict(box.properties)["region"] == "us-east-2"
+        assert dict(box.properties)["output.region"] == "us-east-2"
+        assert ("box", "us-east-2") in cloud.resources and ("box", "eu-west-1") not in cloud.resources
+
+
+async def test_destructive_cloud_commands_ask_for_confirmation_and_the_others_do_not(tmp_path):
+    cloud = FakeCloud()
+    async with testing.start(_app(tmp_path, cloud)) as app:
+        await until(app, "bucket", _provisioned)
+        bucket = {c.name: c for c in app.resource("bucket").commands}
+        env = {c.name: c for c in app.resource("tiny").commands}
+        assert set(bucket) == {"reprovision", "change-location", "forget-state", "delete"}
+        assert set(env) == {"reset", "change-context", "reprovision-all", "delete-all"}
+        confirmed = {n for n, c in {**bucket, **env}.items() if c.confirmation_message}
+        assert confirmed == {"change-location", "forget-state", "delete", "reset", "change-context", "delete-all"}
+
+        result = await app.execute_command("tiny", "delete-all")
+        assert result.success, result
+        assert ("bucket", "eu-west-1") not in cloud.resources and ("box", "eu-west-1") not in cloud.resources
+        assert app.resource("bucket").state_message == "Deleted"
+        result = await app.execute_command("tiny", "reprovision-all")
+        assert result.success, result
+        await until(app, "bucket", _provisioned)
+        assert cloud.deploy_count("bucket") == 2
