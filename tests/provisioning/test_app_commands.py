@@ -5,7 +5,6 @@ environment's one controller in the order they came; destructive ones ask for co
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 from pyspire import DistributedApplication, testing
