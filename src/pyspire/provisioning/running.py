@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from pyspire.extensions import ResourceHandlerBase, resource_handlers
+from pyspire.extensions import ConfigurationError, ResourceHandlerBase, resource_handlers
 from pyspire.model import Resource
 from pyspire.provisioning.controller import ProvisioningController
 from pyspire.provisioning.errors import MissingConfiguration
@@ -35,11 +35,14 @@ class EnvironmentRuntime:
 
     def __init__(self) -> None:
         self.controller: ProvisioningController | None = None
+        #: Why the environment could not build its controller (its resources fail with it).
+        self.error: BaseException | None = None
         self.ready = asyncio.Event()
 
     async def wait(self) -> ProvisioningController:
         await self.ready.wait()
-        assert self.controller is not None
+        if self.controller is None:
+            raise ConfigurationError(f"its cloud environment could not start: {self.error}")
         return self.controller
 
 
@@ -70,14 +73,19 @@ class EnvironmentHandler(ResourceHandlerBase):
         values.update({f: t.result() for f, t in resolving.items() if t.done() and t.exception() is None})
         required = {f: setting_of(env.values[f]) for f in resolving}
         scope = Scope(env.name, values.get("account", ""), values.get("region", ""), values.get("group", ""))
-        controller = ProvisioningController(
-            scope,
-            [r.spec for r in env.cloud_resources],
-            env.backend_factory(scope),
-            deployments_file(env.state_root, env.name),
-            drift_interval=env.drift_interval,
-            required=required,
-        )
+        try:
+            controller = ProvisioningController(
+                scope,
+                [r.spec for r in env.cloud_resources],
+                env.backend_factory(scope),
+                deployments_file(env.state_root, env.name),
+                drift_interval=env.drift_interval,
+                required=required,
+            )
+        except BaseException as e:  # a bad backend or model: its resources must not wait forever
+            runtime.error = e
+            runtime.ready.set()
+            raise
         controller.board.subscribe(self._on_status)
         runtime.controller = controller
         runtime.ready.set()
