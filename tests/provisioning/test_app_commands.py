@@ -72,3 +72,26 @@ async def test_destructive_cloud_commands_ask_for_confirmation_and_the_others_do
         assert result.success, result
         await until(app, "bucket", _provisioned)
         assert cloud.deploy_count("bucket") == 2
+
+
+async def test_change_context_with_arguments_forget_state_and_reset_act_through_the_environment_commands(tmp_path):
+    cloud = FakeCloud()
+    async with testing.start(_app(tmp_path, cloud)) as app:
+        await until(app, "bucket", _provisioned)
+        moved = await app.execute_command("tiny", "change-context", {"region": "ap-south-1", "group": "app-test"})
+        assert moved.success, moved
+        bucket = await until(app, "bucket", lambda s: _provisioned(s) and dict(s.properties)["region"] == "ap-south-1")
+        assert dict(bucket.properties)["group"] == "app-test"
+        assert dict(app.resource("tiny").properties)["region"] == "ap-south-1"
+        assert ("bucket", "ap-south-1") in cloud.resources
+
+        forgot = await app.execute_command("bucket", "forget-state")
+        assert forgot.success and app.resource("bucket").state_message == "Not provisioned"
+        deploys = cloud.deploy_count("bucket")
+        reset = await app.execute_command("tiny", "reset")
+        assert reset.success, reset
+        await until(app, "bucket", _provisioned)
+        assert cloud.deploy_count("bucket") == deploys + 1, "reset forgot the cache: deployed again"
+
+        refused = await app.execute_command("box", "change-location")
+        assert not refused.success and "name the region" in (refused.message or "")
