@@ -95,3 +95,17 @@ async def test_change_context_with_arguments_forget_state_and_reset_act_through_
 
         refused = await app.execute_command("box", "change-location")
         assert not refused.success and "name the region" in (refused.message or "")
+
+
+async def test_command_arguments_that_are_not_text_are_refused_by_the_api_and_the_cli(tmp_path):
+    cloud = FakeCloud()
+    async with testing.start(_app(tmp_path, cloud)) as app:
+        await until(app, "box", _provisioned)
+        async with app.api_client() as http:
+            wrong = await http.post("/v1/resources/box/commands/change-location", json={"arguments": {"region": 3}})
+            not_json = await http.post("/v1/resources/box/commands/change-location", content=b"region=x")
+        assert wrong.status_code == 400 and "'arguments' must map names to text" in wrong.text
+        assert not_json.status_code == 400 and "not JSON" in not_json.text
+        said = await pyspire_cli("resource", "box", "change-location", "--arg", "us-east-2", cwd=tmp_path, check=False)
+        assert "write KEY=VALUE" in said, said
+        assert ("box", "eu-west-1") in cloud.resources, "nothing moved"
