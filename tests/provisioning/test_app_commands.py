@@ -8,17 +8,24 @@ import asyncio
 from pathlib import Path
 
 from pyspire import DistributedApplication, testing
+from pyspire.provisioning.model import CloudEnvironmentResource
+from pyspire.provisioning.running import runtime_of
 from tests.provisioning.app_helpers import pyspire_cli, until
 from tests.provisioning.fake_backend import FakeCloud
 from tests.provisioning.tiny_cloud import add_tiny_environment
 
 
-def _app(tmp_path: Path, cloud: FakeCloud) -> DistributedApplication:
+def _model(tmp_path: Path, cloud: FakeCloud) -> tuple[DistributedApplication, CloudEnvironmentResource]:
+    """The app, and its environment resource (where the run's controller lives)."""
     b = DistributedApplication.create_builder(app_dir=tmp_path)
     env = add_tiny_environment(b, "tiny", cloud, account="111122223333", region="eu-west-1", group="app-dev")
     env.add_tiny_bucket("bucket")
     env.add_tiny_bucket("box")
-    return b.build()
+    return b.build(), env.resource
+
+
+def _app(tmp_path: Path, cloud: FakeCloud) -> DistributedApplication:
+    return _model(tmp_path, cloud)[0]
 
 
 def _provisioned(s: object) -> bool:
@@ -27,7 +34,8 @@ def _provisioned(s: object) -> bool:
 
 async def test_an_api_command_and_a_cli_command_run_one_after_the_other_in_the_order_they_came(tmp_path):
     cloud = FakeCloud()
-    async with testing.start(_app(tmp_path, cloud)) as app:
+    built, env = _model(tmp_path, cloud)
+    async with testing.start(built) as app:
         await until(app, "bucket", _provisioned)
         await until(app, "box", _provisioned)
         cloud.hold("bucket")
@@ -37,7 +45,10 @@ async def test_an_api_command_and_a_cli_command_run_one_after_the_other_in_the_o
             cli = asyncio.ensure_future(
                 pyspire_cli("resource", "box", "change-location", "--arg", "region=us-east-2", cwd=tmp_path)
             )
-            await asyncio.sleep(1.5)  # the CLI's command has reached the app host and queued
+            controller = runtime_of(env).controller
+            assert controller is not None
+            await until(app, "box", lambda s: controller.queued == 1, timeout=30)  # the CLI's command waits in the queue
+            await asyncio.sleep(0.2)
             assert "delete box" not in cloud.log, "the second command waits for the first"
             assert not api.done()
             cloud.release("bucket")
@@ -59,8 +70,8 @@ async def test_destructive_cloud_commands_ask_for_confirmation_and_the_others_do
         await until(app, "bucket", _provisioned)
         bucket = {c.name: c for c in app.resource("bucket").commands}
         env = {c.name: c for c in app.resource("tiny").commands}
-        assert set(bucket) == {"reprovision", "change-location", "forget-state", "delete"}
-        assert set(env) == {"reset", "change-context", "reprovision-all", "delete-all"}
+        assert set(bucket) == {"reprovision", "change-location", "forget-state", "delete", "cancel"}
+        assert set(env) == {"reset", "change-context", "reprovision-all", "delete-all", "cancel"}
         confirmed = {n for n, c in {**bucket, **env}.items() if c.confirmation_message}
         assert confirmed == {"change-location", "forget-state", "delete", "reset", "change-context", "delete-all"}
 
@@ -109,3 +120,21 @@ async def test_command_arguments_that_are_not_text_are_refused_by_the_api_and_th
         said = await pyspire_cli("resource", "box", "change-location", "--arg", "us-east-2", cwd=tmp_path, check=False)
         assert "write KEY=VALUE" in said, said
         assert ("box", "eu-west-1") in cloud.resources, "nothing moved"
+
+
+async def test_cancel_does_not_wait_behind_the_operation_it_stops_and_shows_canceled(tmp_path):
+    cloud = FakeCloud()
+    async with testing.start(_app(tmp_path, cloud)) as app:
+        await until(app, "bucket", _provisioned)
+        cloud.hold("bucket")
+        running = asyncio.ensure_future(app.execute_command("bucket", "reprovision"))
+        await until(app, "bucket", lambda s: s.state_message == "Waiting for deployment")
+        canceled = await asyncio.wait_for(app.execute_command("bucket", "cancel"), 5)
+        assert canceled.success, canceled
+        result = await asyncio.wait_for(running, 5)
+        assert not result.success and "canceled" in (result.message or ""), result
+        shown = await until(app, "bucket", lambda s: s.state_message == "Canceled")
+        assert shown.state == "Exited"
+        assert "canceled bucket" in cloud.log
+        nothing = await app.execute_command("tiny", "cancel")
+        assert not nothing.success and "no cloud operation is running" in (nothing.message or "")

@@ -39,6 +39,20 @@ def _runner(environment: CloudEnvironmentResource, make: IntentFor, done: str) -
     return run
 
 
+def _canceler(environment: CloudEnvironmentResource, resource: str | None) -> Callable[[Any], Any]:
+    """Cancel does not queue: it stops the operation running now (on ``resource``, if given)."""
+
+    def cancel(context: Any) -> CommandResult:
+        from pyspire.provisioning.running import runtime_of
+
+        controller = runtime_of(environment).controller
+        if controller is None or not controller.cancel(resource):
+            return CommandResult.failure("no cloud operation is running" + (f" on {resource}" if resource else ""))
+        return CommandResult.ok("canceled")
+
+    return cancel
+
+
 def _location(context: Any) -> str:
     """The region a change-location command moves to: its ``region`` argument."""
     arguments = getattr(context, "arguments", None) or {}
@@ -46,7 +60,7 @@ def _location(context: Any) -> str:
 
 
 def add_resource_commands(cloud: CloudResourceBuilder) -> None:
-    """Reprovision, change location, forget state and delete on one cloud resource."""
+    """Reprovision, change location, forget state, delete and cancel on one cloud resource."""
     env, name = cloud.resource.environment, cloud.resource.name
     cloud.with_command(
         "reprovision", "Reprovision", _runner(env, lambda c: I.Reprovision(name), "reprovisioned"),
@@ -71,10 +85,15 @@ def add_resource_commands(cloud: CloudResourceBuilder) -> None:
         confirmation_message=f"Delete {name} in the cloud?",
         icon="trash",
     )
+    cloud.with_command(
+        "cancel", "Cancel", _canceler(env, name),
+        description="Cancel the operation running on this resource now (it does not wait in the queue)",
+        icon="x-circle",
+    )
 
 
 def add_environment_commands(env: CloudEnvironmentBuilder) -> None:
-    """Reset, change context, reprovision all and delete all on the environment."""
+    """Reset, change context, reprovision all, delete all and cancel on the environment."""
     resource = env.resource
     env.with_command(
         "reset", "Reset state", _runner(resource, lambda c: I.ResetState(then_reprovision=True), "reset"),
@@ -97,6 +116,10 @@ def add_environment_commands(env: CloudEnvironmentBuilder) -> None:
         description="Delete every resource in the cloud (dependents first) and forget them",
         confirmation_message=f"Delete every cloud resource of {resource.name}?",
         icon="trash",
+    )
+    env.with_command(
+        "cancel", "Cancel", _canceler(resource, None),
+        description="Cancel the cloud operation running now (it does not wait in the queue)", icon="x-circle",
     )
 
 

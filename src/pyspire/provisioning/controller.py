@@ -136,6 +136,11 @@ class ProvisioningController:
         self._active.cancel()
         return True
 
+    @property
+    def queued(self) -> int:
+        """How many intents wait behind the running one (what the dashboard can show)."""
+        return self._queue.qsize()
+
     def completion(self, name: str) -> asyncio.Future[Outputs]:
         """Completes (once) with ``name``'s outputs when the current or next pass has provisioned it."""
         if name not in self._completions:
