@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pyspire import DistributedApplication, testing
 from pyspire.provisioning.model import CloudEnvironmentResource
-from pyspire.provisioning.running import runtime_of
+from pyspire.provisioning.runtime import runtime_of
 from tests.provisioning.app_helpers import pyspire_cli, until
 from tests.provisioning.fake_backend import FakeCloud
 from tests.provisioning.tiny_cloud import add_tiny_environment

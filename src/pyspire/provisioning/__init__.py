@@ -5,6 +5,7 @@ Builds only on the public extension API (:mod:`pyspire.extensions`, :mod:`pyspir
 
 from __future__ import annotations
 
+from pyspire.provisioning import running as _running  # noqa: F401  (registers the handlers)
 from pyspire.provisioning.backend import Backend, DeployedResource, DeploymentHandle
 from pyspire.provisioning.clock import Clock, SystemClock
 from pyspire.provisioning.controller import DEFAULT_DRIFT_INTERVAL, PassResult, ProvisioningController
@@ -40,7 +41,7 @@ from pyspire.provisioning.model import (
     OutputOf,
     add_cloud_environment,
 )
-from pyspire.provisioning.running import EnvironmentRuntime
+from pyspire.provisioning.runtime import EnvironmentRuntime
 from pyspire.provisioning.spec import PER_USER_PARAMETERS, OutputRef, Outputs, ResourceSpec, Scope
 from pyspire.provisioning.state import DeploymentStateFile, ResourceRecord, deployments_file
 from pyspire.provisioning.states import EnvironmentState, Presence, ProvisioningState

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pyspire.errors import PyspireError
 from pyspire.extensions import CommandResult
 from pyspire.provisioning import intents as I
+from pyspire.provisioning.runtime import runtime_of
 
 if TYPE_CHECKING:
     from pyspire.provisioning.model import (
@@ -25,8 +26,6 @@ IntentFor = Callable[[Any], I.Intent]
 
 def _runner(environment: CloudEnvironmentResource, make: IntentFor, done: str) -> Callable[[Any], Any]:
     async def run(context: Any) -> CommandResult:
-        from pyspire.provisioning.running import runtime_of
-
         runtime = runtime_of(environment)
         if runtime.controller is None:
             return CommandResult.failure(f"the cloud environment {environment.name} is not running")
@@ -43,8 +42,6 @@ def _canceler(environment: CloudEnvironmentResource, resource: str | None) -> Ca
     """Cancel does not queue: it stops the operation running now (on ``resource``, if given)."""
 
     def cancel(context: Any) -> CommandResult:
-        from pyspire.provisioning.running import runtime_of
-
         controller = runtime_of(environment).controller
         if controller is None or not controller.cancel(resource):
             return CommandResult.failure("no cloud operation is running" + (f" on {resource}" if resource else ""))

@@ -17,6 +17,7 @@ from pyspire.extensions import LifecycleBuilder, OutputReference
 from pyspire.model import AppModelBuilder, ConfiguredValueResource, Resource
 from pyspire.model.values import ValueProvider, to_value
 from pyspire.provisioning.backend import Backend
+from pyspire.provisioning.commands import add_environment_commands, add_resource_commands
 from pyspire.provisioning.controller import DEFAULT_DRIFT_INTERVAL
 from pyspire.provisioning.spec import OutputRef, ResourceSpec, Scope
 
@@ -124,8 +125,6 @@ class CloudEnvironmentBuilder(LifecycleBuilder[CloudEnvironmentResource]):
         depends_on: Sequence[str] = (),
     ) -> CloudResourceBuilder:
         """A resource of this environment; a parameter may be another's ``builder.output_ref(...)``."""
-        from pyspire.provisioning.commands import add_resource_commands
-
         params = {k: v.ref if isinstance(v, OutputOf) else v for k, v in (parameters or {}).items()}
         spec = ResourceSpec(
             name, kind, dict(template), params, tuple(depends_on), frozenset(secret_outputs)
@@ -171,8 +170,6 @@ def add_cloud_environment(
     """A cloud environment whose account/region/group are literals or parameters (builders or
     resources); a cloud package wraps this as ``add_aws_environment(...)``, passing its own
     ``builder_class`` (a :class:`CloudEnvironmentBuilder` with ``add_s3_bucket``…)."""
-    from pyspire.provisioning.commands import add_environment_commands
-
     values: dict[str, str | ValueProvider] = {}
     for field, given in (("account", account), ("region", region), ("group", group)):
         value = to_value(given)

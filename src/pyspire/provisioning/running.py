@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from pyspire.extensions import ConfigurationError, ResourceHandlerBase, resource_handlers
+from pyspire.extensions import ResourceHandlerBase, resource_handlers
 from pyspire.model import Resource
 from pyspire.provisioning.controller import ProvisioningController
 from pyspire.provisioning.errors import MissingConfiguration
 from pyspire.provisioning.intents import EnsureProvisioned
 from pyspire.provisioning.model import SCOPE_FIELDS, CloudEnvironmentResource, CloudResource, setting_of
 from pyspire.provisioning.presentation import Shown, shown_environment, shown_resource
+from pyspire.provisioning.runtime import runtime_of
 from pyspire.provisioning.spec import Scope
 from pyspire.provisioning.state import deployments_file
 from pyspire.provisioning.states import EnvironmentState, ProvisioningState
@@ -28,29 +29,6 @@ from pyspire.provisioning.status import StatusEvent
 #: How long a configured value may take to resolve before it counts as missing (values that are
 #: configured resolve at once; a missing one waits until the user sets it).
 _CONFIGURED_AT_ONCE = 0.2
-
-
-class EnvironmentRuntime:
-    """One run of an environment: its controller once built (``ready`` set then)."""
-
-    def __init__(self) -> None:
-        self.controller: ProvisioningController | None = None
-        #: Why the environment could not build its controller (its resources fail with it).
-        self.error: BaseException | None = None
-        self.ready = asyncio.Event()
-
-    async def wait(self) -> ProvisioningController:
-        await self.ready.wait()
-        if self.controller is None:
-            raise ConfigurationError(f"its cloud environment could not start: {self.error}")
-        return self.controller
-
-
-def runtime_of(environment: CloudEnvironmentResource) -> EnvironmentRuntime:
-    """The environment's runtime for this run, made by whoever asks first."""
-    if not isinstance(environment.runtime, EnvironmentRuntime):
-        environment.runtime = EnvironmentRuntime()
-    return environment.runtime
 
 
 def _publish(handler: ResourceHandlerBase, shown: Shown, properties: list[tuple[str, str]] | None = None) -> None:
