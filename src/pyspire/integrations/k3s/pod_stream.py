@@ -39,6 +39,9 @@ from pyspire.integrations.k3s.portforward import (
 #: Largest websocket message accepted, and the read size of the socket under it: the API server
 #: relays the pod's bytes in messages of up to 32 KiB, so 1 MiB never splits one and reads in bulk.
 MAX_MESSAGE = 1 << 20
+#: For the upgrade request only (the cluster's client keeps short timeouts for health checks);
+#: the stream itself has none: a connection may stay quiet as long as its client wants.
+OPEN_TIMEOUT = 10.0
 
 
 class PortForwardError(TemporaryError, RuntimeError):
@@ -116,6 +119,7 @@ async def open_pod_stream(http: httpx.AsyncClient, server_url: str, target: PodP
             max_message_size_bytes=MAX_MESSAGE,
             keepalive_ping_interval_seconds=None,
             session_class=AsyncWebSocketSession,
+            timeout=OPEN_TIMEOUT,
         ) as ws:
             yield PodStream(ws, target)
     except WebSocketUpgradeError as exc:
