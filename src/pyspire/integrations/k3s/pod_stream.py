@@ -11,21 +11,17 @@ an error text (the pod's port refused, say); the framing lives in :mod:`.portfor
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import httpx
 import wsproto.utilities
-from httpx_ws import (
-    AsyncWebSocketSession,
-    HTTPXWSException,
-    WebSocketDisconnect,
-    WebSocketUpgradeError,
-    aconnect_ws,
-)
+from httpx_ws import AsyncWebSocketSession, HTTPXWSException, WebSocketDisconnect
 
 from pyspire.errors import TemporaryError
 from pyspire.integrations.k3s.portforward import (
@@ -106,24 +102,36 @@ class PodStream:
         self._closed = True
 
 
+def _upgrade_headers() -> dict[str, str]:
+    return {
+        "Connection": "Upgrade",
+        "Upgrade": "websocket",
+        "Sec-WebSocket-Key": base64.b64encode(secrets.token_bytes(16)).decode(),
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Protocol": SUBPROTOCOL,
+    }
+
+
 @contextlib.asynccontextmanager
 async def open_pod_stream(http: httpx.AsyncClient, server_url: str, target: PodPort) -> AsyncIterator[PodStream]:
     """A websocket port-forward to ``target``, closed on leaving; a refusal raises with the
-    API server's own message (``pods "web-1" not found``, a forbidden verb…)."""
+    API server's own message (``pods "web-1" not found``, a forbidden verb…).
+
+    The upgrade is made here rather than by ``httpx_ws.aconnect_ws`` only so that a refusal's
+    body (the Status object saying why) can still be read; the session is httpx-ws's."""
     url = server_url.rstrip("/") + portforward_path(target)
     try:
-        async with aconnect_ws(
-            url,
-            http,
-            subprotocols=[SUBPROTOCOL],
-            max_message_size_bytes=MAX_MESSAGE,
-            keepalive_ping_interval_seconds=None,
-            session_class=AsyncWebSocketSession,
-            timeout=OPEN_TIMEOUT,
-        ) as ws:
-            yield PodStream(ws, target)
-    except WebSocketUpgradeError as exc:
-        raise PortForwardError(f"port-forward to {target} refused: {await _reason(exc.response)}") from None
+        async with http.stream("GET", url, headers=_upgrade_headers(), timeout=OPEN_TIMEOUT) as response:
+            if response.status_code != 101:
+                raise PortForwardError(f"port-forward to {target} refused: {await _reason(response)}")
+            session = AsyncWebSocketSession(
+                response.extensions["network_stream"],
+                max_message_size_bytes=MAX_MESSAGE,
+                keepalive_ping_interval_seconds=None,
+                response=response,
+            )
+            async with session as ws:
+                yield PodStream(ws, target)
     except (httpx.TransportError, HTTPXWSException) as exc:
         raise PortForwardError(f"port-forward to {target} failed: {exc!r}") from exc
     except BaseExceptionGroup as group:
