@@ -11,6 +11,7 @@ import ipaddress
 from typing import Self
 
 from pyspire.integrations.k3s import health
+from pyspire.integrations.k3s.client import cluster_client
 from pyspire.integrations.k3s.kubeconfig import API_PORT
 from pyspire.integrations.k3s.lifecycle import cluster_stopped
 from pyspire.integrations.k3s.paths import RAW_FILE, RAW_MOUNT, ClusterPaths, cluster_paths
@@ -25,6 +26,7 @@ from pyspire.integrations.k3s.resources import (
     K3sClusterResource,
     server_args,
 )
+from pyspire.integrations.k3s.service_endpoints import ClusterApiProvider, ServiceEndpointMethods
 from pyspire.integrations.passwords import server_password
 from pyspire.model.arguments import Arg, shown
 from pyspire.model.builder import AppModelBuilder, ContainerBuilder, ParameterBuilder
@@ -36,7 +38,7 @@ KUBECONFIG_MODE = "644"
 _EXAMPLE = "add_k3s_cluster('k8s', api_port=6443)"
 
 
-class K3sClusterBuilder(ContainerBuilder):
+class K3sClusterBuilder(ContainerBuilder, ServiceEndpointMethods):
     """What ``add_k3s_cluster`` returns: a container builder (``with_image``, ``with_lifetime``,
     ``wait_for``…) plus the cluster's own settings. ``paths`` are its files on the host; ``app``
     the app builder, for integrations that add children (Helm releases, service endpoints)."""
@@ -46,6 +48,11 @@ class K3sClusterBuilder(ContainerBuilder):
     @property
     def cluster(self) -> K3sClusterResource:
         return self.resource
+
+    def _cluster_api_provider(self) -> ClusterApiProvider:
+        """The service endpoints' way to this cluster's one client (asked again at each use)."""
+        paths = self.paths
+        return lambda: cluster_client(paths)
 
     @property
     def paths(self) -> ClusterPaths:

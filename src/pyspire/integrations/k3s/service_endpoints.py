@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import ClassVar
 
 from pyspire.extensions import (
@@ -24,7 +24,7 @@ from pyspire.extensions import (
     resource_handlers,
 )
 from pyspire.integrations.k3s.forwarder import Forwarder, Upstream
-from pyspire.integrations.k3s.pod_stream import PodPort, open_pod_stream
+from pyspire.integrations.k3s.pod_stream import PodPort, PortForwardError, open_pod_stream
 from pyspire.integrations.k3s.service_resolver import ClusterApi, ServiceResolver
 from pyspire.model.arguments import Arg
 from pyspire.model.endpoints import EndpointAnnotation, EndpointReference
@@ -33,9 +33,9 @@ from pyspire.model.lifecycle_builder import LifecycleBuilder
 from pyspire.model.resource import Resource
 from pyspire.model.resource_builder import ModelCollector
 
-#: How the endpoint reaches its cluster's client once the cluster is up (the cluster's builder
-#: supplies it: one client per cluster, kept for the cluster's lifetime).
-ClusterApiProvider = Callable[[], Awaitable[ClusterApi]]
+#: How the endpoint reaches its cluster's one client, asked again at each use (a recreated
+#: cluster's client replaces the old one); the cluster's builder supplies it.
+ClusterApiProvider = Callable[[], ClusterApi]
 
 #: Connections held while no pod is ready, and for how long (the proxy's own defaults).
 MAX_PARKED = 20
@@ -153,8 +153,7 @@ class ServiceEndpointHandler(ResourceHandlerBase):
 
     async def on_start(self) -> None:
         r = self.resource
-        api = await r.api()
-        resolver = ServiceResolver(api, r.namespace, r.service, r.port, self._published, self.ctx.log)
+        resolver = ServiceResolver(r.api, r.namespace, r.service, r.port, self._published, self.ctx.log)
         try:
             first = await resolver.resolve()
         except TemporaryError as exc:  # the API server is slow to answer: the loop tries again
@@ -164,6 +163,10 @@ class ServiceEndpointHandler(ResourceHandlerBase):
 
         @contextlib.asynccontextmanager
         async def open_upstream(target: PodPort) -> AsyncIterator[Upstream]:
+            try:
+                api = r.api()
+            except TemporaryError as exc:  # the cluster is being recreated: no client just now
+                raise PortForwardError(f"port-forward to {target}: {exc}") from exc
             async with open_pod_stream(api.http, api.server_url, target) as stream:
                 yield stream
 

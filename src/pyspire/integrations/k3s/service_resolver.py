@@ -32,7 +32,8 @@ REQUEST_TIMEOUT = 5.0
 
 
 class ClusterApi(Protocol):
-    """What the endpoint needs of a cluster's client: its API address and its HTTP client."""
+    """What the endpoint needs of a cluster's client: its API address and its HTTP client
+    (:class:`~pyspire.integrations.k3s.client.ClusterClient` is one)."""
 
     @property
     def server_url(self) -> str: ...
@@ -50,11 +51,12 @@ class ClusterApiError(TemporaryError, RuntimeError):
 
 
 class ServiceResolver:
-    """Resolves ``namespace/service:port`` to a :class:`PodPort`, and keeps doing so."""
+    """Resolves ``namespace/service:port`` to a :class:`PodPort`, and keeps doing so. ``api``
+    gives the cluster's client at each use (a recreated cluster's replaces the old one)."""
 
     def __init__(
         self,
-        api: ClusterApi,
+        api: Callable[[], ClusterApi],
         namespace: str,
         service: str,
         port: int,
@@ -149,7 +151,8 @@ class ServiceResolver:
     async def _get(self, path: str) -> Mapping[str, Any] | None:
         """GET an API path as JSON; None for 404."""
         try:
-            response = await self._api.http.get(self._api.server_url.rstrip("/") + path, timeout=REQUEST_TIMEOUT)
+            api = self._api()
+            response = await api.http.get(api.server_url.rstrip("/") + path, timeout=REQUEST_TIMEOUT)
         except httpx.HTTPError as exc:
             raise ClusterApiError(f"the cluster's API server did not answer: {exc!r}") from exc
         if response.status_code == 404:
