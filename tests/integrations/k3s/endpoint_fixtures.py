@@ -43,7 +43,11 @@ class KubeconfigApi:
             key.write_bytes(base64.b64decode(user["client-key-data"]))
             context.load_cert_chain(cert, key)
         self._server_url = str(cluster["server"])
+        self._ssl = context
         self._http = httpx.AsyncClient(verify=context, timeout=10)
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return self._ssl
 
     @property
     def server_url(self) -> str:
@@ -93,6 +97,7 @@ class HostHttpServer:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body leave at once: no delayed-ACK stall
 
             def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
                 if self.path.startswith("/bytes/"):

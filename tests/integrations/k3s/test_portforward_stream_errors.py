@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
 from pyspire.integrations.k3s.pod_stream import PodPort, PortForwardError, open_pod_stream, portforward_path
 
 TARGET = PodPort("apps", "web-1", 8080)
+
+
+class PlainHttp:
+    """An API address without TLS (the refusing server below speaks plain HTTP)."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = server_url
+
+    def ssl_context(self) -> ssl.SSLContext:
+        raise AssertionError("no TLS for http://")
 
 
 @pytest.fixture
@@ -44,23 +54,22 @@ async def test_a_refused_upgrade_raises_with_the_status_code_and_the_api_servers
     refusing_server: tuple[int, list[str]],
 ) -> None:
     port, requests = refusing_server
-    async with httpx.AsyncClient() as http:
-        with pytest.raises(PortForwardError) as raised:
-            async with open_pod_stream(http, f"http://127.0.0.1:{port}", TARGET):
-                pass
+    with pytest.raises(PortForwardError) as raised:
+        async with open_pod_stream(PlainHttp(f"http://127.0.0.1:{port}"), TARGET):
+            pass
     assert str(raised.value) == 'port-forward to pod apps/web-1 port 8080 refused: HTTP 404: pods "web-1" not found'
     (head,) = requests
     assert head.startswith("GET /api/v1/namespaces/apps/pods/web-1/portforward?ports=8080 HTTP/1.1")
     assert "sec-websocket-protocol: v4.channel.k8s.io" in head.lower()
+    assert "upgrade: websocket" in head.lower()
 
 
 async def test_an_api_server_that_does_not_answer_raises_saying_the_stream_failed() -> None:
     with socket_port() as port:
         pass  # bound then closed: nothing listens there now
-    async with httpx.AsyncClient() as http:
-        with pytest.raises(PortForwardError, match="port-forward to pod apps/web-1 port 8080 failed: ConnectError"):
-            async with open_pod_stream(http, f"http://127.0.0.1:{port}", TARGET):
-                pass
+    with pytest.raises(PortForwardError, match="port-forward to pod apps/web-1 port 8080 failed: cannot connect"):
+        async with open_pod_stream(PlainHttp(f"http://127.0.0.1:{port}"), TARGET):
+            pass
 
 
 class socket_port:  # noqa: N801 (used as a context manager, like a function)

@@ -167,7 +167,7 @@ class ServiceEndpointHandler(ResourceHandlerBase):
                 api = r.api()
             except TemporaryError as exc:  # the cluster is being recreated: no client just now
                 raise PortForwardError(f"port-forward to {target}: {exc}") from exc
-            async with open_pod_stream(api.http, api.server_url, target) as stream:
+            async with open_pod_stream(api, target) as stream:
                 yield stream
 
         forwarder = Forwarder(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -40,6 +41,10 @@ class ClusterApi(Protocol):
 
     @property
     def http(self) -> httpx.AsyncClient: ...
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """Its TLS settings, for the port-forward connections it does not make itself."""
+        ...
 
 
 class UnknownServiceError(PermanentError, LookupError):
