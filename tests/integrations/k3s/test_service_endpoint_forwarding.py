@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ import httpx
 import pytest
 
 from pyspire import DistributedApplication, testing
-from pyspire.extensions import ResourceState
+from pyspire.extensions import HealthStatus, ResourceState
 from pyspire.testing import AppHandle
 from tests.integrations.k3s.cluster import Cluster, unique, wait_for
 from tests.integrations.k3s.endpoint_fixtures import (
@@ -102,6 +103,7 @@ async def test_an_http_request_through_the_endpoint_reaches_the_server_kwok_forw
             "the named targetPort 'http' is 8080"
         )
         assert "forwarding to pod default/" in app.log_text("web")
+        assert "failed" not in app.log_text("web") and "ended:" not in app.log_text("web")
 
 
 async def test_a_numeric_target_port_is_forwarded_to_as_it_is(
@@ -125,6 +127,31 @@ async def test_the_endpoint_keeps_working_after_its_pod_is_deleted_and_the_deplo
         assert (await _get(url, attempts=3)).text == host_server.tag
         await app.wait_for_log("web", f"forwarding to pod default/{second} port 8080", timeout=30)
         assert dict(app.resource("web").properties)["pod"] == f"{second}:8080"
+
+
+async def test_while_no_pod_is_ready_a_connection_waits_and_is_answered_once_one_is(
+    tmp_path: Path, cluster: Cluster, api: KubeconfigApi, host_server: HostHttpServer
+) -> None:
+    async with _serving(tmp_path, cluster, api, host_server) as (app, name):
+        port = int(app.endpoint_url("web", "http").rsplit(":", 1)[1])
+        # The Service selects no pod for a while. (Not by scaling the Deployment to 0 and back:
+        # the test image gives a new pod its port-forward target up to 0.5 s after it is Ready,
+        # and a stream opened in between goes nowhere.)
+        cluster.kubectl("patch", "service", name, "-p", '{"spec":{"selector":{"app":"nothing"}}}')
+        await app.wait_for_log("web", f"no ready pod of Service default/{name}; connections wait", timeout=30)
+        assert app.resource("web").health_status == HealthStatus.UNHEALTHY
+        assert dict(app.resource("web").properties)["pod"] == "none ready"
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET / HTTP/1.1\r\nHost: web\r\nConnection: close\r\n\r\n")
+        await asyncio.sleep(1)
+        cluster.kubectl("patch", "service", name, "-p", json.dumps({"spec": {"selector": {"app": name}}}))
+        # the resolver backs off (2 s, 4 s, 8 s…) while none is ready; the parked connection waits.
+        # Read up to the body (kwok, like the kubelet here, does not end the stream when the
+        # server closes; kubectl port-forward gets no EOF either).
+        answer = await asyncio.wait_for(reader.readuntil(host_server.tag.encode()), 30)
+        assert answer.startswith(b"HTTP/1.1 200")
+        writer.close()
+        await app.wait_for_healthy("web", timeout=30)
 
 
 async def test_a_service_without_a_selector_fails_the_endpoint_with_the_reason_and_the_fix(

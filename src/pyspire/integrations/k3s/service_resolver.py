@@ -132,9 +132,10 @@ class ServiceResolver:
                     )
                 else:
                     self._last_problem = None
-            if target != self._current or target is not None:
-                self._current = target
-                self._publish(target)
+            # Every look is published (the forwarder and the snapshot change only on a change;
+            # a pod published now drains the connections parked meanwhile).
+            self._current = target
+            self._publish(target)
             if target is not None and target != self._announced:
                 self._log(f"forwarding to {target}")
             self._announced = target
