@@ -157,7 +157,10 @@ class HelmReleaseMethods(ContainerBuilder):
     """``add_helm_release`` on the cluster's builder (a mixin of ``K3sClusterBuilder``, which
     gives ``paths``)."""
 
-    paths: ClusterPaths
+    @property
+    def paths(self) -> ClusterPaths:
+        """The cluster's files on the host (``K3sClusterBuilder`` gives them)."""
+        raise NotImplementedError
 
     def release_api(self) -> GetJson:
         """How a release child asks the cluster's API whether it is still deployed. The cluster

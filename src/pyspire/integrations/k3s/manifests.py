@@ -138,7 +138,10 @@ class ManifestBuilder(ContainerBuilder):
 class ManifestMethods(ContainerBuilder):
     """``add_manifest`` on the cluster's builder (a mixin of ``K3sClusterBuilder``)."""
 
-    paths: ClusterPaths
+    @property
+    def paths(self) -> ClusterPaths:
+        """The cluster's files on the host (``K3sClusterBuilder`` gives them)."""
+        raise NotImplementedError
 
     def add_manifest(self, name: str, path: str | Path) -> ManifestBuilder:
         """Apply the manifests at ``path`` (relative to the app host): a YAML/JSON file, a folder of
