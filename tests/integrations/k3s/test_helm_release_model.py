@@ -158,3 +158,16 @@ def test_an_api_that_cannot_answer_means_install_again(tmp_path: Path) -> None:
     resource.get_json = unreachable
     resource.record_success()
     assert asyncio.run(resource.up_to_date()) is None
+
+
+def test_a_packaged_chart_is_mounted_read_only_and_installed_from_its_mount(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.integrations.k3s.tools import helm_binary
+
+    subprocess.run([helm_binary(), "package", str(CHARTS / "web"), "-d", str(tmp_path)], check=True, capture_output=True)
+    _, cluster = model_cluster(tmp_path)
+    resource = cluster.add_helm_release("web", "./web-0.1.0.tgz").resource
+    assert upgrade_argv(resource.release)[3] == "/charts/web-0.1.0.tgz"
+    assert ("/charts/web-0.1.0.tgz", True) in {(m.target, m.read_only) for m in resource.mounts}
+    assert resource.install_inputs() is not None, "the package's bytes are in the checksum"
