@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 
+import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from pyspire.api.connection_guard import ConnectionGuard
@@ -42,6 +43,16 @@ def guarded_protocol(guard: ConnectionGuard) -> type[asyncio.Protocol]:
             idle = self.cycle is None or self.cycle.response_complete  # not a pipelined next request
             if idle and not self.transport.is_closing():
                 guard.idle(self._fd, self, self._drop)
+
+        def shutdown(self) -> None:
+            """uvicorn's graceful shutdown, except for a connection h11 has put in its ERROR
+            state (an application sent a body shorter or longer than its Content-Length): h11
+            refuses to send anything on it, even the close, and uvicorn's own shutdown would
+            raise and abort the whole server's stop. Such a connection is just closed."""
+            if self.conn.our_state is h11.ERROR:
+                self.transport.close()
+                return
+            super().shutdown()
 
         def connection_lost(self, exc: Exception | None) -> None:
             super().connection_lost(exc)
