@@ -34,7 +34,7 @@ EXTENSION_API = {
     "RenderError", "RenderableValue", "RenderedLaunch", "ResourceHandler", "ResourceHandlerBase",
     "ResourceReady", "ResourceSnapshot", "ResourceState", "ResourceStopped",
     "ResourceWithConnectionProperties", "ResourceWithConnectionString", "ResourceWithEndpoints",
-    "ResourceWithEnvironment", "ResourceWithWaitSupport", "Result", "Ring", "RunModeContext", "RunModePolicies",
+    "ResourceWithEnvironment", "ResourceWithReferenceHook", "ResourceWithWaitSupport", "Result", "Ring", "RunModeContext", "RunModePolicies",
     "RunModePolicy", "SETTLED_STATES", "STARTING_STATES", "STATE_STYLES", "STOPPED_STATES",
     "StateDir", "Subscription", "SupervisionPolicy", "TERMINAL_STATES", "TableColumn",
     "TeardownPhase", "TelemetryEnv", "TemporaryError", "UpdateValidator", "Url", "ValueContext",

@@ -36,6 +36,7 @@ from pyspire.extensions.app_host_services import (
     AppHostServiceContext,
     AppHostSetup,
 )
+from pyspire.integrations.k3s import K3sBuilderMethods
 from pyspire.integrations.node import NodeBuilderMethods
 from pyspire.integrations.postgres import PostgresBuilderMethods
 from pyspire.integrations.python import PythonBuilderMethods
@@ -93,10 +94,16 @@ class RunningApp:
 
 
 class DistributedApplicationBuilder(
-    PythonBuilderMethods, NodeBuilderMethods, RedisBuilderMethods, PostgresBuilderMethods, AppModelBuilder
+    PythonBuilderMethods,
+    NodeBuilderMethods,
+    RedisBuilderMethods,
+    PostgresBuilderMethods,
+    K3sBuilderMethods,
+    AppModelBuilder,
 ):
     """Collects the app's resources (``add_executable``, ``add_parameter``, …, and the
-    integrations' ``add_python_app``, ``add_npm_app``, ``add_redis``, ``add_postgres``);
+    integrations' ``add_python_app``, ``add_npm_app``, ``add_redis``, ``add_postgres``,
+    ``add_k3s_cluster``);
     ``build()`` validates."""
 
     def build(self) -> DistributedApplication:

@@ -67,6 +67,9 @@ async def render_container(
         ContainerMount(kind=m.kind, source=m.source, target=m.target, readOnly=m.read_only)
         for m in resource.mounts
     ]
+    for mount in resource.mounts:
+        if mount.create and mount.source is not None:
+            Path(mount.source).mkdir(mode=0o700, parents=True, exist_ok=True)
     build = await _build(resource, ctx, secrets_dir, suffix) if resource.build else None
     obj = new_container(
         f"{resource.name}-{suffix}",

@@ -266,6 +266,7 @@ class Executor:
                 lambda: ResolutionContext(resource, self.addresses, self.values, lambda what: None),
                 self.orchestrator.redactor.add,
                 lambda text: self.orchestrator.logs.system(name, text),
+                lambda output, value, secret: self.set_output(resource, output, value, secret),
             ),
             monitored_checks(resource),
         )

@@ -70,10 +70,15 @@ def takes_context(check: Callable[..., object]) -> bool:
     return bool(required_parameters(check))
 
 
+#: Publishes a run-time output of the checked resource: (name, value, secret).
+SetOutput = Callable[[str, str, bool], None]
+
+
 class CheckContext:
     """:class:`HealthCheckContext` for one resource: values resolve as a host process sees
     them; resolved secrets are registered for masking (a check's error may quote them); a line
-    logged goes to the resource's log (a check that repairs something says so there)."""
+    logged goes to the resource's log (a check that repairs something says so there); an
+    output set is the resource's, as if its handler had set it."""
 
     def __init__(
         self,
@@ -81,14 +86,21 @@ class CheckContext:
         resolution: Callable[[], ResolutionContext],
         mask: Callable[[set[str]], None],
         log: Callable[[str], None],
+        set_output: SetOutput | None = None,
     ) -> None:
         self._resource = resource
         self._resolution = resolution
         self._mask = mask
         self._log = log
+        self._set_output = set_output
 
     def log(self, text: str) -> None:
         self._log(text)
+
+    def set_output(self, name: str, value: str, *, secret: bool = False) -> None:
+        if self._set_output is None:
+            raise RuntimeError(f"outputs of '{self._resource.name}' cannot be set from this context")
+        self._set_output(name, value, secret)
 
     @property
     def resource(self) -> Resource:

@@ -25,16 +25,17 @@ class ServerPassword:
     problem: str | None
 
 
-def server_password(app: AppModelBuilder, name: str, given: object) -> ServerPassword:
-    """``given`` when it is a secret value, else the generated ``<name>-password``."""
+def server_password(app: AppModelBuilder, name: str, given: object, *, kind: str = "password") -> ServerPassword:
+    """``given`` when it is a secret value, else the generated ``<name>-<kind>`` (``kind``: what
+    the secret is, ``password`` or the k3s cluster's ``token``; also the argument's name)."""
     value = None if given is None else to_value(given)
     if isinstance(value, ValueProvider) and value.is_secret:
         return ServerPassword(value, None, None)
-    generated = app.add_parameter(f"{name}-password", secret=True, generate=True)
+    generated = app.add_parameter(f"{name}-{kind}", secret=True, generate=True)
     problem = None
     if given is not None:
         problem = (
             f"a {type(given).__name__} is not a secret parameter (its value is not shown: it may be the "
-            f"password); pass one, e.g. password=builder.add_parameter('{name}-password', secret=True)"
+            f"{kind}); pass one, e.g. {kind}=builder.add_parameter('{name}-{kind}', secret=True)"
         )
     return ServerPassword(generated.resource, generated, problem)

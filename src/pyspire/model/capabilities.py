@@ -9,7 +9,7 @@ publisher) asks for the capability, never for a class, so an integration's own r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pyspire.model.annotation import Annotation
 from pyspire.model.endpoint_annotation import EndpointAnnotation
@@ -18,6 +18,7 @@ from pyspire.model.values import ValueProvider
 if TYPE_CHECKING:
     from pyspire.model.annotations import ReferenceAnnotation
     from pyspire.model.lifecycle import WaitAnnotation
+    from pyspire.model.runnable_builder import RunnableBuilder
 
 
 @runtime_checkable
@@ -84,6 +85,22 @@ class ResourceWithWaitSupport(Protocol):
     def waits(self) -> list[WaitAnnotation]: ...
 
 
+@runtime_checkable
+class ResourceWithReferenceHook(Protocol):
+    """A resource that gives a consumer more than variables when referenced: ``with_reference(it)``
+    calls ``referenced_by(consumer)`` with the consumer's builder, once, after recording the
+    reference, so the resource adds what that consumer needs (a k3s cluster bind-mounts its
+    container kubeconfig into a container and sets ``KUBECONFIG``; a process gets the host file)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def referenced_by(self, consumer: RunnableBuilder[Any]) -> None:
+        """Record on ``consumer`` (with its builder methods, so its problems are reported the
+        usual way) what referencing this resource gives it."""
+        ...
+
+
 # The helpers read the capability's member directly: an ``isinstance`` check against a
 # runtime-checkable protocol inspects every member and costs as much as starting the replica's
 # environment resolution itself (measured: it doubled ``resolve_launch``).
@@ -110,4 +127,8 @@ def endpoints_of(resource: object) -> list[EndpointAnnotation]:
 
 def can_be_referenced(resource: object) -> bool:
     """Whether ``with_reference(resource)`` gives the consumer anything."""
-    return connection_string_of(resource) is not None or bool(endpoints_of(resource))
+    return (
+        connection_string_of(resource) is not None
+        or bool(endpoints_of(resource))
+        or callable(getattr(resource, "referenced_by", None))
+    )

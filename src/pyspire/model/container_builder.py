@@ -97,17 +97,23 @@ class ContainerBuilder(RunnableBuilder[ContainerResource]):
 
     # -- storage -------------------------------------------------------------------------------
 
-    def with_bind_mount(self, source: str | Path, target: str, read_only: bool = False) -> Self:
-        """Mount the host path ``source`` (relative to the app host) at ``target``."""
+    def with_bind_mount(
+        self, source: str | Path, target: str, read_only: bool = False, *, create: bool = False
+    ) -> Self:
+        """Mount the host path ``source`` (relative to the app host) at ``target``. ``create``:
+        ``source`` is a folder the app host creates (0700, with its parents) before each start
+        when it is missing, instead of ``build()`` refusing a source that does not exist yet."""
         example = "with_bind_mount('./static', '/srv/static', read_only=True)"
         if self._rejects(
             "with_bind_mount",
             Arg("source", source, "path", example),
             Arg("target", target, "text", example),
             Arg("read_only", read_only, "flag", example),
+            Arg("create", create, "flag", "with_bind_mount('./out', '/out', create=True)"),
         ):
             return self
-        return self._record(ContainerMountAnnotation("bind", str(self.app.resolve_path(source)), target, read_only))
+        resolved = str(self.app.resolve_path(source))
+        return self._record(ContainerMountAnnotation("bind", resolved, target, read_only, create))
 
     def stable_volume_name(self, suffix: str) -> str:
         """``<app folder>-<hash of its path>-<resource>-<suffix>`` (Aspire's scheme): the same on

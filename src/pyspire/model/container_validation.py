@@ -78,7 +78,7 @@ def _mount_problems(resource: ContainerResource) -> Iterator[ModelProblem]:
         if not PurePosixPath(mount.target).is_absolute():
             yield ModelProblem(resource.name, field, "the target must be an absolute path in the container")
         if mount.kind == "bind":
-            if mount.source is None or not Path(mount.source).exists():
+            if mount.source is None or not (mount.create or Path(mount.source).exists()):
                 yield ModelProblem(
                     resource.name,
                     f"{field} source",

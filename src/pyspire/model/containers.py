@@ -88,12 +88,17 @@ class BuildSecretAnnotation(Annotation):
 
 @dataclass(frozen=True)
 class ContainerMountAnnotation(Annotation):
-    """A bind mount (``source`` a host path) or a volume (``source`` its name, None = anonymous)."""
+    """A bind mount (``source`` a host path) or a volume (``source`` its name, None = anonymous).
+
+    ``create``: a bind-mount folder the app host creates (0700) before the container starts, for
+    a folder the container writes into that does not exist before the first run (the k3s
+    server's kubeconfig folder); without it a missing source is a model error."""
 
     kind: MountKind
     source: str | None
     target: str
     read_only: bool = False
+    create: bool = False
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,12 @@ class HealthCheckContext(Protocol):
         """One line in the resource's log (a check that repaired something says what it did)."""
         ...
 
+    def set_output(self, name: str, value: str, *, secret: bool = False) -> None:
+        """Publish the run-time output ``name`` of the resource (what ``builder.output(name)``
+        consumers wait for), as a handler's ``ctx.set_output`` does: a check that finds the
+        resource's run-time value (the kubeconfig a cluster container wrote) hands it on."""
+        ...
+
 
 #: A custom health check: ``async def check()`` or ``async def check(ctx: HealthCheckContext)``.
 HealthCheck = Callable[[], Awaitable[Any]] | Callable[[HealthCheckContext], Awaitable[Any]]

@@ -224,11 +224,17 @@ class RunnableBuilder(LifecycleBuilder[RR]):
     def with_reference(self, resource: object, connection_name: str | None = None) -> Self:
         """Give this resource what it needs to reach ``resource``: ``ConnectionStrings__…`` (and
         ``{NAME}_HOST``…) when it has a connection string, ``services__…``/``NAME_ENDPOINT``
-        variables for its endpoints; both when it has both."""
+        variables for its endpoints; both when it has both. A resource with a
+        ``referenced_by`` hook (:class:`pyspire.model.capabilities.ResourceWithReferenceHook`)
+        then adds what else this resource needs of it (a mount, a variable)."""
         target = self._target("with_reference", resource)
         if target is None or self._rejects(
             "with_reference",
             Arg("connection_name", connection_name, "text", "connection_name='db'", optional=True),
         ):
             return self
-        return self._record(ReferenceAnnotation(target[0], connection_name, target[1]))
+        self._record(ReferenceAnnotation(target[0], connection_name, target[1]))
+        hook = getattr(target[0], "referenced_by", None)
+        if callable(hook):
+            hook(self)
+        return self
