@@ -39,6 +39,7 @@ def test_a_local_chart_release_is_a_child_running_helm_upgrade_install_with_moun
     mounts = {m.target: (m.source, m.read_only) for m in resource.mounts}
     assert mounts["/charts/web"] == (str(CHARTS / "web"), True)
     assert mounts["/values"] == (str(tmp_path / ".pyspire/k3s/kube/helm/web/values"), True)
+    assert mounts["/etc/pyspire/k3s"] == (str(cluster.paths.container_dir), True), "the cluster's kubeconfig"
     assert any(isinstance(a, WaitAnnotation) and a.target is cluster.resource for a in resource.annotations)
     assert any(
         isinstance(a, ReferenceAnnotation) and a.target is cluster.resource for a in resource.annotations
@@ -50,12 +51,10 @@ def test_a_local_chart_release_is_a_child_running_helm_upgrade_install_with_moun
 
 def test_a_repository_chart_keeps_its_reference_version_and_repo(tmp_path: Path) -> None:
     _, cluster = model_cluster(tmp_path)
-    release = cluster.add_helm_release(
-        "db", "postgresql", repo="https://charts.example", version="1.2.3"
-    ).resource.release
-    argv = upgrade_argv(release)
+    resource = cluster.add_helm_release("db", "postgresql", repo="https://charts.example", version="1.2.3").resource
+    argv = upgrade_argv(resource.release)
     assert argv[3] == "postgresql" and ["--version", "1.2.3"] == argv[argv.index("--version") :][:2]
-    assert not any(m.target.startswith("/charts") for m in cluster.app.resources[-1].mounts)  # type: ignore[attr-defined]
+    assert not any(m.target.startswith("/charts") for m in resource.mounts)
 
 
 def test_values_merge_nested_dicts_and_later_calls_win() -> None:

@@ -81,7 +81,9 @@ def test_a_kustomize_folder_is_one_apply_k_step_of_the_mounted_folder(tmp_path: 
     step = cluster.add_manifest("kz", "./k").resource
     assert [r.name for r in b.resources if isinstance(r, ManifestStepResource)] == ["kz"]
     assert argv(step)[-2:] == ["-k", "/manifests"]
-    assert [(m.source, m.target, m.read_only) for m in step.mounts] == [(str(folder), "/manifests", True)]
+    mounts = {m.target: (m.source, m.read_only) for m in step.mounts}
+    assert mounts["/manifests"] == (str(folder), True)
+    assert mounts["/etc/pyspire/k3s"] == (str(cluster.paths.container_dir), True), "the cluster's kubeconfig"
 
 
 def test_a_missing_path_an_empty_folder_and_bad_yaml_are_build_problems(tmp_path: Path) -> None:

@@ -11,8 +11,10 @@ import ipaddress
 from typing import Self
 
 from pyspire.integrations.k3s import health
+from pyspire.integrations.k3s.helm import HelmReleaseMethods
 from pyspire.integrations.k3s.kubeconfig import API_PORT
 from pyspire.integrations.k3s.lifecycle import cluster_stopped
+from pyspire.integrations.k3s.manifests import ManifestMethods
 from pyspire.integrations.k3s.paths import RAW_FILE, RAW_MOUNT, ClusterPaths, cluster_paths
 from pyspire.integrations.k3s.resources import (
     CGROUP_DIR,
@@ -36,7 +38,7 @@ KUBECONFIG_MODE = "644"
 _EXAMPLE = "add_k3s_cluster('k8s', api_port=6443)"
 
 
-class K3sClusterBuilder(ContainerBuilder):
+class K3sClusterBuilder(HelmReleaseMethods, ManifestMethods, ContainerBuilder):
     """What ``add_k3s_cluster`` returns: a container builder (``with_image``, ``with_lifetime``,
     ``wait_for``…) plus the cluster's own settings. ``paths`` are its files on the host; ``app``
     the app builder, for integrations that add children (Helm releases, service endpoints)."""

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Self
 
 from pyspire.integrations.install_steps import InstallInputs, StampedStep, stamp_after_success
+from pyspire.integrations.k3s.client import cluster_client
 from pyspire.integrations.k3s.helm_args import (
     CHARTS_MOUNT,
     VALUES_MOUNT,
@@ -36,7 +37,7 @@ from pyspire.integrations.k3s.helm_args import (
     write_values,
 )
 from pyspire.integrations.k3s.paths import ClusterPaths
-from pyspire.integrations.k3s.release_probe import GetJson, kubeconfig_get_json, release_deployed
+from pyspire.integrations.k3s.release_probe import GetJson, release_deployed
 from pyspire.model import ContainerBuilder
 from pyspire.model.annotations import ArgsCallbackContext
 from pyspire.model.arguments import Arg, shown
@@ -49,6 +50,8 @@ DEFAULT_TAG = "3.17.3"
 #: A Go duration, as ``helm --timeout`` takes it: ``90s``, ``10m``, ``1h30m``.
 _DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$")
 _EXAMPLE = "add_helm_release('web', './charts/web')"
+#: The deployed-release list call (one Secret at most): well above a healthy API's answer time.
+PROBE_TIMEOUT = 5.0
 
 
 class HelmReleaseResource(StampedStep, ContainerResource):
@@ -163,9 +166,14 @@ class HelmReleaseMethods(ContainerBuilder):
         raise NotImplementedError
 
     def release_api(self) -> GetJson:
-        """How a release child asks the cluster's API whether it is still deployed. The cluster
-        builder may give its one long-lived client instead of this per-call one."""
-        return kubeconfig_get_json(self.paths.host_kubeconfig)
+        """How a release child asks the cluster's API whether it is still deployed: through the
+        cluster's one client (made by its health check; the child waits for the cluster)."""
+        paths = self.paths
+
+        async def get_json(path: str) -> Any:
+            return await cluster_client(paths).get_json(path, timeout=PROBE_TIMEOUT)
+
+        return get_json
 
     def add_helm_release(
         self,
@@ -202,9 +210,8 @@ class HelmReleaseMethods(ContainerBuilder):
             child._reject("add_helm_release chart", problem)
         elif release.local_chart is not None:
             child.with_bind_mount(release.chart, chart_mount(release), read_only=True)
-        # The folder must exist when the model is checked; it is filled before each start.
-        values_folder(folder).mkdir(parents=True, exist_ok=True)
-        child.with_bind_mount(values_folder(folder), VALUES_MOUNT, read_only=True)
+        # Created before each start (then filled by prepare_release), so nothing is written now.
+        child.with_bind_mount(values_folder(folder), VALUES_MOUNT, read_only=True, create=True)
         child.with_parent(self).with_entrypoint("helm").with_args(helm_args)
         child.on_before_start(prepare_release)
         stamp_after_success(child)

@@ -68,7 +68,8 @@ class ManifestStepResource(ContainerResource):
         """A step with nothing to apply or wait for ends at once (kubectl refuses an empty ``-f``)."""
         if self.step in ("crds", "established") and not read_crd_names(self.folder):
             return "no CustomResourceDefinitions to apply or wait for"
-        if self.step == "rest" and not any((self.folder / "rest").iterdir()):
+        rest = self.folder / "rest"
+        if self.step == "rest" and not (rest.is_dir() and any(rest.iterdir())):
             return "nothing but CustomResourceDefinitions, applied before"
         return None
 
@@ -167,8 +168,6 @@ class ManifestMethods(ContainerBuilder):
             return visible._reject("add_manifest path", problem)
         if kustomize:
             return visible.with_bind_mount(source, MANIFEST_MOUNT, read_only=True)
-        for part in ("crds", "rest"):  # must exist when the model is checked; filled at start
-            (folder / part).mkdir(parents=True, exist_ok=True)
         crds = self._kubectl_step(f"{name}{CRDS_SUFFIX}", "crds", source, folder, ContainerBuilder)
         established = self._kubectl_step(
             f"{name}{ESTABLISHED_SUFFIX}", "established", source, folder, ContainerBuilder
@@ -178,8 +177,8 @@ class ManifestMethods(ContainerBuilder):
         visible.wait_for_completion(established)
         for step in (crds, established):
             step.with_parent(visible).hidden()
-        for step in (crds, established, visible):
-            step.with_bind_mount(folder, MANIFEST_MOUNT, read_only=True)
+        for step in (crds, established, visible):  # created before each start, filled by the split
+            step.with_bind_mount(folder, MANIFEST_MOUNT, read_only=True, create=True)
         visible.steps = (crds, established)
         return visible
 
