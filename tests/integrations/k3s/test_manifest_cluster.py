@@ -1,0 +1,58 @@
+"""Manifests against the real control plane, through pyspire: a folder holding a CRD and an
+instance of it (sorted so the instance could come first) is applied CRDs first — the instance and
+the ConfigMap beside it exist afterwards, owned by field manager ``pyspire``; a kustomize folder is
+applied with ``-k``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pyspire import DistributedApplication, testing
+from tests.integrations.k3s.helm_model import MANIFESTS
+from tests.integrations.k3s.images import K3S_IMAGE, KUBECTL_IMAGE, ensure_images
+from tests.integrations.k3s.tools import kubectl_binary
+
+pytestmark = pytest.mark.containers
+
+TIMEOUT = 180
+
+
+def get(kubeconfig: Path, *args: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [kubectl_binary(), f"--kubeconfig={kubeconfig}", "get", *args, "-o", "json"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+async def test_a_folder_with_a_crd_and_an_instance_is_applied_crds_first_and_a_kustomize_folder_with_k(
+    tmp_path: Path,
+) -> None:
+    ensure_images()
+    kustomize = tmp_path / "kz"
+    kustomize.mkdir()
+    (kustomize / "kustomization.yaml").write_text("resources: [cm.yaml]\nnamePrefix: kz-\n")
+    (kustomize / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n")
+    b = DistributedApplication.create_builder(app_dir=tmp_path)
+    cluster = b.add_k3s_cluster("mank").with_image(K3S_IMAGE).with_stop_grace_period(5)
+    cluster.add_manifest("widgets", MANIFESTS / "widgets").with_image(KUBECTL_IMAGE)
+    cluster.add_manifest("kz", "./kz").with_image(KUBECTL_IMAGE)
+    kubeconfig = tmp_path / ".pyspire" / "k3s" / "mank" / "host" / "kubeconfig.yaml"
+    async with testing.start(b) as app:
+        applied = await app.wait_for_resource("widgets", "Finished", timeout=TIMEOUT)
+        assert applied.exit_code == 0, app.log_text("widgets")
+        assert "condition met" in app.log_text("widgets-crds-established")
+        widget = get(kubeconfig, "widgets.pyspire.dev", "first-widget", "-n", "default", "--show-managed-fields")
+        assert widget["spec"] == {"size": 3}
+        managers = {m["manager"] for m in widget["metadata"]["managedFields"]}
+        assert managers == {"pyspire"}
+        assert get(kubeconfig, "configmap", "widget-settings", "-n", "default")["data"] == {"colour": "blue"}
+        kz = await app.wait_for_resource("kz", "Finished", timeout=TIMEOUT)
+        assert kz.exit_code == 0, app.log_text("kz")
+        assert get(kubeconfig, "configmap", "kz-settings", "-n", "default")["data"] == {"a": "b"}
