@@ -10,10 +10,9 @@ printed (``-s``) for the benchmark."""
 from __future__ import annotations
 
 import json
-import secrets
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,23 +20,21 @@ from typing import Any
 import pytest
 
 from pyspire import DistributedApplication, testing
+from tests.integrations.k3s.cluster import HELM_IMAGE, K3S_IMAGE, ensure_images, unique
 from tests.integrations.k3s.helm_model import CHARTS
-from tests.integrations.k3s.images import HELM_IMAGE, K3S_IMAGE, ensure_images, podman
 from tests.integrations.k3s.tools import helm_binary, kubectl_binary
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(600)]
 
-PREFIX = "pyspire-helmtest-"
 TIMEOUT = 180
 
 
 @pytest.fixture
-def data_volume() -> Iterator[str]:
-    """The cluster's data volume for this test, removed (by its name only) when it ends."""
+def data_volume(volumes: list[str]) -> str:
+    """The cluster's data volume for this test (removed by its name by ``volumes`` at the end)."""
     ensure_images()
-    name = f"{PREFIX}{secrets.token_hex(3)}"
-    yield name
-    podman("volume", "rm", "-f", name, check=False)
+    volumes.append(unique("helm-data"))
+    return volumes[-1]
 
 
 def helm_app(tmp_path: Path, volume: str | None, values: dict[str, Any], failing: bool = False):

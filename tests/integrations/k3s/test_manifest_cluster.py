@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from pyspire import DistributedApplication, testing
+from tests.integrations.k3s.cluster import K3S_IMAGE, KUBECTL_IMAGE, ensure_images
 from tests.integrations.k3s.helm_model import MANIFESTS
-from tests.integrations.k3s.images import K3S_IMAGE, KUBECTL_IMAGE, ensure_images
 from tests.integrations.k3s.tools import kubectl_binary
 
 pytestmark = pytest.mark.containers
