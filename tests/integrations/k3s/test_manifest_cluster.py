@@ -1,7 +1,8 @@
 """Manifests against the real control plane, through pyspire: a folder holding a CRD and an
 instance of it (sorted so the instance could come first) is applied CRDs first — the instance and
 the ConfigMap beside it exist afterwards, owned by field manager ``pyspire``; a kustomize folder is
-applied with ``-k``."""
+applied with ``-k``; an object of a kind the cluster does not know fails its own step with
+kubectl's message while the cluster keeps running."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def get(kubeconfig: Path, *args: str) -> dict[str, Any]:
     return json.loads(out.stdout)
 
 
-async def test_a_folder_with_a_crd_and_an_instance_is_applied_crds_first_and_a_kustomize_folder_with_k(
+async def test_a_crd_and_its_instance_apply_crds_first_kustomize_applies_with_k_and_a_bad_object_fails_only_its_step(
     tmp_path: Path,
 ) -> None:
     ensure_images()
@@ -43,6 +44,8 @@ async def test_a_folder_with_a_crd_and_an_instance_is_applied_crds_first_and_a_k
     cluster = b.add_k3s_cluster("mank").with_image(K3S_IMAGE).with_stop_grace_period(5)
     cluster.add_manifest("widgets", MANIFESTS / "widgets").with_image(KUBECTL_IMAGE)
     cluster.add_manifest("kz", "./kz").with_image(KUBECTL_IMAGE)
+    (tmp_path / "orphan.yaml").write_text("apiVersion: nowhere.pyspire.dev/v1\nkind: Gadget\nmetadata:\n  name: g\n")
+    cluster.add_manifest("orphan", "./orphan.yaml").with_image(KUBECTL_IMAGE)
     kubeconfig = tmp_path / ".pyspire" / "k3s" / "mank" / "host" / "kubeconfig.yaml"
     async with testing.start(b) as app:
         applied = await app.wait_for_resource("widgets", "Finished", timeout=TIMEOUT)
@@ -56,3 +59,8 @@ async def test_a_folder_with_a_crd_and_an_instance_is_applied_crds_first_and_a_k
         kz = await app.wait_for_resource("kz", "Finished", timeout=TIMEOUT)
         assert kz.exit_code == 0, app.log_text("kz")
         assert get(kubeconfig, "configmap", "kz-settings", "-n", "default")["data"] == {"a": "b"}
+        orphan = await app.wait_for_resource("orphan", "Exited", timeout=TIMEOUT)
+        assert orphan.exit_code not in (0, None)
+        assert 'no matches for kind "Gadget"' in app.log_text("orphan"), "kubectl's own message"
+        assert app.resource("orphan-crds").state_message == "no CustomResourceDefinitions to apply or wait for"
+        assert (app.resource("mank").state, app.resource("mank").health_status) == ("Running", "Healthy")
