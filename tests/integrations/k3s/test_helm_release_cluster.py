@@ -124,7 +124,7 @@ async def test_a_local_chart_is_available_an_unchanged_rerun_is_not_reinstalled_
     )
 
 
-async def test_a_failing_chart_fails_only_its_child_with_helms_message(tmp_path: Path) -> None:
+async def test_a_failing_chart_fails_only_its_child_with_helms_message_and_both_show_under_the_cluster(tmp_path: Path) -> None:
     ensure_images()
     b, _ = helm_app(tmp_path, None, {"greeting": "hi"}, failing=True)
     async with testing.start(b) as app:
@@ -135,3 +135,8 @@ async def test_a_failing_chart_fails_only_its_child_with_helms_message(tmp_path:
         assert web.exit_code == 0, app.log_text("web")
         cluster = app.resource("helmk")
         assert (cluster.state, cluster.health_status) == ("Running", "Healthy")
+        async with app.api_client() as client:
+            listed = {s["name"]: s for s in (await client.get("/v1/resources")).json()["resources"]}
+        for child in ("web", "broken"):
+            assert {"resource": "helmk", "type": "Parent"} in listed[child]["relationships"], listed[child]
+            assert listed[child]["resource_type"] == "HelmRelease" and listed[child]["hidden"] is False
