@@ -170,3 +170,15 @@ def test_a_packaged_chart_is_mounted_read_only_and_installed_from_its_mount(tmp_
     assert upgrade_argv(resource.release)[3] == "/charts/web-0.1.0.tgz"
     assert ("/charts/web-0.1.0.tgz", True) in {(m.target, m.read_only) for m in resource.mounts}
     assert resource.install_inputs() is not None, "the package's bytes are in the checksum"
+
+
+def test_a_bare_relative_chart_folder_beside_the_app_host_is_local_and_repo_charts_are_not(tmp_path: Path) -> None:
+    shutil.copytree(CHARTS / "web", tmp_path / "charts" / "web")
+    _, cluster = model_cluster(tmp_path)
+    local = cluster.add_helm_release("web", "charts/web").resource
+    assert local.release.chart == str(tmp_path / "charts" / "web")
+    assert upgrade_argv(local.release)[3] == "/charts/web"
+    from_path = cluster.add_helm_release("web2", Path("charts/web")).resource
+    assert from_path.release.chart == str(tmp_path / "charts" / "web")
+    remote = cluster.add_helm_release("db", "bitnami/postgresql").resource
+    assert remote.release.chart == "bitnami/postgresql" and not any(m.target.startswith("/charts") for m in remote.mounts)

@@ -133,6 +133,14 @@ class HelmReleaseBuilder(ContainerBuilder):
         )
 
 
+def _is_local(release: HelmRelease, chart: object, resolved: Path) -> bool:
+    """A chart on the host: a ``Path``, a path-looking string (absolute, ``./…``, ``….tgz``), or a
+    bare ``charts/web`` that exists beside the app host (else ``repo/chart`` of a Helm repo)."""
+    if release.repo is not None or release.chart.startswith("oci://"):
+        return False
+    return isinstance(chart, Path) or release.local_chart is not None or resolved.exists()
+
+
 def merge_values(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """``extra`` over ``base``: dicts on both sides merge recursively, anything else is replaced."""
     merged = dict(base)
@@ -184,8 +192,9 @@ class HelmReleaseMethods(ContainerBuilder):
         namespace: str = "default",
     ) -> HelmReleaseBuilder:
         """A child that installs or upgrades release ``name`` from ``chart``: a local chart folder
-        or ``.tgz`` (a path: absolute, ``./…`` or ``….tgz``, relative to the app host), a chart of
-        ``repo``, or an ``oci://`` reference; ``version`` pins a repository chart."""
+        or ``.tgz`` (a ``Path``, or a string that is absolute, ``./…``, ``….tgz`` or names a folder
+        beside the app host; relative to it), a chart of ``repo``, or an ``oci://`` reference;
+        ``version`` pins a repository chart."""
         problems = (
             Arg("name", name, "text", _EXAMPLE),
             Arg("chart", chart, "path", _EXAMPLE),
@@ -194,9 +203,8 @@ class HelmReleaseMethods(ContainerBuilder):
             Arg("namespace", namespace, "text", "namespace='web'"),
         )
         release = HelmRelease(str(name), str(chart), str(namespace), repo, version)
-        local = release.local_chart
-        if local is not None:
-            release = dataclasses.replace(release, chart=str(self.app.resolve_path(local)))
+        if _is_local(release, chart, self.app.resolve_path(str(chart))):
+            release = dataclasses.replace(release, chart=str(self.app.resolve_path(str(chart))))
         folder = release_folder(self.paths.root, release)
         image = ContainerImageAnnotation(DEFAULT_IMAGE, DEFAULT_TAG)
         resource = HelmReleaseResource(release.name, image, release, folder)
