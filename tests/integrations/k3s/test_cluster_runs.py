@@ -8,6 +8,7 @@ kubeconfigs and a new client; nothing (container, kubeconfig) is left after stop
 
 from __future__ import annotations
 
+import json
 import stat
 import subprocess
 import time
@@ -70,7 +71,7 @@ def container_of(app, name: str) -> str:
     return replica.container_id
 
 
-async def test_the_cluster_becomes_healthy_and_a_host_process_with_its_reference_sees_the_node_ready(
+async def test_the_cluster_becomes_healthy_its_token_unshown_and_a_host_process_with_its_reference_sees_the_node_ready(
     tmp_path, containers
 ):
     b, k8s = cluster_app(tmp_path)
@@ -89,6 +90,10 @@ async def test_the_cluster_becomes_healthy_and_a_host_process_with_its_reference
         assert server == app.endpoint_url(CLUSTER, "https")
         for path in k8s.paths.derived_files:
             assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        token = json.loads((tmp_path / ".pyspire" / "settings.json").read_text())["Parameters"][f"{CLUSTER}-token"]
+        assert len(token) >= 20 and app.resource(CLUSTER).env_dict()["K3S_TOKEN"] != token  # masked
+        assert token not in app.log_text(CLUSTER)
+        assert token not in podman("inspect", "--format", "{{.Path}} {{.Args}}", container_of(app, CLUSTER))
 
 
 async def test_a_container_with_the_reference_runs_kubectl_get_nodes_against_the_cluster_by_name(
