@@ -18,6 +18,7 @@ import yaml
 
 from pyspire import DistributedApplication, testing
 from pyspire.integrations.k3s import cluster_client
+from tests.conftest import until
 from tests.integrations.k3s.cluster import K3S_IMAGE, KUBECTL_IMAGE, ensure_images, podman
 from tests.integrations.k3s.tools import kubectl_binary
 
@@ -188,3 +189,14 @@ async def test_a_recreated_cluster_new_ca_regenerates_the_kubeconfigs_and_rebuil
             timeout=60,
         )
         assert nodes.returncode == 0 and nodes.stdout.split()[:2] == [CLUSTER, "Ready"], nodes.stderr
+
+
+async def test_a_stopped_agent_makes_the_cluster_unhealthy_one_of_two_nodes_ready(tmp_path, containers):
+    b, k8s = cluster_app(tmp_path, agents=1)
+    async with testing.start(b) as app:
+        await app.wait_for_healthy(CLUSTER, timeout=START_TIMEOUT)
+        containers.extend([container_of(app, CLUSTER), container_of(app, f"{CLUSTER}-agent-0")])
+        assert (await app.execute_command(f"{CLUSTER}-agent-0", "stop")).success
+        unhealthy = await until(app, CLUSTER, lambda s: s.health_status == "Unhealthy", timeout=90)
+        [report] = unhealthy.health_reports
+        assert report.description == "1 of 2 nodes Ready", report  # a stopped agent's node leaves
