@@ -1,8 +1,8 @@
 """A k3s cluster run by pyspire against the real control plane image (kube-apiserver, controller
 manager, scheduler, kine and kwok built from their Go modules; tests/integrations/k3s/cluster.py):
 it becomes healthy once its node is Ready; a host process and a container, each with
-``with_reference(cluster)``, run ``kubectl get nodes`` with the kubeconfig they were given; an
-agent is a second Ready node; the derived kubeconfigs are 0600; a persistent cluster is re-adopted
+``with_reference(cluster)``, run ``kubectl get nodes`` with the kubeconfig they were given; its
+token is never shown; an agent is a second Ready node, and the cluster is Unhealthy without it; the derived kubeconfigs are 0600; a persistent cluster is re-adopted
 by the next run; a recreated cluster (restarted without a data volume: a new CA) gets new
 kubeconfigs and a new client; nothing (container, kubeconfig) is left after stop."""
 
