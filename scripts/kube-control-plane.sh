@@ -51,10 +51,20 @@ kwok_share() {
     rm -rf "$share.tmp" && mv "$out" "$share.tmp" && rm -rf "$share" && mv -T "$share.tmp" "$share"
 }
 
-start=$(date +%s.%N)
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$start" "$(date +%s.%N)"; }
+start=${EPOCHREALTIME/./}
+elapsed() { local us=$((${EPOCHREALTIME/./} - start)); printf '%d.%02d' $((us / 1000000)) $((us % 1000000 / 10000)); }
 if built; then
     echo "kube control plane cached in $(elapsed) s: $dest" >&2
+    print_dir "${1:-}"
+    exit 0
+fi
+# One build at a time (two test runs starting together would race on the same folders): the
+# second waits for the first, then finds its result.
+mkdir -p "$cache"
+exec 9>"$cache/.build.lock"
+flock 9
+if built; then
+    echo "kube control plane built by another run, ready in $(elapsed) s: $dest" >&2
     print_dir "${1:-}"
     exit 0
 fi

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import secrets
 import ssl
 import stat
@@ -15,12 +16,15 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.integrations.k3s.cluster import (
     FORWARD_ANNOTATION,
+    HELM_IMAGE,
+    KUBECTL_IMAGE,
     Cluster,
     free_port,
     podman,
@@ -260,3 +264,43 @@ def test_the_kubeconfig_is_private_unless_a_mode_is_requested(k3s_network: str) 
     finally:
         cluster.close()
 
+
+
+def test_kubectl_inside_the_server_container_uses_the_admin_kubeconfig(k3s_cluster: Cluster) -> None:
+    """As `k3s kubectl` (and `kubectl` in rancher/k3s) does: no kubeconfig flag needed."""
+    assert podman("exec", k3s_cluster.name, "kubectl", "get", "nodes", "-o", "name") == f"node/{k3s_cluster.name}"
+    assert podman("exec", k3s_cluster.name, "k3s", "kubectl", "get", "ns", "default", "-o", "name") == "namespace/default"
+
+
+def test_helm_image_runs_helm_as_its_entrypoint() -> None:
+    version = podman("run", "--rm", HELM_IMAGE, "version", "--template", "{{.Version}}")
+    assert re.fullmatch(r"v4\.\d+\.\d+", version), version
+
+
+def test_kubectl_image_reaches_the_cluster_by_container_name_with_the_container_kubeconfig(
+    k3s_cluster: Cluster, tmp_path: Path
+) -> None:
+    """The container variant of the kubeconfig (https://<name>:6443) verifies against the CA:
+    the server's certificate names its host, so a container on the network can use it."""
+    config = yaml.safe_load((k3s_cluster.output_dir / "kubeconfig.yaml").read_text())
+    config["clusters"][0]["cluster"]["server"] = f"https://{k3s_cluster.name}:6443"
+    (tmp_path / "kubeconfig.yaml").write_text(yaml.safe_dump(config))
+    out = podman(
+        "run", "--rm", "--network", k3s_cluster.network, "-v", f"{tmp_path}:/kube:ro",
+        KUBECTL_IMAGE, "--kubeconfig=/kube/kubeconfig.yaml", "get", "nodes", "-o", "name",
+    )  # fmt: skip
+    assert out == f"node/{k3s_cluster.name}"
+
+
+def test_a_killed_agents_node_stops_being_ready(k3s_cluster: Cluster) -> None:
+    """No clean leave on SIGKILL: the node's lease stops being renewed and the node lifecycle
+    controller marks it not Ready (the server runs it with a 20 s grace period)."""
+    agent = k3s_cluster.start_agent()
+    try:
+        wait_for(f"agent node {agent} Ready", lambda: k3s_cluster.nodes().get(agent) is True, timeout=60)
+        podman("kill", "--signal", "KILL", agent)
+        wait_for(f"agent node {agent} not Ready", lambda: k3s_cluster.nodes().get(agent) is False, timeout=60, interval=1)
+    finally:
+        podman("rm", "-f", "-t", "0", agent, check=False)
+        k3s_cluster.agents.remove(agent)
+        k3s_cluster.kubectl("delete", "node", agent, "--ignore-not-found", check=False)

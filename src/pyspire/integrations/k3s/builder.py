@@ -210,6 +210,8 @@ class K3sBuilderMethods(AppModelBuilder):
         (
             cluster.with_endpoint(ENDPOINT, port=api_port, target_port=API_PORT, scheme="https")
             .with_env("K3S_TOKEN", resource.token)
+            # The server's node is named after the resource, not after a container id.
+            .with_env("K3S_NODE_NAME", text_name)
             .with_env("K3S_KUBECONFIG_OUTPUT", f"{RAW_MOUNT}/{RAW_FILE}")
             .with_env("K3S_KUBECONFIG_MODE", KUBECONFIG_MODE)
             .with_bind_mount(resource.paths.raw_dir, RAW_MOUNT, create=True)
