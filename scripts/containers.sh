@@ -73,16 +73,9 @@ if ! have_image localhost/debian:bookworm; then
     rm -rf "$root"; trap - EXIT
     echo "built localhost/debian:bookworm"
 fi
-# Every scripts/images/<name> folder becomes localhost/pyspire-test/<name>:latest. The image keeps a
-# label with the hash of its folder (Dockerfile and the files beside it): CI caches the podman store,
-# so an image built from an older Dockerfile is rebuilt, and an unchanged one costs one inspect.
-HASH_LABEL=dev.pyspire.test.context-hash
-# The contents and the modes (an entrypoint made executable is a change too) of every file.
-context_hash() {
-    (cd "$1" && { find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-        find . -type f -printf '%m %p\n' | LC_ALL=C sort; } | sha256sum | cut -d' ' -f1)
-}
-built_hash() { podman image inspect --format "{{index .Labels \"$HASH_LABEL\"}}" "$1" 2>/dev/null || true; }
+# Every scripts/images/<name> folder becomes localhost/pyspire-test/<name>:latest, rebuilt when the
+# hash of its folder differs from the one its label records.
+source scripts/image-hash.sh
 replaced=()  # the images a rebuild replaced: removed at the end once no name points at them
 for context in scripts/images/*/; do
     context=${context%/}

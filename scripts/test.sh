@@ -7,6 +7,8 @@ bash scripts/setup.sh test
 bash scripts/system-packages.sh
 bash scripts/containers.sh
 bash scripts/kube-tools.sh   # host helm and kubectl for the k3s tests (cached by version)
+bash scripts/kube-control-plane.sh   # kube-apiserver & co. for the k3s tests' image (cached by version)
+bash scripts/kube-images.sh   # the k3s, helm and kubectl test images (rebuilt when their inputs change)
 
 echo "== static checks"
 .venv/bin/ruff check src tests benchmarks examples

@@ -55,6 +55,10 @@ def test_every_exception_class_in_pyspire_derives_from_pyspire_error():
         ("pyspire.executor.addresses.EndpointFailed", TemporaryError, RuntimeError),
         ("pyspire.cli.client.AppHostUnreachable", TemporaryError, Exception),
         ("pyspire.orchestrator.store.NotFound", PyspireError, KeyError),
+        ("pyspire.provisioning.errors.DeploymentFailed", PermanentError, Exception),
+        ("pyspire.provisioning.errors.PrerequisiteFailed", PermanentError, Exception),
+        ("pyspire.provisioning.errors.DeploymentConflict", TemporaryError, Exception),
+        ("pyspire.provisioning.errors.MissingConfiguration", ConfigurationError, Exception),
         ("pyspire.testing.ResourceStateError", PyspireError, AssertionError),
     ],
 )
