@@ -189,3 +189,18 @@ def ready_pods(cluster: Cluster, app: str) -> list[str]:
         and all(c.get("ready") for c in p.get("status", {}).get("containerStatuses") or [{}])
         and p["metadata"]["name"] in forwards
     ]
+
+
+def sockets_on(port: int) -> list[str]:
+    """Sockets of this machine using ``port`` locally or remotely, but those in TIME_WAIT (06)
+    or CLOSE (07): what is still open of the endpoint's listener and connections."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                local, remote, state = fields[1], fields[2], fields[3]
+                ports = {int(local.rsplit(":", 1)[1], 16), int(remote.rsplit(":", 1)[1], 16)}
+                if port in ports and state not in ("06", "07"):
+                    found.append(f"{local} {remote} {state}")
+    return found

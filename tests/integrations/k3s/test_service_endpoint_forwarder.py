@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import AsyncIterator
 
 import pytest
 
 from pyspire.integrations.k3s.forwarder import Forwarder, OpenUpstream, Upstream
 from pyspire.integrations.k3s.pod_stream import PodPort, PortForwardError
+from tests.integrations.k3s.endpoint_fixtures import sockets_on
 
 WEB_1 = PodPort("default", "web-1", 8080)
 WEB_2 = PodPort("default", "web-2", 8080)
@@ -173,13 +173,7 @@ async def test_a_connection_whose_streams_keep_failing_is_closed_after_three_att
     await forwarder.stop()
 
 
-def _open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
-
-
 async def test_after_stop_no_listener_no_connection_task_and_no_socket_is_left(echo_port: int) -> None:
-    await asyncio.sleep(0)
-    before = _open_fds()
     forwarder = _forwarder(_opener(echo_port, []), [])
     port = await forwarder.start("127.0.0.1", 0)
     parked_reader, parked_writer = await asyncio.open_connection("127.0.0.1", port)
@@ -204,4 +198,4 @@ async def test_after_stop_no_listener_no_connection_task_and_no_socket_is_left(e
         with contextlib.suppress(ConnectionError):
             await w.wait_closed()
     await asyncio.sleep(0.05)
-    assert _open_fds() == before
+    assert sockets_on(port) == [], "no listener and no accepted or parked socket is open"

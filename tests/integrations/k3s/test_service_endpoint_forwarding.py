@@ -18,7 +18,7 @@ import pytest
 from pyspire import DistributedApplication, testing
 from pyspire.extensions import HealthStatus, ResourceState
 from pyspire.testing import AppHandle
-from tests.integrations.k3s.cluster import Cluster, unique, wait_for
+from tests.integrations.k3s.cluster import Cluster, wait_for
 from tests.integrations.k3s.endpoint_fixtures import (
     HarnessCluster,
     HarnessClusterBuilder,
@@ -27,14 +27,15 @@ from tests.integrations.k3s.endpoint_fixtures import (
     apply,
     harness_cluster_handler,
     ready_pods,
+    sockets_on,
     web_manifest,
 )
 
 
 @pytest.fixture(scope="module")
-def cluster(k3s_network: str) -> Iterator[Cluster]:
-    with Cluster(k3s_network, name=unique("endpoint")) as started:
-        yield started
+def cluster(k3s_cluster: Cluster) -> Cluster:
+    """The module's cluster (conftest's), by a shorter name."""
+    return k3s_cluster
 
 
 @pytest.fixture
@@ -180,21 +181,6 @@ async def test_an_unknown_service_fails_the_endpoint_naming_the_service_its_name
             assert "wait_for" in message
 
 
-def _sockets_on(port: int) -> list[str]:
-    """Sockets of this machine using ``port`` locally or remotely, but those in TIME_WAIT (06)
-    or CLOSE (07): what is still open of the endpoint's listener and connections."""
-    found = []
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table) as f:
-            for line in f.readlines()[1:]:
-                fields = line.split()
-                local, remote, state = fields[1], fields[2], fields[3]
-                ports = {int(local.rsplit(":", 1)[1], 16), int(remote.rsplit(":", 1)[1], 16)}
-                if port in ports and state not in ("06", "07"):
-                    found.append(f"{local} {remote} {state}")
-    return found
-
-
 async def test_after_stop_no_listener_no_forwarder_task_and_no_socket_remain(
     tmp_path: Path, cluster: Cluster, api: KubeconfigApi, host_server: HostHttpServer
 ) -> None:
@@ -204,11 +190,11 @@ async def test_after_stop_no_listener_no_forwarder_task_and_no_socket_remain(
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"GET /bytes/1 HTTP/1.1\r\nHost: web\r\n\r\n")
         assert b"200" in await asyncio.wait_for(reader.readline(), 10)
-        assert _sockets_on(port), "the listener and the connection"
+        assert sockets_on(port), "the listener and the connection"
     await asyncio.wait_for(reader.read(), 10)  # the forwarder closed the connection: EOF
     writer.close()
     await asyncio.sleep(0.1)
-    assert _sockets_on(port) == [], "no listener and no forwarded connection is left"
+    assert sockets_on(port) == [], "no listener and no forwarded connection is left"
     with pytest.raises(OSError):
         await asyncio.open_connection("127.0.0.1", port)
     assert [t.get_name() for t in asyncio.all_tasks() if t.get_name().startswith("web-")] == []
