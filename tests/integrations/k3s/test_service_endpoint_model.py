@@ -40,3 +40,13 @@ def test_wrong_arguments_are_build_problems_naming_the_argument_and_an_example(t
     problems = problems_of(b)
     assert any("add_service_endpoint port" in p and "'80'" in p for p in problems), problems
     assert any("add_service_endpoint service" in p and "8080" in p for p in problems), problems
+
+
+def test_how_many_connections_may_wait_for_a_pod_and_how_long_is_the_endpoints_setting(tmp_path: Path) -> None:
+    b, k8s = model_cluster(tmp_path)
+    web = k8s.add_service_endpoint("web", "web", 80)
+    assert (web.resource.max_parked, web.resource.park_timeout) == (20, 30.0), "the proxy's defaults"
+    web.with_parked_connections(5, timeout=2)
+    assert (web.resource.max_parked, web.resource.park_timeout) == (5, 2.0)
+    web.with_parked_connections("many")  # type: ignore[arg-type]
+    assert any("with_parked_connections" in p for p in problems_of(b))
