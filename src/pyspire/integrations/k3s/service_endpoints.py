@@ -135,10 +135,10 @@ class ServiceEndpointMethods:
             defines_resource=True,
         )
         self.app.resources.append(resource)
-        builder._record(
-            EndpointAnnotation(name=scheme if isinstance(scheme, str) else "tcp", scheme=str(scheme),
-                               port=host_port if isinstance(host_port, int) else None, proxied=False)
-        )
+        # Served by the app host itself (no proxy in front): the port is the listener's own.
+        endpoint_name = scheme if isinstance(scheme, str) else "tcp"
+        fixed_port = host_port if isinstance(host_port, int) else None
+        builder._record(EndpointAnnotation(name=endpoint_name, scheme=endpoint_name, port=fixed_port, proxied=False))
         return builder.with_parent(self).wait_for(self)
 
 
