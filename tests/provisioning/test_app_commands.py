@@ -49,6 +49,8 @@ async def test_an_api_command_and_a_cli_command_run_one_after_the_other_in_the_o
             assert controller is not None
             await until(app, "box", lambda s: controller.queued == 1, timeout=30)  # the CLI's command waits in the queue
             await asyncio.sleep(0.2)
+            busy = (await http.get("/v1/provisioning/environments")).json()["environments"][0]
+            assert (busy["operation"], busy["queued"]) == ("Reprovision bucket", 1)
             assert "delete box" not in cloud.log, "the second command waits for the first"
             assert not api.done()
             cloud.release("bucket")
@@ -62,6 +64,11 @@ async def test_an_api_command_and_a_cli_command_run_one_after_the_other_in_the_o
         assert dict(box.properties)["region"] == "us-east-2"
         assert dict(box.properties)["output.region"] == "us-east-2"
         assert ("box", "us-east-2") in cloud.resources and ("box", "eu-west-1") not in cloud.resources
+        async with app.api_client() as http:
+            status = (await http.get("/v1/provisioning/environments")).json()["environments"]
+        assert [e["name"] for e in status] == ["tiny"]
+        assert status[0]["state"] == "Ready" and status[0]["operation"] is None and status[0]["queued"] == 0
+        assert status[0]["resources"]["box"]["identity"]["region"] == "us-east-2"
 
 
 async def test_destructive_cloud_commands_ask_for_confirmation_and_the_others_do_not(tmp_path):

@@ -6,6 +6,7 @@ Builds only on the public extension API (:mod:`pyspire.extensions`, :mod:`pyspir
 from __future__ import annotations
 
 from pyspire.provisioning import running as _running  # noqa: F401  (registers the handlers)
+from pyspire.provisioning import service as _service  # noqa: F401  (registers the app host service)
 from pyspire.provisioning.backend import Backend, DeployedResource, DeploymentHandle
 from pyspire.provisioning.clock import Clock, SystemClock
 from pyspire.provisioning.controller import DEFAULT_DRIFT_INTERVAL, PassResult, ProvisioningController
