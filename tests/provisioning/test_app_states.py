@@ -51,6 +51,9 @@ async def test_a_failed_deployment_fails_the_cloud_resource_and_process_that_dep
     async with testing.start(b) as app:
         failed = await until(app, "bucket", lambda s: s.state == "FailedToStart")
         assert failed.state_message == "Failed to provision: bucket: AccessDenied: not allowed to s3:CreateBucket"
+        identity = dict(failed.properties)
+        assert (identity["account"], identity["region"], identity["group"]) == ("111122223333", "eu-west-1", "app-dev")
+        assert identity["deployment"] == "app-dev-bucket", "stamped before the cloud was called"
         box_shown = await until(app, "box", lambda s: s.state == "FailedToStart")
         assert "prerequisite bucket failed to provision" in (box_shown.state_message or "")
         assert "AccessDenied" in (box_shown.state_message or "")
