@@ -341,3 +341,20 @@ async def test_a_location_override_deploys_into_that_region(
     assert clients.client("cloudformation").describe_stacks()["Stacks"] == []  # gone from eu-west-1
     moved = clients.client("cloudformation", region).describe_stacks()["Stacks"]
     assert [s["StackName"] for s in moved] == ["app-dev-uploads"]
+
+
+async def test_an_app_host_killed_while_waiting_re_attaches_to_the_stack_instead_of_creating_it_again(
+    make: Make, tmp_path: Any
+) -> None:
+    first, _ = make([s3_bucket("uploads")])
+    cold = await first.run(EnsureProvisioned())
+    await first.stop()
+    path = tmp_path / ".pyspire" / "deployments" / "dev.json"
+    data = json.loads(path.read_text())  # as saved just before waiting: running, the stack id, no outputs
+    data["resources"]["uploads"].update(status="running", outputs=None)
+    path.write_text(json.dumps(data))
+    second, log = make([s3_bucket("uploads")])
+    result = await second.run(EnsureProvisioned())
+    assert log.writes() == [] and "DescribeStacks" in log.names("cloudformation")
+    assert result.outputs["uploads"].values == cold.outputs["uploads"].values
+    assert json.loads(path.read_text())["resources"]["uploads"]["status"] == "succeeded"
