@@ -245,53 +245,6 @@ async def test_a_failing_template_fails_to_provision_with_cloudformations_reason
     assert controller.board.environment is EnvironmentState.FAILED
 
 
-async def test_the_failure_reason_is_the_first_failed_stack_event(make: Make, clients: AwsClients) -> None:
-    """moto completes stacks synchronously and never fails one asynchronously, so a rolled-back
-    stack is staged by hand: its events name the first failure, the backend reports that one."""
-    from pyspire.provisioning.aws import CloudFormationBackend
-
-    class Events:
-        def describe_stack_events(self, StackName: str) -> dict[str, Any]:  # noqa: N803 (boto3's casing)
-            return {
-                "StackEvents": [
-                    {
-                        "LogicalResourceId": "s",
-                        "ResourceType": "AWS::CloudFormation::Stack",
-                        "ResourceStatus": "ROLLBACK_COMPLETE",
-                    },
-                    {
-                        "LogicalResourceId": "B",
-                        "ResourceStatus": "DELETE_FAILED",
-                        "ResourceStatusReason": "later",
-                    },
-                    {
-                        "LogicalResourceId": "A",
-                        "ResourceStatus": "CREATE_FAILED",
-                        "ResourceStatusReason": "Resource creation cancelled",
-                    },
-                    {
-                        "LogicalResourceId": "T",
-                        "ResourceStatus": "CREATE_FAILED",
-                        "ResourceStatusReason": "Invalid KeySchema",
-                    },
-                    {
-                        "LogicalResourceId": "s",
-                        "ResourceType": "AWS::CloudFormation::Stack",
-                        "ResourceStatus": "CREATE_IN_PROGRESS",
-                        "ResourceStatusReason": "User Initiated",
-                    },
-                    {
-                        "LogicalResourceId": "Old",
-                        "ResourceStatus": "CREATE_FAILED",
-                        "ResourceStatusReason": "an older operation",
-                    },
-                ]
-            }
-
-    backend = CloudFormationBackend(clients)
-    assert await backend._failure_reason(Events(), "s", "x") == "T: Invalid KeySchema"
-
-
 async def test_a_stack_created_by_an_earlier_app_host_is_updated_not_created_again(
     make: Make, tmp_path: Any
 ) -> None:

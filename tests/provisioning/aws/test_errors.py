@@ -3,8 +3,13 @@ missing region, no boto3. Each is a clear state naming the fix; none is drift; n
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -21,7 +26,14 @@ from pyspire.provisioning import (
     ProvisioningState,
     Scope,
 )
-from pyspire.provisioning.aws import AwsClients, AwsEnvironment, CloudFormationBackend, s3_bucket, sqs_queue
+from pyspire.provisioning.aws import (
+    AwsClients,
+    AwsEnvironment,
+    CloudFormationBackend,
+    dynamodb_table,
+    s3_bucket,
+    sqs_queue,
+)
 from pyspire.provisioning.aws.errors import presence_of, translate
 from tests.provisioning.aws.conftest import Make
 
@@ -61,6 +73,68 @@ async def test_an_unreachable_endpoint_is_unknown_to_drift_and_a_clear_error_to_
     assert await controller.request_drift_check() == []  # unknown, not missing
     assert controller.board.resources["uploads"].state is ProvisioningState.PROVISIONED
     assert controller.board.environment is not EnvironmentState.DRIFTED
+
+
+@pytest.fixture(scope="module")
+def strict_moto() -> Iterator[str]:
+    """A second moto server, its own process, that checks credentials (IAM auth on from the first
+    request): any key it does not know is answered ``InvalidClientTokenId`` / 403."""
+    url = closed_port_url()
+    port = url.rsplit(":", 1)[1]
+    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", port],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+async def test_rejected_credentials_are_unknown_to_drift_and_a_clear_error_to_deploy(
+    make: Make, env: AwsEnvironment, strict_moto: str
+) -> None:
+    specs = [s3_bucket("uploads"), sqs_queue("jobs"), dynamodb_table("orders")]
+    first, _ = make(specs)
+    await first.run(EnsureProvisioned())
+    await first.stop()
+    strict = replace(env, endpoint_url=strict_moto)
+    controller, log = make([*specs, sqs_queue("new")], environment=strict, attempts=1)
+    result = await controller.run(EnsureProvisioned())
+    assert set(result.failed) == {"new"}
+    message = controller.board.resources["new"].message
+    assert (
+        "new: stack app-dev-new: describe_stacks: AWS rejected the credentials (InvalidClientTokenId)"
+        in message
+    )
+    assert "or AWS_PROFILE" in message and SECRET not in message
+    assert await controller.request_drift_check() == []  # three 403s: unknown, not missing
+    assert sorted(log.calls) == sorted(
+        [
+            ("cloudformation", "DescribeStacks"),
+            ("s3", "HeadBucket"),
+            ("sqs", "GetQueueAttributes"),
+            ("dynamodb", "DescribeTable"),
+        ]
+    )
+    assert {controller.board.resources[n].state for n in ("uploads", "jobs", "orders")} == {
+        ProvisioningState.PROVISIONED
+    }
+    with pytest.raises(PermanentError, match="get_caller_identity: AWS rejected the credentials"):
+        await replace(strict, account="").resolve()
 
 
 async def test_missing_credentials_say_which_variables_to_set_and_are_unknown_to_drift(

@@ -49,6 +49,9 @@ class CloudFormationBackend:
     def __init__(self, clients: AwsClients, poll_interval: float = 2.0) -> None:
         self.clients = clients
         self.poll_interval = poll_interval
+        #: Stacks whose last deploy was an update without changes: a rolled-back status is theirs
+        #: from before, not this deployment's failure.
+        self._unchanged: set[str] = set()
 
     # -- the Backend protocol ----------------------------------------------------------------------
 
@@ -86,11 +89,14 @@ class CloudFormationBackend:
             ]
             created = await self._call(f"{what}: create_stack", cf.create_stack, **args, Tags=tags)
             return DeploymentHandle(spec.name, str(created["StackId"]), scope)
+        self._unchanged.discard(str(stack["StackId"]))
         try:
             updated = await asyncio.to_thread(cf.update_stack, **args)
         except Exception as e:
             if "No updates are to be performed" in error_message(e):
-                return DeploymentHandle(spec.name, str(stack["StackId"]), scope)  # its outputs stand
+                # its outputs stand, even after an earlier update rolled back to this very template
+                self._unchanged.add(str(stack["StackId"]))
+                return DeploymentHandle(spec.name, str(stack["StackId"]), scope)
             raise translate(e, f"{what}: update_stack") from None
         return DeploymentHandle(spec.name, str(updated["StackId"]), scope)
 
@@ -102,7 +108,9 @@ class CloudFormationBackend:
             if stack is None:
                 raise DeploymentFailed(f"{what} no longer exists")
             status = stack["StackStatus"]
-            if status in DONE:
+            if status in DONE or (
+                status == "UPDATE_ROLLBACK_COMPLETE" and handle.deployment_id in self._unchanged
+            ):
                 return Outputs({o["OutputKey"]: str(o["OutputValue"]) for o in stack.get("Outputs") or []})
             if failed(status):
                 reason = await self._failure_reason(cf, handle.deployment_id, what) or stack.get(
