@@ -28,7 +28,7 @@ from pyspire.provisioning.aws import (
 )
 from pyspire.provisioning.spec import ResourceSpec
 from tests.provisioning.aws.conftest import Make
-from tests.provisioning.fake_backend import wait_until
+from tests.provisioning.fake_backend import ManualClock, wait_until
 
 
 def app_specs(visibility_timeout: int = 30) -> list[ResourceSpec]:
@@ -190,12 +190,18 @@ async def test_delete_all_removes_every_stack_dependents_first(make: Make, clien
 async def test_a_bucket_deleted_out_of_band_is_missing_within_one_drift_interval_and_reprovision_restores_it(
     make: Make, clients: AwsClients
 ) -> None:
-    controller, _ = make(app_specs(), drift=True, drift_interval=0.2)
+    clock = ManualClock()  # the drift monitor's clock; the cloud and its calls are real
+    controller, log = make(app_specs(), drift=True, drift_interval=30, clock=clock)
     await controller.run(EnsureProvisioned())
-    s3 = clients.client("s3")
-    s3.delete_bucket(Bucket="app-dev-uploads")
+    clients.client("s3").delete_bucket(Bucket="app-dev-uploads")
+    await clock.advance(29)
+    assert "HeadBucket" not in log.names("s3")
+    await clock.advance(1)
     await wait_until(
-        lambda: controller.board.resources["uploads"].state is ProvisioningState.MISSING_IN_CLOUD, timeout=2
+        lambda: controller.board.resources["uploads"].state is ProvisioningState.MISSING_IN_CLOUD
+    )
+    assert (
+        controller.board.resources["uploads"].message == "deleted outside pyspire: reprovision to restore it"
     )
     assert controller.board.environment is EnvironmentState.DRIFTED
     others = {n: s.state for n, s in controller.board.resources.items() if n != "uploads"}
@@ -203,6 +209,7 @@ async def test_a_bucket_deleted_out_of_band_is_missing_within_one_drift_interval
     await controller.run(Reprovision("uploads"))
     assert head_bucket_status(clients, "app-dev-uploads") == 200
     assert controller.board.resources["uploads"].state is ProvisioningState.PROVISIONED
+    assert controller.board.environment is EnvironmentState.READY
 
 
 async def test_a_queue_and_a_table_deleted_out_of_band_are_found_missing(

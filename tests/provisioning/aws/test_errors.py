@@ -269,3 +269,15 @@ def test_importing_the_package_does_not_import_boto3() -> None:
 def test_a_scope_carries_no_credentials() -> None:
     scope: Scope = AwsEnvironment(region="eu-west-1").scope("1")
     assert SECRET not in repr(scope) and "SECRET" not in str(scope.as_dict()).upper()
+
+
+async def test_a_profile_that_does_not_exist_is_named_and_unknown_to_drift(
+    env: AwsEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = CloudFormationBackend(replace(env, profile="nobody").clients(), poll_interval=0.05)
+    with pytest.raises(PermanentError, match="AWS profile 'nobody' not found: fix AWS:Profile / AWS_PROFILE"):
+        await backend.deploy(s3_bucket("uploads"), env.scope("123456789012"))
+    target = DeployedResource(
+        "uploads", "aws:s3-bucket", "stack", env.scope(), outputs=Outputs({"BucketName": "b"})
+    )
+    assert await backend.exists(target) is Presence.UNKNOWN

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from pyspire.provisioning import DeploymentConflict, DeploymentFailed, Scope
+from pyspire.provisioning import DeploymentConflict, DeploymentFailed, DeploymentHandle, Scope
 from pyspire.provisioning.aws import AwsClients, CloudFormationBackend, cloudformation_template
 
 SCOPE = Scope("dev", "123456789012", "eu-west-1", "app-dev")
@@ -38,6 +38,12 @@ class StagedCloudFormation:
                 }
             ]
         }
+
+    def cancel_update_stack(self, StackName: str) -> None:  # noqa: N803
+        self.calls.append("cancel_update_stack")
+
+    def delete_stack(self, StackName: str) -> None:  # noqa: N803
+        self.calls.append("delete_stack")
 
     def update_stack(self, **_: Any) -> dict[str, Any]:
         self.calls.append("update_stack")
@@ -158,3 +164,20 @@ async def test_the_failure_reason_is_the_first_failed_stack_event() -> None:
 
     backend = CloudFormationBackend(AwsClients("eu-west-1"))
     assert await backend._failure_reason(Events(), "s", "x") == "T: Invalid KeySchema"
+
+
+@pytest.mark.parametrize(
+    ("status", "call"),
+    [
+        ("UPDATE_IN_PROGRESS", "cancel_update_stack"),
+        ("CREATE_IN_PROGRESS", "delete_stack"),
+        ("CREATE_COMPLETE", None),
+    ],
+)
+async def test_cancel_stops_an_update_and_removes_a_stack_still_being_created(
+    status: str, call: str | None
+) -> None:
+    cf = StagedCloudFormation(status, no_changes=False)
+    backend = CloudFormationBackend(StagedClients(cf), 0.01)
+    await backend.cancel(DeploymentHandle("topic", STACK_ID, SCOPE))
+    assert cf.calls == ["describe_stacks"] + ([call] if call else [])

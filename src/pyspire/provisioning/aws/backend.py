@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from pyspire.errors import PermanentError, TemporaryError
+from pyspire.errors import PermanentError, PyspireError, TemporaryError
 from pyspire.provisioning.aws.errors import error_message, is_missing, presence_of, translate
 from pyspire.provisioning.aws.names import DYNAMODB_TABLE, S3_BUCKET, SQS_QUEUE, stack_name
 from pyspire.provisioning.aws.resources import NAME_PARAMETER, resource_name
@@ -128,6 +128,12 @@ class CloudFormationBackend:
         return DeploymentHandle(resource, str(stack["StackId"]), scope)
 
     async def exists(self, resource: DeployedResource) -> Presence:
+        try:
+            return await self._exists(resource)
+        except PyspireError:  # no client (a missing profile...): can't tell
+            return Presence.UNKNOWN
+
+    async def _exists(self, resource: DeployedResource) -> Presence:
         out = resource.outputs.values
         probe: Callable[[], Any]
         region = resource.scope.region

@@ -7,7 +7,7 @@ import importlib
 import threading
 from typing import Any
 
-from pyspire.errors import ConfigurationError
+from pyspire.errors import ConfigurationError, PermanentError
 
 #: Short timeouts and botocore's own retries kept low: the controller retries TemporaryErrors itself.
 _CONFIG = {"connect_timeout": 5, "read_timeout": 30, "retries": {"max_attempts": 2, "mode": "standard"}}
@@ -42,10 +42,22 @@ class AwsClients:
         with self._lock:
             if key not in self._clients:
                 boto3 = boto3_module()
-                if self._session is None:
-                    self._session = boto3.session.Session(profile_name=self.profile)
-                config = importlib.import_module("botocore.config").Config(**_CONFIG)
-                self._clients[key] = self._session.client(
-                    service, region_name=key[1] or None, endpoint_url=self.endpoint_url, config=config
-                )
+                try:
+                    if self._session is None:
+                        self._session = boto3.session.Session(profile_name=self.profile)
+                    config = importlib.import_module("botocore.config").Config(**_CONFIG)
+                    self._clients[key] = self._session.client(
+                        service, region_name=key[1] or None, endpoint_url=self.endpoint_url, config=config
+                    )
+                except Exception as e:  # a profile that is not there, a malformed endpoint...
+                    raise _setup_error(e, service, self.profile) from None
             return self._clients[key]
+
+
+def _setup_error(e: Exception, service: str, profile: str | None) -> PermanentError:
+    """A client that could not be built, as a permanent error naming the setting to fix."""
+    if type(e).__name__ == "ProfileNotFound":
+        return PermanentError(
+            f"AWS profile {profile!r} not found: fix AWS:Profile / AWS_PROFILE or ~/.aws/config"
+        )
+    return PermanentError(f"cannot set up the AWS {service} client: {type(e).__name__}: {e}")
