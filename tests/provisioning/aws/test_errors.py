@@ -248,6 +248,12 @@ def test_settings_come_from_aws_keys_first_then_the_usual_variables() -> None:
     )
     assert AwsEnvironment.from_settings({"AWS_DEFAULT_REGION": "ap-south-1"}).region == "ap-south-1"
     assert env.scope("1").as_dict()["group"] == "pyspire"
+    backend = env.backend()
+    assert (backend.clients.region, backend.clients.endpoint_url, backend.clients.profile) == (
+        "eu-north-1",
+        "http://x",
+        "dev",
+    )
 
 
 def test_without_boto3_the_first_client_says_to_install_the_aws_extra(

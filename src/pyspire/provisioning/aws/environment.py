@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pyspire.provisioning.aws.backend import CloudFormationBackend
 from pyspire.provisioning.aws.errors import translate
 from pyspire.provisioning.aws.sdk import AwsClients
 from pyspire.provisioning.errors import MissingConfiguration
@@ -58,6 +59,10 @@ class AwsEnvironment:
 
     def clients(self) -> AwsClients:
         return AwsClients(self.region, self.endpoint_url, self.profile)
+
+    def backend(self, poll_interval: float = 2.0) -> CloudFormationBackend:
+        """The CloudFormation backend for this environment (no call to AWS yet, no boto3 import)."""
+        return CloudFormationBackend(self.clients(), poll_interval)
 
     def scope(self, account: str = "") -> Scope:
         """The controller's scope: group = the stack prefix. The endpoint is not identity."""
