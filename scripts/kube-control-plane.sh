@@ -58,6 +58,16 @@ if built; then
     print_dir "${1:-}"
     exit 0
 fi
+# One build at a time (two test runs starting together would race on the same folders): the
+# second waits for the first, then finds its result.
+mkdir -p "$cache"
+exec 9>"$cache/.build.lock"
+flock 9
+if built; then
+    echo "kube control plane built by another run, ready in $(elapsed) s: $dest" >&2
+    print_dir "${1:-}"
+    exit 0
+fi
 
 command -v go >/dev/null || { echo "go is not installed; the kube control plane is built from Go modules" >&2; exit 1; }
 command -v "$(go env CC)" >/dev/null || { echo "kine's SQLite store needs cgo: install gcc" >&2; exit 1; }

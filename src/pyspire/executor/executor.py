@@ -124,7 +124,10 @@ class Executor:
         teardown stops the processes)."""
         self._create_handlers()
         self.containers.create_objects(self.model.resources)
-        self.services.create_services([r.resource for r in self.runners.values()], self.containers.network)
+        served = [r for r, _ in self.handlers.values() if r.name not in self.runners and r.endpoints]
+        self.services.create_services(
+            [r.resource for r in self.runners.values()] + served, self.containers.network
+        )
         health = self.health.follow(self.snapshots)
         events = self.events.follow(self.snapshots)
         async with asyncio.TaskGroup() as tg:

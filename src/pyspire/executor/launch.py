@@ -11,7 +11,7 @@ traceback in the resource's log.
 
 A run-to-completion step may be up to date (an installer whose inputs did not change): asked
 once its waits hold and its before-start subscribers returned, a resource whose
-:meth:`~pyspire.model.resources.ExecutableResource.up_to_date` gives a reason creates no replica
+:meth:`~pyspire.model.resources.RunnableResource.up_to_date` gives a reason creates no replica
 and ends Finished with exit code 0 and that reason, so what waits for its completion starts at
 once. Each start (the app's, the ``start`` and ``restart`` commands) asks again.
 """
@@ -26,7 +26,6 @@ from pyspire.executor.runner_core import RunnerCore
 from pyspire.executor.user_code import USER_ERRORS
 from pyspire.executor.waits import DependencyFailed, until_unblocked, wait_for_dependencies
 from pyspire.model.lifecycle import ExplicitStartAnnotation, WaitAnnotation
-from pyspire.model.resources import ExecutableResource
 from pyspire.orchestrator.objects import LABEL_REPLICA_INDEX
 
 E = RunnerEvent
@@ -88,10 +87,7 @@ class Launcher:
 
     async def _up_to_date(self) -> str | None:
         """The resource's reason to skip this start, if it is a step that has one."""
-        resource = self.core.resource
-        if not isinstance(resource, ExecutableResource):
-            return None
-        return await resource.up_to_date()
+        return await self.core.resource.up_to_date()
 
     async def _wait_for_dependencies(self) -> None:
         """Return once every wait is satisfied; while one cannot be, stay Blocked and watch."""

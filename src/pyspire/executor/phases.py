@@ -44,7 +44,7 @@ class RunnerPhase(StrEnum):
     #: Rendering or creating a replica failed (the user's code raised, a value cannot resolve,
     #: an endpoint failed, the container engine is unavailable).
     FAILED_TO_START = "FailedToStart"
-    #: The resource said it is up to date (:meth:`ExecutableResource.up_to_date`): nothing was
+    #: The resource said it is up to date (:meth:`RunnableResource.up_to_date`): nothing was
     #: started; it shows Finished with exit code 0, so what waits for its completion goes on.
     UP_TO_DATE = "UpToDate"
     #: A stop was requested; the replicas are being stopped.

@@ -15,7 +15,7 @@ from pyspire.executor.addresses import EndpointAddresses, EndpointAllocation
 from pyspire.executor.persistent_ports import PersistentPorts
 from pyspire.executor.snapshots import SnapshotHub, Url
 from pyspire.model.endpoints import EndpointAnnotation
-from pyspire.model.resources import ContainerResource, RunnableResource
+from pyspire.model.resources import ContainerResource, Resource, RunnableResource
 from pyspire.orchestrator.objects import LABEL_RESOURCE, SERVICE, new_service
 from pyspire.orchestrator.orchestrator import Orchestrator
 
@@ -34,7 +34,10 @@ class ServicePlanner:
         self._persistent_ports = persistent_ports
         self._owners: set[str] = set()
 
-    def create_services(self, resources: Sequence[RunnableResource], container_network: str | None) -> None:
+    def create_services(self, resources: Sequence[Resource], container_network: str | None) -> None:
+        """Services for ``resources``: processes and containers (proxied or not, per endpoint),
+        and resources their own handler serves (a k3s service endpoint listens in the app host
+        itself): those get a proxyless Service on a port allocated now, which the handler binds."""
         taken: set[str] = set()
         for resource in resources:
             self._owners.add(resource.name)
@@ -50,28 +53,34 @@ class ServicePlanner:
 
     def _create_service(
         self,
-        resource: RunnableResource,
+        resource: Resource,
         endpoint: EndpointAnnotation,
         service: str,
         container_network: str | None,
     ) -> None:
         ports = self._orchestrator.ports
         is_container = isinstance(resource, ContainerResource)
-        if is_container and endpoint.proxied:
+        if not isinstance(resource, RunnableResource):
+            port = endpoint.port or ports.allocate(endpoint.bind_host, endpoint.protocol)
+            targets, service_port, proxied = [port], port, False
+        elif is_container and endpoint.proxied:
             targets = [self._host_port(resource, endpoint.name, endpoint.protocol)]
             service_port = endpoint.port or 0
+            proxied = True
         elif endpoint.proxied:
             targets = [
                 endpoint.target_port or ports.allocate(endpoint.bind_host, endpoint.protocol)
                 for _ in range(resource.replicas)
             ]
             service_port = endpoint.port or 0
+            proxied = True
         else:
             port = (
                 endpoint.port or endpoint.target_port or ports.allocate(endpoint.bind_host, endpoint.protocol)
             )
             targets = [port]
             service_port = port
+            proxied = False
         allocation = EndpointAllocation(
             resource,
             endpoint,
@@ -90,7 +99,7 @@ class ServicePlanner:
                 protocol=endpoint.protocol,
                 address="localhost",
                 port=service_port,
-                proxied=endpoint.proxied,
+                proxied=proxied,
                 # Containers reach host services through the proxy on the network gateway.
                 container_network=None if is_container else container_network,
             )

@@ -284,3 +284,8 @@ __all__ += ["HttpServer", "LiveStream"]
 from pyspire.extensions.settings import setting_count, setting_flag, setting_port  # noqa: E402
 
 __all__ += ["setting_count", "setting_flag", "setting_port"]
+
+# -- holding TCP clients while nothing can serve them: the proxy's bounded parking lot ----------
+from pyspire.proxy.parking import ParkingLot  # noqa: E402
+
+__all__ += ["ParkingLot"]

@@ -19,12 +19,13 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pyspire.extensions import ResourceState, ResourceStopped, write_atomic
 from pyspire.model.builder import ExecutableBuilder
 from pyspire.model.lifecycle import WaitAnnotation
 from pyspire.model.resource import Resource
+from pyspire.model.resource_builder import ResourceBuilder
 from pyspire.model.resources import ExecutableResource
 
 #: The install step of app ``web`` is ``web-install``.
@@ -69,15 +70,15 @@ def write_stamp(stamp: Path, inputs: InstallInputs) -> None:
     write_atomic(stamp, json.dumps({"inputs": inputs.fingerprint()}) + "\n")
 
 
-class InstallStepResource(ExecutableResource):
-    """An ``<app>-install`` step: skipped while its stamp matches its inputs, stamped after a
-    successful run. A subclass says where the stamp is, what the inputs are and what the
-    skipped step's message says."""
+class StampedStep:
+    """A run-to-completion step (a process or a container: mix it in before
+    ``ExecutableResource`` / ``ContainerResource``) skipped while its stamp matches its inputs and
+    stamped after a successful run. A subclass says where the stamp is, what the inputs are, what
+    the skipped step's message says and, when the stamp alone cannot tell, whether what the last
+    run made is still there (:meth:`still_in_place`)."""
 
-    def __init__(self, name: str, command: str, working_dir: Path) -> None:
-        super().__init__(name, command, working_dir)
-        #: Whether the last start was skipped as up to date (then there is nothing to stamp).
-        self.skipped = False
+    #: Whether the last start was skipped as up to date (then there is nothing to stamp).
+    skipped: bool = False
 
     @property
     def stamp_path(self) -> Path:
@@ -93,14 +94,21 @@ class InstallStepResource(ExecutableResource):
         """The state message of a skipped start (``"up to date: …"``)."""
         raise NotImplementedError
 
+    async def still_in_place(self) -> bool:
+        """Whether what the last successful run made is still there (asked only when the stamp
+        matches): a Helm release someone uninstalled is installed again. Default: yes."""
+        return True
+
     async def up_to_date(self) -> str | None:
         reason = self.unchanged_reason()
+        if reason is not None and not await self.still_in_place():
+            reason = None
         #: A skipped start ends Finished with exit code 0 too; nothing ran, so nothing to stamp.
         self.skipped = reason is not None
         return reason
 
     def unchanged_reason(self) -> str | None:
-        """Why running the step again would change nothing, or ``None`` when it must run."""
+        """Why running the step again would change nothing (by its stamp), or ``None``."""
         inputs = self.install_inputs()
         if inputs is None or read_stamp(self.stamp_path) != inputs.fingerprint():
             return None
@@ -116,9 +124,19 @@ class InstallStepResource(ExecutableResource):
             write_stamp(self.stamp_path, inputs)
 
 
+class InstallStepResource(StampedStep, ExecutableResource):
+    """An ``<app>-install`` step: a process that is a :class:`StampedStep`."""
+
+
+def stamp_after_success(builder: ResourceBuilder[Any]) -> None:
+    """Subscribe ``builder``'s :class:`StampedStep` to be stamped each time it ends Finished with
+    exit code 0 (a start it skipped stamps nothing)."""
+    builder.on_stopped(_record_after_success)
+
+
 def _record_after_success(event: ResourceStopped) -> None:
     step = event.resource
-    assert isinstance(step, InstallStepResource)  # subscribed by add_install_step only
+    assert isinstance(step, StampedStep)  # subscribed by stamp_after_success only
     if event.state == ResourceState.FINISHED and event.exit_code == 0:
         step.record_success()
 
@@ -148,7 +166,8 @@ def install_step_for(
     step = make(app.resource.name + INSTALL_SUFFIX)
     builder = ExecutableBuilder(app.app, step)
     app.app.resources.append(step)
-    builder.with_parent(app.resource).on_stopped(_record_after_success)
+    builder.with_parent(app.resource)
+    stamp_after_success(builder)
     if configure is not None:
         configure(step, builder)
     return step

@@ -73,6 +73,15 @@ class RunnableResource(Resource):
     def waits(self) -> list[WaitAnnotation]:
         return self.annotations_of(WaitAnnotation)
 
+    async def up_to_date(self) -> str | None:
+        """For a step that runs to completion (an installer process, a Helm release's container):
+        a reason when running it again would change nothing (``"up to date: requirements.txt
+        unchanged"``). Asked at each start, after the waits and the before-start subscribers;
+        the resource then ends Finished with exit code 0 and that message, without starting a
+        process or a container, and what waits for its completion starts at once. ``None`` (the
+        default) runs it."""
+        return None
+
 
 class ExecutableResource(RunnableResource):
     """A process the app host starts: ``command`` with arguments, in ``working_dir``."""
@@ -99,13 +108,6 @@ class ExecutableResource(RunnableResource):
         :class:`pyspire.errors.ConfigurationError` with the fix to fail only this resource,
         with that message and no traceback."""
         return self.command
-
-    async def up_to_date(self) -> str | None:
-        """For a step that runs to completion (an installer): a reason when running it again
-        would change nothing (``"up to date: requirements.txt unchanged"``). The resource then
-        ends Finished with exit code 0 and that message, without starting a process, and what
-        waits for its completion starts at once. ``None`` (the default) runs it."""
-        return None
 
 
 class ContainerResource(RunnableResource):

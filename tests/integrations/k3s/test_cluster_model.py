@@ -104,6 +104,7 @@ def test_the_server_writes_its_kubeconfig_into_a_created_raw_folder_and_gets_wha
     env = _launch(k8s.resource).env
     assert env["K3S_KUBECONFIG_OUTPUT"] == "/output/kubeconfig.yaml"
     assert env["K3S_KUBECONFIG_MODE"] == "644"
+    assert env["K3S_NODE_NAME"] == "k8s"
     b.build()  # the raw folder does not exist yet, and that is no problem
     assert not k8s.paths.raw_dir.exists()
 

@@ -67,12 +67,17 @@ def test_missing_chart_or_values_file_is_an_error_naming_resource_and_fix(tmp_pa
         check_paths("web", HelmRelease("web", "c", repo="u", values_files=[tmp_path / "v.yaml"]))
 
 
-def test_recorded_checksum_makes_the_same_release_unchanged(tmp_path: Path) -> None:
-    from pyspire.integrations.k3s.helm_args import is_unchanged, record_applied, write_values
+def test_values_folder_holds_generated_values_and_numbered_copies_and_drops_stale_ones(
+    tmp_path: Path,
+) -> None:
+    from pyspire.integrations.k3s.helm_args import values_folder, write_values
 
-    release = HelmRelease("r", "c", repo="u", values={"k": "v"})
-    assert write_values(tmp_path, release).read_text() == values_document({"k": "v"})
-    assert not is_unchanged(tmp_path, "abc")
-    record_applied(tmp_path, "abc")
-    assert is_unchanged(tmp_path, "abc")
-    assert not is_unchanged(tmp_path, "abd")
+    a = tmp_path / "a.yaml"
+    a.write_text("k: from-file\n")
+    release = HelmRelease("r", "c", repo="u", values={"k": "v"}, values_files=[a])
+    generated = write_values(tmp_path / "r", release)
+    assert generated == values_folder(tmp_path / "r") / "generated-values.json"
+    assert json.loads(generated.read_text()) == {"k": "v"}
+    assert (values_folder(tmp_path / "r") / "0-a.yaml").read_text() == "k: from-file\n"
+    write_values(tmp_path / "r", HelmRelease("r", "c", repo="u"))
+    assert sorted(p.name for p in values_folder(tmp_path / "r").iterdir()) == ["generated-values.json"]

@@ -11,8 +11,11 @@ import ipaddress
 from typing import Self
 
 from pyspire.integrations.k3s import health
+from pyspire.integrations.k3s.client import cluster_client
+from pyspire.integrations.k3s.helm import HelmReleaseMethods
 from pyspire.integrations.k3s.kubeconfig import API_PORT
 from pyspire.integrations.k3s.lifecycle import cluster_stopped
+from pyspire.integrations.k3s.manifests import ManifestMethods
 from pyspire.integrations.k3s.paths import RAW_FILE, RAW_MOUNT, ClusterPaths, cluster_paths
 from pyspire.integrations.k3s.resources import (
     CGROUP_DIR,
@@ -25,6 +28,7 @@ from pyspire.integrations.k3s.resources import (
     K3sClusterResource,
     server_args,
 )
+from pyspire.integrations.k3s.service_endpoints import ClusterApiProvider, ServiceEndpointMethods
 from pyspire.integrations.passwords import server_password
 from pyspire.model.arguments import Arg, shown
 from pyspire.model.builder import AppModelBuilder, ContainerBuilder, ParameterBuilder
@@ -36,7 +40,7 @@ KUBECONFIG_MODE = "644"
 _EXAMPLE = "add_k3s_cluster('k8s', api_port=6443)"
 
 
-class K3sClusterBuilder(ContainerBuilder):
+class K3sClusterBuilder(HelmReleaseMethods, ManifestMethods, ServiceEndpointMethods, ContainerBuilder):
     """What ``add_k3s_cluster`` returns: a container builder (``with_image``, ``with_lifetime``,
     ``wait_for``…) plus the cluster's own settings. ``paths`` are its files on the host; ``app``
     the app builder, for integrations that add children (Helm releases, service endpoints)."""
@@ -46,6 +50,11 @@ class K3sClusterBuilder(ContainerBuilder):
     @property
     def cluster(self) -> K3sClusterResource:
         return self.resource
+
+    def _cluster_api_provider(self) -> ClusterApiProvider:
+        """The service endpoints' way to this cluster's one client (asked again at each use)."""
+        paths = self.paths
+        return lambda: cluster_client(paths)
 
     @property
     def paths(self) -> ClusterPaths:
@@ -208,6 +217,8 @@ class K3sBuilderMethods(AppModelBuilder):
         (
             cluster.with_endpoint(ENDPOINT, port=api_port, target_port=API_PORT, scheme="https")
             .with_env("K3S_TOKEN", resource.token)
+            # The server's node is named after the resource, not after a container id.
+            .with_env("K3S_NODE_NAME", text_name)
             .with_env("K3S_KUBECONFIG_OUTPUT", f"{RAW_MOUNT}/{RAW_FILE}")
             .with_env("K3S_KUBECONFIG_MODE", KUBECONFIG_MODE)
             .with_bind_mount(resource.paths.raw_dir, RAW_MOUNT, create=True)

@@ -1,18 +1,35 @@
-"""The host listener of a service endpoint: accept, wait for a ready pod, pipe bytes both ways.
+"""The host listener of a service endpoint: accept, hold while no pod is ready, pipe bytes both ways.
 
-The upstream (a port-forward stream to the pod) is opened by a function handed in, so the
-listener's guarantees — a connection refused past the parked cap, every connection task and
-socket closed on stop — hold whatever carries the bytes, and are tested with real sockets.
+While no pod is ready, connections wait in the proxy's own :class:`~pyspire.extensions.ParkingLot`
+(bounded, oldest first, freed when the client hangs up or waits too long) — the guarantee every
+pyspire endpoint gives. The upstream (a port-forward stream to the pod) is opened by a function
+handed in, so the listener's guarantees — a connection refused past the cap, every connection
+task and socket closed on stop — hold whatever carries the bytes, and are tested with real sockets.
+A stream that cannot be opened (the pod was just deleted) is said in the log, the resolver is told,
+and the connection waits for the next ready pod instead of failing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+import socket
+import weakref
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
-from pyspire.integrations.k3s.ready_pods import ParkedConnectionsFull, Pod, ReadyPod
+from pyspire.extensions import ParkingLot
+from pyspire.integrations.k3s.pod_stream import PodPort, PortForwardError
+
+#: How often one connection may find its pod gone before it is closed.
+OPEN_ATTEMPTS = 3
+#: After the client stopped sending, how long the pod may stay silent before the stream ends.
+#: A v4 port-forward stream cannot pass a half-close on, and a client that closed looks the same
+#: as one that half-closed; what the pod is still sending gets through, and an idle stream does
+#: not hold its API connection (one of the cluster client's pool) for long.
+DRAIN_IDLE = 0.25
+READ_SIZE = 256 * 1024
 
 
 class Upstream(Protocol):
@@ -26,76 +43,188 @@ class Upstream(Protocol):
         """Send bytes to the pod."""
         ...
 
-    async def close(self) -> None:
-        """Close the stream (idempotent)."""
-        ...
 
-
-OpenUpstream = Callable[[Pod], Awaitable[Upstream]]
+OpenUpstream = Callable[[PodPort], AbstractAsyncContextManager[Upstream]]
 
 
 class Forwarder:
-    """Listens on a host port and forwards each connection to the ready pod's stream."""
+    """Listens on a host port and forwards each connection to the current target's stream."""
 
-    def __init__(self, ready: ReadyPod, open_upstream: OpenUpstream, wait_timeout: float) -> None:
-        self._ready = ready
+    def __init__(
+        self,
+        name: str,
+        open_upstream: OpenUpstream,
+        log: Callable[[str], None],
+        *,
+        max_parked: int,
+        max_wait: float,
+        pod_gone: Callable[[PodPort], None] = lambda _target: None,
+    ) -> None:
+        self._name = name
         self._open = open_upstream
-        self._wait_timeout = wait_timeout
-        self._server: asyncio.Server | None = None
+        self._log = log
+        self._max_parked = max_parked
+        self._max_wait = max_wait
+        self._pod_gone = pod_gone
+        self._target: PodPort | None = None
+        self._listener: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lot: ParkingLot | None = None
+        #: Failed opens per connection being retried (weak: a parked one closed by the lot goes).
+        self._attempts: weakref.WeakKeyDictionary[socket.socket, int] = weakref.WeakKeyDictionary()
         self._connections: set[asyncio.Task[None]] = set()
 
     @property
     def open_connections(self) -> int:
-        """Connections being served or waiting now."""
+        """Connections being served now (not counting parked ones)."""
         return len(self._connections)
 
+    @property
+    def parked(self) -> int:
+        """Connections waiting for a ready pod now."""
+        return len(self._lot) if self._lot is not None else 0
+
+    @property
+    def target(self) -> PodPort | None:
+        return self._target
+
+    def publish(self, target: PodPort | None) -> None:
+        """The resolver's answer: new connections go to ``target``; parked ones leave for it now."""
+        self._target = target
+        if target is not None and self._lot is not None:
+            while (client := self._lot.leave()) is not None:
+                self._serve(client)
+
     async def start(self, host: str, port: int) -> int:
-        """Listen; returns the bound port (useful when `port` is 0)."""
-        self._server = await asyncio.start_server(self._accept, host, port)
-        return int(self._server.sockets[0].getsockname()[1])
+        """Listen; returns the bound port (useful when ``port`` is 0)."""
+        self._loop = asyncio.get_running_loop()
+        self._lot = ParkingLot(self._loop, self._name, self._max_parked, self._max_wait)
+        listener = socket.create_server((host, port), backlog=128)
+        listener.setblocking(False)
+        self._listener = listener
+        self._loop.add_reader(listener.fileno(), self._on_accept)
+        return int(listener.getsockname()[1])
 
     async def stop(self) -> None:
         """Stop listening and end every connection; nothing is left running after it returns."""
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        if self._listener is not None and self._loop is not None:
+            self._loop.remove_reader(self._listener.fileno())
+            self._listener.close()
+            self._listener = None
+        if self._lot is not None:
+            self._lot.close()
         tasks = list(self._connections)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
+    # -- accepting and parking ------------------------------------------------------------------
+
+    def _on_accept(self) -> None:
+        assert self._listener is not None
+        while True:
+            try:
+                client, _addr = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # out of descriptors: the backlog keeps the client for later
+                self._log(f"cannot accept a connection: {exc}")
+                return
+            client.setblocking(False)
+            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._target is not None:
+                self._serve(client)
+            else:
+                self._park(client)
+
+    def _park(self, client: socket.socket) -> None:
+        assert self._lot is not None
+        if not self._lot.park(client):
+            self._log(f"no ready pod and {self._max_parked} connections already waiting: refusing one")
+            self._attempts.pop(client, None)
+            client.close()
+
+    def _serve(self, client: socket.socket) -> None:
+        if client.fileno() < 0:  # closed while parked (it hung up or waited too long)
+            self._attempts.pop(client, None)
+            return
+        task = asyncio.get_running_loop().create_task(self._connection(client))
         self._connections.add(task)
+        task.add_done_callback(self._connections.discard)
+
+    # -- one connection ----------------------------------------------------------------------------
+
+    async def _connection(self, client: socket.socket) -> None:
+        target = self._target
+        if target is None:
+            self._park(client)
+            return
+        opened = handed_on = False
         try:
-            await self._serve(reader, writer)
+            async with self._open(target) as upstream:
+                opened = True
+                await self._pipe(client, upstream)
+        except PortForwardError as exc:
+            if opened:
+                self._log(f"connection to {target} ended: {exc}")
+            else:
+                self._log(f"cannot open a stream to {target}: {exc}")
+                handed_on = self._retry(client, target)
+        except OSError:
+            pass  # the client went away
+        except Exception as exc:  # noqa: BLE001 - a connection task must not end unreported
+            self._log(f"connection to {target} failed: {exc!r}")
         finally:
-            self._connections.discard(task)
+            if not handed_on:
+                self._attempts.pop(client, None)
+                client.close()
+
+    def _retry(self, client: socket.socket, target: PodPort) -> bool:
+        """The stream could not be opened: forget that pod and let the connection wait again.
+        False when the connection has had its attempts (the caller closes it)."""
+        attempts = self._attempts.get(client, 0) + 1
+        if self._target == target:
+            self._target = None
+        self._pod_gone(target)
+        if attempts >= OPEN_ATTEMPTS:
+            self._log(f"closing a connection after {attempts} failed attempts to open a stream")
+            return False
+        self._attempts[client] = attempts
+        if self._target is not None:
+            self._serve(client)
+        else:
+            self._park(client)
+        return True
+
+    async def _pipe(self, client: socket.socket, upstream: Upstream) -> None:
+        reader, writer = await asyncio.open_connection(sock=client)
+        client_done = asyncio.Event()
+        to_pod = asyncio.create_task(self._client_to_pod(reader, upstream, client_done))
+        try:
+            while True:
+                if client_done.is_set():
+                    try:
+                        async with asyncio.timeout(DRAIN_IDLE):
+                            data = await upstream.read()
+                    except TimeoutError:
+                        break
+                else:
+                    data = await upstream.read()
+                if not data:
+                    break
+                writer.write(data)
+                await writer.drain()
+        finally:
+            to_pod.cancel()
+            await asyncio.gather(to_pod, return_exceptions=True)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            pod = await self._ready.get(self._wait_timeout)
-        except (ParkedConnectionsFull, TimeoutError):
-            return
-        upstream = await self._open(pod)
-        try:
-            to_pod = asyncio.create_task(self._client_to_pod(reader, upstream))
-            try:
-                while data := await upstream.read():
-                    writer.write(data)
-                    await writer.drain()
-            finally:
-                to_pod.cancel()
-                await asyncio.gather(to_pod, return_exceptions=True)
-        finally:
-            await upstream.close()
-
     @staticmethod
-    async def _client_to_pod(reader: asyncio.StreamReader, upstream: Upstream) -> None:
-        while data := await reader.read(65536):
-            await upstream.write(data)
+    async def _client_to_pod(reader: asyncio.StreamReader, upstream: Upstream, done: asyncio.Event) -> None:
+        try:
+            while data := await reader.read(READ_SIZE):
+                await upstream.write(data)
+        finally:
+            done.set()

@@ -109,44 +109,55 @@ def release_checksum(release: HelmRelease) -> str:
     return digest.hexdigest()
 
 
-def check_paths(resource: str, release: HelmRelease) -> None:
-    """Before start: a local chart or values file that is not there fails the child, saying how to fix it."""
+def chart_problem(release: HelmRelease) -> str | None:
+    """What is wrong with a local chart that is not there (``None`` for a repository chart)."""
     local = release.local_chart
     if local is not None and not local.exists():
-        raise ConfigurationError(
-            f"{resource}: chart {str(local)!r} does not exist; "
+        return (
+            f"chart {str(local)!r} does not exist; "
             "give an existing chart folder or .tgz, or pass repo= for a repository chart"
         )
-    for path in release.values_files:
-        if not path.is_file():
-            raise ConfigurationError(
-                f"{resource}: values file {str(path)!r} (with_values_file) does not exist; "
-                "fix the path or remove the with_values_file call"
-            )
+    return None
+
+
+def values_file_problem(path: Path) -> str | None:
+    """What is wrong with a values file that is not there."""
+    if path.is_file():
+        return None
+    return f"values file {str(path)!r} (with_values_file) does not exist; fix the path or remove the with_values_file call"
+
+
+def check_paths(resource: str, release: HelmRelease) -> None:
+    """At each start: a local chart or values file that is not there (any more) fails the child,
+    saying how to fix it, before a container is made."""
+    for problem in [chart_problem(release), *(values_file_problem(p) for p in release.values_files)]:
+        if problem is not None:
+            raise ConfigurationError(f"{resource}: {problem}")
 
 
 def release_folder(root: Path, release: HelmRelease) -> Path:
-    """``<cluster root>/helm/<release>/``: the generated values file and the applied checksum."""
+    """``<cluster root>/helm/<release>/``: the values folder the container mounts, and the stamp."""
     return root / "helm" / release.name
 
 
+def values_folder(folder: Path) -> Path:
+    """``<release folder>/values/``, mounted read-only at ``/values``: the generated values and
+    copies of the values files (copied at each start, so the container sees them as they are
+    then, and one folder mount serves them all)."""
+    return folder / "values"
+
+
 def write_values(folder: Path, release: HelmRelease) -> Path:
-    """The generated values file, written atomically (a running Helm never reads half of it)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "values.json"
-    write_atomic(path, values_document(release.values))
-    return path
-
-
-def is_unchanged(folder: Path, checksum: str) -> bool:
-    """True when the last successful install recorded this same checksum."""
-    try:
-        return (folder / "applied.sha256").read_text().strip() == checksum
-    except FileNotFoundError:
-        return False
-
-
-def record_applied(folder: Path, checksum: str) -> None:
-    """After ``helm upgrade`` succeeded: what the next start compares against."""
-    folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(folder / "applied.sha256", checksum + "\n")
+    """Fill the values folder, each file atomically (a running Helm never reads half of one),
+    files of an earlier start that are no longer given removed; returns the generated file."""
+    target = values_folder(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    wanted = {Path(container).name: host for host, container in values_file_mounts(release)}
+    generated = target / Path(GENERATED_VALUES).name
+    for stale in target.iterdir():
+        if stale.name not in wanted and stale != generated:
+            stale.unlink()
+    for name, host in wanted.items():
+        write_atomic(target / name, host.read_bytes())
+    write_atomic(generated, values_document(release.values))
+    return generated

@@ -1,0 +1,62 @@
+"""A resource its own handler serves (no process: the app host listens for it, as the k3s service
+endpoint does) gets its endpoint's port like any other, and whoever references it receives it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import ClassVar
+
+from pyspire import DistributedApplication, Resource, ResourceBuilder, testing
+from pyspire.extensions import HealthStatus, ResourceHandlerBase, ResourceState, resource_handlers
+from pyspire.model.endpoints import EndpointAnnotation, EndpointReference
+from tests.conftest import APPS, PYTHON
+
+
+class Greeter(Resource):
+    """Answers ``hi`` on its endpoint, from inside the app host."""
+
+    resource_type: ClassVar[str] = "Greeter"
+
+
+class GreeterHandler(ResourceHandlerBase):
+    server: asyncio.Server | None = None
+
+    async def on_start(self) -> None:
+        port = int(await self.ctx.resolve(EndpointReference(self.resource, "tcp").port))
+
+        async def greet(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writer.write(b"hi")
+            await writer.drain()
+            writer.close()
+
+        self.server = await asyncio.start_server(greet, "127.0.0.1", port)
+        self.ctx.publish(state=ResourceState.RUNNING, health=HealthStatus.HEALTHY)
+
+    async def on_stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+
+async def test_a_handler_served_endpoint_gets_a_port_its_handler_listens_on_and_referencing_processes_receive(tmp_path):
+    b = DistributedApplication.create_builder(app_dir=tmp_path)
+    greeter = ResourceBuilder(b, Greeter("greeter"))
+    greeter._record(EndpointAnnotation(name="tcp", proxied=False))
+    b.add_resource(greeter)
+    dump = tmp_path / "client.json"
+    b.add_executable("client", PYTHON, APPS, "dump_env.py").with_reference(greeter.resource).with_env(
+        "DUMP_TO", str(dump)
+    )
+    with resource_handlers.registered(Greeter, GreeterHandler):
+        async with testing.start(b) as app:
+            await app.wait_for_resource("greeter")
+            await app.wait_for_log("client", "dumped")
+            url = app.endpoint_url("greeter", "tcp")
+            port = int(url.rsplit(":", 1)[1])
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            assert await asyncio.wait_for(reader.read(), 5) == b"hi"
+            writer.close()
+            env = json.loads(dump.read_text())["env"]
+            assert env["services__greeter__tcp__0"] == f"tcp://localhost:{port}"
+            assert [u.url for u in app.resource("greeter").urls] == [url]

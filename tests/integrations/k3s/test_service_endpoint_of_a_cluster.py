@@ -1,0 +1,60 @@
+"""``add_k3s_cluster(...).add_service_endpoint(...)`` end to end, through pyspire only: the cluster
+container (the test image), a host kubectl step applying the Deployment and Service, the endpoint
+as the cluster's child, and a process that reaches the Service through ``with_reference``."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pyspire import DistributedApplication, testing
+from pyspire.extensions import parent_of
+from tests.integrations.k3s.cluster import K3S_IMAGE, ensure_images
+from tests.integrations.k3s.endpoint_fixtures import HostHttpServer, web_manifest
+from tests.integrations.k3s.tools import kubectl_binary
+
+FETCH = """
+import json, os, sys, time, urllib.request
+url = os.environ["services__web__http__0"]
+for attempt in range(60):
+    try:
+        body = urllib.request.urlopen(url + "/", timeout=5).read().decode()
+        break
+    except OSError as exc:
+        time.sleep(0.5)
+json.dump({"url": url, "body": body}, open(sys.argv[1], "w"))
+print("fetched")
+"""
+
+
+@pytest.fixture
+def host_server() -> Iterator[HostHttpServer]:
+    with HostHttpServer(f"hello from the host {secrets.token_hex(3)}") as server:
+        yield server
+
+
+async def test_a_process_referencing_the_endpoint_reaches_the_service_of_the_cluster_through_it(
+    tmp_path: Path, host_server: HostHttpServer
+) -> None:
+    ensure_images()
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text(web_manifest("web", host_server.port))
+    out = tmp_path / "fetched.json"
+    b = DistributedApplication.create_builder(app_dir=tmp_path)
+    k8s = b.add_k3s_cluster("k8s").with_image(K3S_IMAGE).with_image_pull_policy("never")
+    deploy = b.add_executable("deploy", kubectl_binary(), tmp_path, "apply", "-f", str(manifest)).with_reference(k8s).wait_for(k8s)
+    web = k8s.add_service_endpoint("web", "web", 80, scheme="http").wait_for_completion(deploy)
+    b.add_executable("client", sys.executable, tmp_path, "-c", FETCH, str(out)).with_reference(web).wait_for(web)
+    async with testing.start(b) as app:
+        await app.wait_for_healthy("web", timeout=120)
+        await app.wait_for_log("client", "fetched", timeout=60)
+        fetched = json.loads(out.read_text())
+        assert fetched["body"] == host_server.tag
+        assert fetched["url"] == app.endpoint_url("web", "http")
+        assert parent_of(web.resource) is k8s.resource, "a child of the cluster"
+        assert dict(app.resource("web").properties)["service"] == "default/web"
