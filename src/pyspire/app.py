@@ -49,6 +49,7 @@ from pyspire.model.validation import issue_warnings, validate
 from pyspire.orchestrator import Orchestrator
 from pyspire.orchestrator.engine import EngineProvider
 from pyspire.orchestrator.redaction import Redactor, masked_log_records
+from pyspire.provisioning.aws.apphost import AwsBuilderMethods
 from pyspire.runtime.containers import detect_runtime
 from pyspire.runtime.records import RunRecorder
 from pyspire.runtime.stale_runs import SweepReport
@@ -99,11 +100,12 @@ class DistributedApplicationBuilder(
     RedisBuilderMethods,
     PostgresBuilderMethods,
     K3sBuilderMethods,
+    AwsBuilderMethods,
     AppModelBuilder,
 ):
     """Collects the app's resources (``add_executable``, ``add_parameter``, …, and the
     integrations' ``add_python_app``, ``add_npm_app``, ``add_redis``, ``add_postgres``,
-    ``add_k3s_cluster``);
+    ``add_k3s_cluster``, and ``add_aws_environment`` of :mod:`pyspire.provisioning.aws`);
     ``build()`` validates."""
 
     def build(self) -> DistributedApplication:

@@ -7,6 +7,7 @@ the first cloud call says "install pyspire[aws]"."""
 
 from __future__ import annotations
 
+from pyspire.provisioning.aws.apphost import AwsBuilderMethods, AwsEnvironmentBuilder
 from pyspire.provisioning.aws.backend import CloudFormationBackend
 from pyspire.provisioning.aws.environment import REQUIRED, AwsEnvironment
 from pyspire.provisioning.aws.names import (
@@ -38,7 +39,9 @@ __all__ = [
     "REQUIRED",
     "S3_BUCKET",
     "SQS_QUEUE",
+    "AwsBuilderMethods",
     "AwsClients",
+    "AwsEnvironmentBuilder",
     "AwsEnvironment",
     "CloudFormationBackend",
     "boto3_module",
