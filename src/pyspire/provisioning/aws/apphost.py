@@ -128,44 +128,38 @@ class _Aws:
             return scope
 
 
-class AwsBuilderMethods(AppModelBuilder):
-    """The AWS environment on the app's builder (``DistributedApplicationBuilder`` has it)."""
-
-    def add_aws_environment(
-        self,
-        name: str = "aws",
-        region: object = None,
-        account: object = None,
-        stack_prefix: object = None,
-        profile: str | None = None,
-        endpoint_url: str | None = None,
-        *,
-        drift_interval: float = DEFAULT_DRIFT_INTERVAL,
-        poll_interval: float = 2.0,
-    ) -> AwsEnvironmentBuilder:
-        """An AWS environment: ``region`` a literal or a parameter (by default the parameter
-        ``<name>-region``: ``Parameters__aws-region``); ``account`` by default the one the
-        credentials belong to (STS, remembered in the cached state); ``stack_prefix`` (default
-        ``pyspire``) names the stacks and resources. ``profile`` / ``endpoint_url`` (moto,
-        LocalStack) are passed to boto3; credentials come from its standard chain."""
-        aws = _Aws(endpoint_url or "", profile or "", poll_interval)
-        if region is None:
-            region = self.add_parameter(f"{name}-region")
-        env = add_cloud_environment(
-            self,
-            name,
-            aws.backend,
-            account=account if account is not None else "",
-            region=region,
-            group=stack_prefix if stack_prefix is not None else DEFAULT_STACK_PREFIX,
-            drift_interval=drift_interval,
-            builder_class=AwsEnvironmentBuilder,
-        )
-        resource: CloudEnvironmentResource = env.resource
-        resource.scope_resolver = aws.resolve
-        sdk_region: str | ValueProvider = resource.values["region"]
-        sdk: dict[str, object] = {"AWS_REGION": sdk_region, "AWS_DEFAULT_REGION": sdk_region}
-        if endpoint_url:
-            sdk["AWS_ENDPOINT_URL"] = endpoint_url
-        resource.reference_env = sdk
-        return env
+def add_aws_environment(
+    builder: AppModelBuilder,
+    name: str = "aws",
+    region: object = None,
+    account: object = None,
+    stack_prefix: object = None,
+    profile: str | None = None,
+    endpoint_url: str | None = None,
+    *,
+    drift_interval: float = DEFAULT_DRIFT_INTERVAL,
+    poll_interval: float = 2.0,
+) -> AwsEnvironmentBuilder:
+    """``builder.add_aws_environment(...)`` (see ``DistributedApplicationBuilder``, which imports
+    this module only when an app calls it: AWS costs no import time to apps without it)."""
+    aws = _Aws(endpoint_url or "", profile or "", poll_interval)
+    if region is None:
+        region = builder.add_parameter(f"{name}-region")
+    env = add_cloud_environment(
+        builder,
+        name,
+        aws.backend,
+        account=account if account is not None else "",
+        region=region,
+        group=stack_prefix if stack_prefix is not None else DEFAULT_STACK_PREFIX,
+        drift_interval=drift_interval,
+        builder_class=AwsEnvironmentBuilder,
+    )
+    resource: CloudEnvironmentResource = env.resource
+    resource.scope_resolver = aws.resolve
+    sdk_region: str | ValueProvider = resource.values["region"]
+    sdk: dict[str, object] = {"AWS_REGION": sdk_region, "AWS_DEFAULT_REGION": sdk_region}
+    if endpoint_url:
+        sdk["AWS_ENDPOINT_URL"] = endpoint_url
+    resource.reference_env = sdk
+    return env
