@@ -86,7 +86,9 @@ async def test_a_second_app_host_on_the_cached_state_makes_no_aws_call_at_all(tm
     assert aws_calls.calls == [], aws_calls.calls
 
 
-async def test_a_missing_region_gives_the_environment_missing_configuration_while_another_process_runs(tmp_path, moto):
+async def test_a_missing_region_gives_the_environment_missing_configuration_while_another_process_runs_until_it_is_set(
+    tmp_path, moto, clients
+):
     b = DistributedApplication.create_builder(app_dir=tmp_path)
     aws = b.add_aws_environment("aws", stack_prefix="app-dev", endpoint_url=moto)
     aws.add_s3_bucket("bucket")
@@ -98,3 +100,12 @@ async def test_a_missing_region_gives_the_environment_missing_configuration_whil
         bucket = await until(app, "bucket", lambda s: s.state == "ValueMissing")
         assert "Parameters__aws-region" in (bucket.state_message or "")
         assert app.resource("other").state == "Running"
+        assert clients.client("cloudformation").list_stacks()["StackSummaries"] == []
+
+        async with app.api_client() as http:
+            answer = await http.put("/v1/parameters/aws-region", json={"value": REGION})
+        assert answer.status_code == 200, answer.text
+        bucket = await until(app, "bucket", _provisioned, timeout=30)
+        assert (dict(bucket.properties)["region"], dict(bucket.properties)["account"]) == (REGION, "123456789012")
+        assert (await until(app, "aws", lambda s: s.state == "Running")).state_message == "Ready"
+    clients.client("s3").head_bucket(Bucket="app-dev-bucket")
