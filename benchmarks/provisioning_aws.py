@@ -25,16 +25,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from _common import free_port, machine_note, median, spread
+from _common import machine_note, median, spread
+from _moto import moto_process, reset
 
 from pyspire.provisioning import (
     EnsureProvisioned,
@@ -107,11 +105,6 @@ class Counting(AwsClients):
 
     def _count(self, **_: Any) -> None:
         self.cloudformation_calls += 1
-
-
-def reset(endpoint: str) -> None:
-    req = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST", data=b"")
-    urllib.request.urlopen(req, timeout=10).read()
 
 
 async def individual_sum(env: AwsEnvironment, clients: Counting, latency: float = 0.0) -> float:
@@ -187,23 +180,7 @@ def warm_clients(env: AwsEnvironment) -> Counting:
 
 
 async def main(runs: int, latency: float) -> int:
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_EC2_METADATA_DISABLED="true"
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                reset(endpoint)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with moto_process() as endpoint:
         env = AwsEnvironment(name="bench", region="eu-west-1", stack_prefix="bench", endpoint_url=endpoint)
         print(f"provisioning_aws: {machine_note()}")
         print(f"20 resources in 3 dependency levels, moto server (own process) at {endpoint}, {runs} runs\n")
@@ -253,9 +230,6 @@ async def main(runs: int, latency: float) -> int:
         print(f"  one drift pass, 20 probes                {spread(drifts, 'ms', 1000)}")
         print(f"  drift cost per resource                  {median(drifts) / 20 * 1000:.2f} ms")
         return 0 if max(warm_calls) == 0 and median(warms) < 0.5 else 1
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 if __name__ == "__main__":

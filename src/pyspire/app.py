@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequen
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyspire.dashboard  # noqa: F401 - registers the dashboard app host service
 import pyspire.telemetry  # noqa: F401 - registers the telemetry app host service
@@ -53,6 +54,9 @@ from pyspire.runtime.containers import detect_runtime
 from pyspire.runtime.records import RunRecorder
 from pyspire.runtime.stale_runs import SweepReport
 from pyspire.runtime.state_dir import StateDir
+
+if TYPE_CHECKING:
+    from pyspire.provisioning.aws.apphost import AwsEnvironmentBuilder
 
 
 @dataclass(frozen=True)
@@ -103,8 +107,35 @@ class DistributedApplicationBuilder(
 ):
     """Collects the app's resources (``add_executable``, ``add_parameter``, …, and the
     integrations' ``add_python_app``, ``add_npm_app``, ``add_redis``, ``add_postgres``,
-    ``add_k3s_cluster``);
+    ``add_k3s_cluster``; ``add_aws_environment`` of :mod:`pyspire.provisioning.aws`);
     ``build()`` validates."""
+
+    def add_aws_environment(
+        self,
+        name: str = "aws",
+        region: object = None,
+        account: object = None,
+        stack_prefix: object = None,
+        profile: str | None = None,
+        endpoint_url: str | None = None,
+        *,
+        drift_interval: float | None = None,
+        poll_interval: float = 2.0,
+    ) -> AwsEnvironmentBuilder:
+        """An AWS environment (:mod:`pyspire.provisioning.aws`, imported only here: ≈ 0.1 s that
+        apps without AWS don't pay): ``region`` a literal or a parameter, by default the parameter
+        ``<name>-region`` (``Parameters__aws-region``); ``account`` by default the one the
+        credentials belong to (STS once, then remembered in the cached state); ``stack_prefix``
+        (default ``pyspire``) names the stacks and resources; ``profile`` / ``endpoint_url``
+        (moto, LocalStack) go to boto3, credentials come from its standard chain. Add resources
+        with ``add_s3_bucket``, ``add_sqs_queue``, ``add_dynamodb_table``,
+        ``add_cloudformation_stack``; ``drift_interval`` is the drift check's period (seconds, default 30)."""
+        from pyspire.provisioning.aws.apphost import add_aws_environment
+
+        drift = {} if drift_interval is None else {"drift_interval": drift_interval}
+        return add_aws_environment(
+            self, name, region, account, stack_prefix, profile, endpoint_url, poll_interval=poll_interval, **drift
+        )
 
     def build(self) -> DistributedApplication:
         """Validate the whole model (raising :class:`pyspire.ModelError` listing every problem) and

@@ -9,7 +9,7 @@ and :meth:`CloudEnvironmentBuilder.add_cloud_resource`; the handlers of :mod:`.r
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -23,6 +23,10 @@ from pyspire.provisioning.spec import OutputRef, ResourceSpec, Scope
 
 #: Builds the environment's backend once its scope is known (at app start).
 BackendFactory = Callable[[Scope], Backend]
+
+#: Completes a configured scope before the controller is built (AWS: the account, from the cached
+#: state or STS); it must not raise for a cloud that cannot answer (the deploys say why).
+ScopeResolver = Callable[[Scope, Path], Awaitable[Scope]]
 
 #: The scope fields an environment takes from configuration.
 SCOPE_FIELDS = ("account", "region", "group")
@@ -64,6 +68,11 @@ class CloudEnvironmentResource(Resource):
         self.state_root = state_root
         self.values = dict(values)
         self.drift_interval = drift_interval
+        #: Fills in what configuration left open (see :data:`ScopeResolver`); ``None``: nothing.
+        self.scope_resolver: ScopeResolver | None = None
+        #: Variables every process referencing one of its resources gets (AWS: the SDK's region,
+        #: an endpoint override), never a credential.
+        self.reference_env: dict[str, object] = {}
         #: The cloud resources of this environment, in declaration order.
         self.cloud_resources: list[CloudResource] = []
         #: The run's controller and its readiness, set by the environment's handler (see
@@ -85,12 +94,16 @@ class CloudResource(Resource):
         environment: CloudEnvironmentResource,
         outputs: Sequence[str],
         connection_output: str | None = None,
+        output_env: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(spec.name)
         self.spec = spec
         self.environment = environment
         self.outputs = tuple(outputs)
         self.connection_output = connection_output or (self.outputs[0] if self.outputs else None)
+        #: Output → the ``<KEY>`` of its ``<NAME>_<KEY>`` variable (``BucketArn`` → ``ARN``);
+        #: an output not named here gets :func:`env_key` of its name.
+        self.output_env = dict(output_env or {})
 
     def output(self, name: str) -> OutputReference:
         return OutputReference(self, name, name in self.spec.secret_outputs)
@@ -101,7 +114,12 @@ class CloudResource(Resource):
 
     @property
     def connection_properties(self) -> Mapping[str, ValueProvider | str] | None:
-        return {env_key(o): self.output(o) for o in self.outputs}
+        return {self.output_env.get(o) or env_key(o): self.output(o) for o in self.outputs}
+
+    def referenced_by(self, consumer: Any) -> None:
+        """A referencing process also gets its environment's ``reference_env``."""
+        for name, value in self.environment.reference_env.items():
+            consumer.with_env(name, value)
 
 
 class CloudEnvironmentBuilder(LifecycleBuilder[CloudEnvironmentResource]):
@@ -123,13 +141,24 @@ class CloudEnvironmentBuilder(LifecycleBuilder[CloudEnvironmentResource]):
         secret_outputs: Sequence[str] = (),
         connection_output: str | None = None,
         depends_on: Sequence[str] = (),
+        output_env: Mapping[str, str] | None = None,
     ) -> CloudResourceBuilder:
         """A resource of this environment; a parameter may be another's ``builder.output_ref(...)``."""
         params = {k: v.ref if isinstance(v, OutputOf) else v for k, v in (parameters or {}).items()}
         spec = ResourceSpec(
             name, kind, dict(template), params, tuple(depends_on), frozenset(secret_outputs)
         )
-        resource = CloudResource(spec, self.resource, outputs, connection_output)
+        return self.add_spec(spec, outputs, connection_output, output_env)
+
+    def add_spec(
+        self,
+        spec: ResourceSpec,
+        outputs: Sequence[str],
+        connection_output: str | None = None,
+        output_env: Mapping[str, str] | None = None,
+    ) -> CloudResourceBuilder:
+        """A resource of this environment from a ready spec (a cloud package's spec builders)."""
+        resource = CloudResource(spec, self.resource, outputs, connection_output, output_env)
         self.resource.cloud_resources.append(resource)
         cloud = CloudResourceBuilder(self.model, resource)
         self.model.add_resource(cloud)

@@ -51,6 +51,8 @@ class EnvironmentHandler(ResourceHandlerBase):
         values.update({f: t.result() for f, t in resolving.items() if t.done() and t.exception() is None})
         required = {f: setting_of(env.values[f]) for f in resolving}
         scope = Scope(env.name, values.get("account", ""), values.get("region", ""), values.get("group", ""))
+        if env.scope_resolver is not None and not resolving.keys() - values.keys():
+            scope = await env.scope_resolver(scope, deployments_file(env.state_root, env.name))
         try:
             controller = ProvisioningController(
                 scope,
@@ -83,6 +85,9 @@ class EnvironmentHandler(ResourceHandlerBase):
         """Once the user supplies the missing values (``pyspire parameter set``), provision."""
         for field, value in pending.items():
             controller.scope = replace(controller.scope, **{field: await value})  # type: ignore[arg-type]
+        env = self.resource
+        if env.scope_resolver is not None:
+            controller.scope = await env.scope_resolver(controller.scope, deployments_file(env.state_root, env.name))
         await self._provision(controller)
 
     def _on_status(self, event: StatusEvent) -> None:

@@ -13,7 +13,14 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from pyspire.provisioning import ProvisioningController, ResourceSpec, SystemClock, deployments_file
-from pyspire.provisioning.aws import REQUIRED, AwsClients, AwsEnvironment, CloudFormationBackend
+from pyspire.provisioning.aws import (
+    REQUIRED,
+    AwsClients,
+    AwsEnvironment,
+    CloudFormationBackend,
+    apphost,
+    environment,
+)
 
 REGION = "eu-west-1"
 
@@ -123,3 +130,17 @@ async def make(env: AwsEnvironment, tmp_path: Path) -> AsyncIterator[Make]:
     yield factory
     for c in made:
         await c.stop()
+
+
+@pytest.fixture
+def aws_calls(monkeypatch: pytest.MonkeyPatch) -> CallLog:
+    """Every AWS call (CloudFormation, STS, S3, …) of the clients ``add_aws_environment`` builds
+    in the app host (it runs in the test's process), in order."""
+    log = CallLog()
+
+    def observed(*args: Any) -> ObservedClients:
+        return ObservedClients(log, *args)
+
+    monkeypatch.setattr(apphost, "AwsClients", observed)
+    monkeypatch.setattr(environment, "AwsClients", observed)
+    return log

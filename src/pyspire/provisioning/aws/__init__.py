@@ -7,6 +7,7 @@ the first cloud call says "install pyspire[aws]"."""
 
 from __future__ import annotations
 
+from pyspire.provisioning.aws.apphost import AwsEnvironmentBuilder, add_aws_environment
 from pyspire.provisioning.aws.backend import CloudFormationBackend
 from pyspire.provisioning.aws.environment import REQUIRED, AwsEnvironment
 from pyspire.provisioning.aws.names import (
@@ -39,8 +40,10 @@ __all__ = [
     "S3_BUCKET",
     "SQS_QUEUE",
     "AwsClients",
+    "AwsEnvironmentBuilder",
     "AwsEnvironment",
     "CloudFormationBackend",
+    "add_aws_environment",
     "boto3_module",
     "bucket_name",
     "cloudformation_template",
