@@ -49,6 +49,7 @@ from pyspire.integrations.k3s.portforward import (
     FrameDecoder,
     encode_data,
 )
+from pyspire.integrations.k3s.tls_resumption import remember_session, resuming
 
 #: Bytes read from the socket at once (TLS records are decrypted in bulk, frames parsed in bulk).
 READ_SIZE = 256 * 1024
@@ -193,7 +194,11 @@ async def open_pod_stream(cluster: TlsSettings, target: PodPort) -> AsyncIterato
     try:
         async with asyncio.timeout(OPEN_TIMEOUT):
             reader, writer = await asyncio.open_connection(
-                host, port, ssl=tls, server_hostname=host if tls else None, limit=READ_SIZE
+                host,
+                port,
+                ssl=resuming(tls, host, port) if tls else None,
+                server_hostname=host if tls else None,
+                limit=READ_SIZE,
             )
     except (OSError, TimeoutError) as exc:
         raise PortForwardError(f"port-forward to {target} failed: cannot connect to {host}:{port}: {exc!r}") from exc
@@ -202,6 +207,8 @@ async def open_pod_stream(cluster: TlsSettings, target: PodPort) -> AsyncIterato
         writer.write(ws.send(Request(host=url.netloc, target=portforward_path(target), subprotocols=[SUBPROTOCOL])))
         async with asyncio.timeout(OPEN_TIMEOUT):
             await _handshake(ws, reader, target)
+        if tls:  # the TLS 1.3 ticket arrived with the answer: the next stream resumes with it
+            remember_session(tls, host, port, writer.get_extra_info("ssl_object"))
     except BaseException as exc:
         writer.close()
         if isinstance(exc, OSError | ssl.SSLError | TimeoutError | RemoteProtocolError):
