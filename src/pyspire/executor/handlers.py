@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from pyspire.errors import PyspireError
 from pyspire.executor.commands import CommandResult
@@ -233,7 +233,9 @@ class HandlerContext:
         alias resolves to inside a container (a container consumer is handed
         ``<host alias>:<port>``). The same addresses a host process's proxy listens on; nothing
         listens on the machine's other interfaces. Waits for the network to be created (no
-        gateways when it failed: there are no containers to serve then)."""
+        gateways when it failed: there are no containers to serve then). A gateway address
+        exists on the host only once the network's first container joins: bind it with Linux's
+        ``IP_FREEBIND`` (socket option 15 of ``IPPROTO_IP``), as the proxies do."""
         store = self._host.orchestrator.store
         networks = {
             str(s["spec"]["containerNetwork"])
@@ -244,9 +246,11 @@ class HandlerContext:
         for network in sorted(networks):
             gateways = network_gateways(store.find(CONTAINER_NETWORK, network))
             if gateways is None:
-                async for event in store.watch(CONTAINER_NETWORK):
-                    if event.name == network and (gateways := network_gateways(event.object)) is not None:
-                        break
+                watch = cast(AsyncGenerator[Any, None], store.watch(CONTAINER_NETWORK))  # a generator
+                async with contextlib.aclosing(watch) as events:
+                    async for event in events:
+                        if event.name == network and (gateways := network_gateways(event.object)) is not None:
+                            break
             addresses += [g for g in gateways or () if g not in addresses]
         return addresses
 

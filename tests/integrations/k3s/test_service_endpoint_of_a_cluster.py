@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from pyspire import DistributedApplication, testing
+from pyspire.app import DistributedApplicationBuilder
 from pyspire.extensions import parent_of
+from pyspire.integrations.k3s.builder import K3sClusterBuilder
+from pyspire.integrations.k3s.service_endpoints import ServiceEndpointBuilder
 from tests.integrations.k3s.cluster import K3S_IMAGE, ensure_images
 from tests.integrations.k3s.endpoint_fixtures import HostHttpServer, web_manifest
 from tests.integrations.k3s.tools import kubectl_binary
@@ -41,17 +44,25 @@ def host_server() -> Iterator[HostHttpServer]:
         yield server
 
 
-async def test_a_process_referencing_the_endpoint_reaches_the_service_of_the_cluster_through_it(
+def _cluster_with_web_endpoint(
     tmp_path: Path, host_server: HostHttpServer
-) -> None:
+) -> tuple[DistributedApplicationBuilder, K3sClusterBuilder, ServiceEndpointBuilder]:
+    """An app with the test cluster, a host kubectl step applying Deployment + Service ``web``
+    (forwarded to ``host_server``) and the endpoint ``web`` (``http``) waiting for that step."""
     ensure_images()
     manifest = tmp_path / "web.yaml"
     manifest.write_text(web_manifest("web", host_server.port))
-    out = tmp_path / "fetched.json"
     b = DistributedApplication.create_builder(app_dir=tmp_path)
     k8s = b.add_k3s_cluster("k8s").with_image(K3S_IMAGE).with_image_pull_policy("never")
     deploy = b.add_executable("deploy", kubectl_binary(), tmp_path, "apply", "-f", str(manifest)).with_reference(k8s).wait_for(k8s)
-    web = k8s.add_service_endpoint("web", "web", 80, scheme="http").wait_for_completion(deploy)
+    return b, k8s, k8s.add_service_endpoint("web", "web", 80, scheme="http").wait_for_completion(deploy)
+
+
+async def test_a_process_referencing_the_endpoint_reaches_the_service_of_the_cluster_through_it(
+    tmp_path: Path, host_server: HostHttpServer
+) -> None:
+    out = tmp_path / "fetched.json"
+    b, k8s, web = _cluster_with_web_endpoint(tmp_path, host_server)
     b.add_executable("client", sys.executable, tmp_path, "-c", FETCH, str(out)).with_reference(web).wait_for(web)
     async with testing.start(b) as app:
         await app.wait_for_healthy("web", timeout=120)
@@ -87,13 +98,7 @@ echo "url=$url body=$body"
 async def test_a_container_referencing_the_endpoint_reaches_the_service_through_the_url_rendered_for_it(
     tmp_path: Path, host_server: HostHttpServer
 ) -> None:
-    ensure_images()
-    manifest = tmp_path / "web.yaml"
-    manifest.write_text(web_manifest("web", host_server.port))
-    b = DistributedApplication.create_builder(app_dir=tmp_path)
-    k8s = b.add_k3s_cluster("k8s").with_image(K3S_IMAGE).with_image_pull_policy("never")
-    deploy = b.add_executable("deploy", kubectl_binary(), tmp_path, "apply", "-f", str(manifest)).with_reference(k8s).wait_for(k8s)
-    web = k8s.add_service_endpoint("web", "web", 80, scheme="http").wait_for_completion(deploy)
+    b, _k8s, web = _cluster_with_web_endpoint(tmp_path, host_server)
     (
         b.add_container("ep2-box", DEBIAN)
         .with_entrypoint("bash")

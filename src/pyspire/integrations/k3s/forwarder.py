@@ -32,6 +32,27 @@ DRAIN_IDLE = 0.25
 READ_SIZE = 256 * 1024
 
 
+#: Linux's IP_FREEBIND (the socket module does not name it).
+IP_FREEBIND = 15
+
+
+def _listener(address: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``address``; a gateway address is bound with ``IP_FREEBIND``: the
+    network's bridge gets it only once its first container joins (as the app host's proxies do)."""
+    if address == "127.0.0.1":
+        return socket.create_server((address, port), backlog=128)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_IP, IP_FREEBIND, 1)
+        sock.bind((address, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 class Upstream(Protocol):
     """A byte stream to one pod port."""
 
@@ -103,7 +124,7 @@ class Forwarder:
         self._lot = ParkingLot(self._loop, self._name, self._max_parked, self._max_wait)
         try:
             for address in [host] if isinstance(host, str) else host:
-                listener = socket.create_server((address, port), backlog=128)
+                listener = _listener(address, port)
                 listener.setblocking(False)
                 self._listeners.append(listener)
                 port = int(listener.getsockname()[1])

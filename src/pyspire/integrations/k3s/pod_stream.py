@@ -49,7 +49,7 @@ from pyspire.integrations.k3s.portforward import (
     FrameDecoder,
     encode_data,
 )
-from pyspire.integrations.k3s.tls_resumption import remember_session, resuming
+from pyspire.integrations.k3s.tls_resumption import remember_session, resumed, resuming
 
 #: Bytes read from the socket at once (TLS records are decrypted in bulk, frames parsed in bulk).
 READ_SIZE = 256 * 1024
@@ -103,6 +103,11 @@ class PodStream:
         self._head = b""  # the start of a message, until its channel (and port) can be read
         self._error = b""
         self._ended = False
+
+    @property
+    def resumed_tls(self) -> bool:
+        """Whether this stream's TLS connection resumed an earlier session (:mod:`.tls_resumption`)."""
+        return resumed(self._writer.get_extra_info("ssl_object"))
 
     async def read(self) -> bytes:
         """The pod's next bytes; b"" once the stream ended. An error channel text raises."""
