@@ -14,6 +14,17 @@ is ``wsproto``'s, driven in the connection's task. Not httpx-ws over the cluster
 channel per message — 21 MB/s where ``kubectl port-forward`` moved 117 MB/s in the same run
 (benchmarks/k3s_port_forward.py) — and every open websocket held one of that client's pooled
 connections, so 100 connections at once exhausted the pool the health checks also use.
+
+Where a new connection's time goes (benchmarks/k3s_stream_phases.py, medians on the 2-core test
+machine): TCP 0.4 ms, TLS 3.4–6 ms (1–1.5 ms less when resumed, :mod:`.tls_resumption`), the
+upgrade 13–16 ms, the first request 2–4 ms. The upgrade is the API server's: for a websocket
+port-forward it opens a new SPDY connection to the kubelet (kwok) and its streams, per request.
+``kubectl port-forward`` (≥ 1.31) pays that once: it tunnels SPDY over ONE websocket
+(``SPDY/3.1+portforward.k8s.io``) and each TCP connection is a new pair of SPDY streams in it —
+hence its ~9 ms against our ~25–28 ms on a new connection (kept-alive requests and throughput are
+on par). Closing the gap means speaking that tunnel (SPDY/3.1 framing, zlib header blocks, flow
+control windows) — not done yet. Opening streams ahead of time is not an option: each stream
+opens a connection to the user's pod (PostgreSQL logs "incomplete startup packet" for an idle one).
 """
 
 from __future__ import annotations
