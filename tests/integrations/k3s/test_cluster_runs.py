@@ -200,3 +200,21 @@ async def test_a_stopped_agent_makes_the_cluster_unhealthy_one_of_two_nodes_read
         unhealthy = await until(app, CLUSTER, lambda s: s.health_status == "Unhealthy", timeout=90)
         [report] = unhealthy.health_reports
         assert report.description == "1 of 2 nodes Ready", report  # a stopped agent's node leaves
+
+
+async def test_a_missing_cluster_image_fails_the_cluster_with_the_cause_and_its_helm_child_without_running(tmp_path):
+    """No k3s image here: the cluster fails to start naming the image and the pull policy, its
+    Helm child waits (never runs against a cluster that is not there), the rest of the app runs."""
+    b = DistributedApplication.create_builder(app_dir=tmp_path)
+    k8s = b.add_k3s_cluster(CLUSTER).with_image("localhost/pyspire-test/no-such-k3s").with_image_tag("1")
+    k8s.with_image_pull_policy("never")
+    k8s.add_helm_release("web", str(tmp_path))
+    b.add_executable("api", "sleep", str(tmp_path), "60")
+    async with testing.start(b) as app:
+        failed = await app.wait_for_resource(CLUSTER, "FailedToStart", timeout=60)
+        assert "localhost/pyspire-test/no-such-k3s:1" in failed.state_message
+        assert "not present locally" in failed.state_message
+        assert (await app.wait_for_resource("api")).state == "Running"
+        web = await app.wait_for_resource("web", "FailedToStart", timeout=30)
+        assert f"'{CLUSTER}' is FailedToStart" in web.state_message
+        assert not web.replicas or not web.replicas[0].container_id
