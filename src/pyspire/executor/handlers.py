@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from pyspire.errors import PyspireError
 from pyspire.executor.commands import CommandResult
@@ -34,6 +34,8 @@ from pyspire.model.errors import ModelError, ModelProblem, ResolutionError
 from pyspire.model.lifecycle import ExplicitStartAnnotation, WaitAnnotation
 from pyspire.model.resources import Resource
 from pyspire.model.values import ValueProvider
+from pyspire.orchestrator.objects import CONTAINER_NETWORK, LABEL_RESOURCE, SERVICE
+from pyspire.orchestrator.services import network_gateways
 from pyspire.states import HealthStatus, ResourceState
 
 if TYPE_CHECKING:
@@ -223,6 +225,34 @@ class HandlerContext:
     def store(self) -> ObjectStore:
         """The orchestrator's object store: create objects of a registered kind, watch them."""
         return self._host.orchestrator.store
+
+    async def listen_addresses(self) -> list[str]:
+        """Where a handler that serves its resource's endpoints itself (a proxyless endpoint of
+        a non-process resource) listens, so every consumer's URL works: loopback, plus — when
+        the app runs containers — the container network's gateways, what the engine's host
+        alias resolves to inside a container (a container consumer is handed
+        ``<host alias>:<port>``). The same addresses a host process's proxy listens on; nothing
+        listens on the machine's other interfaces. Waits for the network to be created (no
+        gateways when it failed: there are no containers to serve then). A gateway address
+        exists on the host only once the network's first container joins: bind it with Linux's
+        ``IP_FREEBIND`` (socket option 15 of ``IPPROTO_IP``), as the proxies do."""
+        store = self._host.orchestrator.store
+        networks = {
+            str(s["spec"]["containerNetwork"])
+            for s in store.list(SERVICE, {LABEL_RESOURCE: self.name})
+            if s["spec"].get("containerNetwork")
+        }
+        addresses = ["127.0.0.1"]
+        for network in sorted(networks):
+            gateways = network_gateways(store.find(CONTAINER_NETWORK, network))
+            if gateways is None:
+                watch = cast(AsyncGenerator[Any, None], store.watch(CONTAINER_NETWORK))  # a generator
+                async with contextlib.aclosing(watch) as events:
+                    async for event in events:
+                        if event.name == network and (gateways := network_gateways(event.object)) is not None:
+                            break
+            addresses += [g for g in gateways or () if g not in addresses]
+        return addresses
 
     def _on_wait(self, what: str) -> None:
         self.log(what)

@@ -21,7 +21,7 @@ from pyspire.model.containers import (
 from pyspire.model.endpoints import EndpointReference
 from pyspire.model.errors import ModelProblem
 from pyspire.model.lifecycle import HealthCheckAnnotation
-from pyspire.model.resources import ContainerResource, Resource
+from pyspire.model.resources import ContainerResource, Resource, RunnableResource
 
 _ENGINE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 #: Repository paths are lowercase (a registry host may carry a port); tags may use uppercase.
@@ -140,8 +140,10 @@ def unreachable_reference_problems(
     resource: Resource, used_endpoints: Iterable[tuple[str, EndpointReference]]
 ) -> Iterator[ModelProblem]:
     """A container reaches a host process through the proxy; a proxyless endpoint bound to
-    loopback has no proxy, so the container could never connect. ``used_endpoints``: the
-    endpoints its env and args use, with the field each is in."""
+    loopback has no proxy, so the container could never connect. An endpoint a handler serves
+    itself (not a process's) is the handler's to make reachable (it listens on
+    ``HandlerContext.listen_addresses()``). ``used_endpoints``: the endpoints its env and args
+    use, with the field each is in."""
     if not isinstance(resource, ContainerResource):
         return
     uses: list[tuple[str, Resource, str | None]] = [
@@ -150,7 +152,7 @@ def unreachable_reference_problems(
     ]
     uses += [(field, ref.resource, ref.endpoint_name) for field, ref in used_endpoints]
     for field, target, endpoint_name in uses:
-        if isinstance(target, ContainerResource):
+        if isinstance(target, ContainerResource) or not isinstance(target, RunnableResource):
             continue
         for endpoint in target.endpoints:
             if endpoint_name and endpoint.name != endpoint_name:

@@ -19,11 +19,22 @@ from typing import Literal
 from pyspire.orchestrator.controller import Controller
 from pyspire.orchestrator.objects import CONTAINER_NETWORK, ENDPOINT, FINALIZER, LABEL_SERVICE, SERVICE
 from pyspire.orchestrator.ports import PortAllocator
-from pyspire.orchestrator.store import ObjectStore, WatchEvent
+from pyspire.orchestrator.store import Obj, ObjectStore, WatchEvent
 from pyspire.proxy import Backend, ProxyBindError, ProxyHub
 from pyspire.runtime.ports import port_holder
 
 _ALLOCATION_ATTEMPTS = 5
+
+
+def network_gateways(network: Obj | None) -> list[str] | None:
+    """The IPv4 gateway addresses of a ContainerNetwork object — where containers reach the host
+    (the engine's host alias) — None while it is missing or pending, none once it failed."""
+    if network is None:
+        return None
+    state = network["status"].get("state")
+    if state == "Ready":
+        return [str(g) for g in network["status"].get("gateways", []) if ":" not in str(g)]
+    return [] if state == "Failed" else None
 
 
 class ServiceController(Controller):
@@ -81,13 +92,7 @@ class ServiceController(Controller):
         network_name = spec.get("containerNetwork")
         if not network_name:
             return []
-        network = self.store.find(CONTAINER_NETWORK, str(network_name))
-        if network is None:
-            return None
-        state = network["status"].get("state")
-        if state == "Ready":
-            return [str(g) for g in network["status"].get("gateways", []) if ":" not in str(g)]
-        return [] if state == "Failed" else None
+        return network_gateways(self.store.find(CONTAINER_NETWORK, str(network_name)))
 
     async def _open_proxy(self, name: str, spec: dict[str, object], also_on: list[str]) -> bool:
         protocol: Literal["tcp", "udp"] = "udp" if spec["protocol"] == "UDP" else "tcp"

@@ -17,6 +17,7 @@ import pytest
 
 from pyspire import DistributedApplication, testing
 from pyspire.extensions import HealthStatus, ResourceState
+from pyspire.integrations.k3s.pod_stream import PodPort, open_pod_stream
 from pyspire.testing import AppHandle
 from tests.integrations.k3s.cluster import Cluster, wait_for
 from tests.integrations.k3s.endpoint_fixtures import (
@@ -198,3 +199,23 @@ async def test_after_stop_no_listener_no_forwarder_task_and_no_socket_remain(
     with pytest.raises(OSError):
         await asyncio.open_connection("127.0.0.1", port)
     assert [t.get_name() for t in asyncio.all_tasks() if t.get_name().startswith("web-")] == []
+
+
+async def test_a_second_stream_resumes_the_first_ones_tls_session_and_still_carries_the_bytes(
+    tmp_path: Path, cluster: Cluster, api: KubeconfigApi, host_server: HostHttpServer
+) -> None:
+    name = _service_name()
+    apply(cluster, web_manifest(name, host_server.port), tmp_path)
+    pod = wait_for("a ready pod", lambda: ready_pods(cluster, name), timeout=60)[0]
+    await asyncio.sleep(1.0)  # kwok's PortForward object follows the pod within 0.5 s
+    resumed, bodies = [], []
+    for _ in range(3):
+        async with open_pod_stream(api, PodPort("default", pod, 8080)) as stream:
+            resumed.append(stream.resumed_tls)
+            await stream.write(b"GET / HTTP/1.0\r\nHost: web\r\n\r\n")
+            data = b""
+            while host_server.tag.encode() not in data and (chunk := await stream.read()):
+                data += chunk
+            bodies.append(data.rsplit(b"\r\n\r\n", 1)[-1].decode())
+    assert resumed == [False, True, True], "one full handshake, then abbreviated ones"
+    assert bodies == [host_server.tag] * 3

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import socket
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
@@ -30,6 +30,27 @@ OPEN_ATTEMPTS = 3
 #: not hold its API connection (one of the cluster client's pool) for long.
 DRAIN_IDLE = 0.25
 READ_SIZE = 256 * 1024
+
+
+#: Linux's IP_FREEBIND (the socket module does not name it).
+IP_FREEBIND = 15
+
+
+def _listener(address: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``address``; a gateway address is bound with ``IP_FREEBIND``: the
+    network's bridge gets it only once its first container joins (as the app host's proxies do)."""
+    if address == "127.0.0.1":
+        return socket.create_server((address, port), backlog=128)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_IP, IP_FREEBIND, 1)
+        sock.bind((address, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 class Upstream(Protocol):
@@ -67,7 +88,7 @@ class Forwarder:
         self._max_wait = max_wait
         self._pod_gone = pod_gone
         self._target: PodPort | None = None
-        self._listener: socket.socket | None = None
+        self._listeners: list[socket.socket] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lot: ParkingLot | None = None
         #: Failed opens per connection being retried (weak: a parked one closed by the lot goes).
@@ -95,22 +116,34 @@ class Forwarder:
             while (client := self._lot.leave()) is not None:
                 self._serve(client)
 
-    async def start(self, host: str, port: int) -> int:
-        """Listen; returns the bound port (useful when ``port`` is 0)."""
+    async def start(self, host: str | Sequence[str], port: int) -> int:
+        """Listen on ``host`` (or on each of several: loopback and the container network's
+        gateways), the same port on each; returns the bound port (useful when ``port`` is 0: the
+        first address's port is used for the others)."""
         self._loop = asyncio.get_running_loop()
         self._lot = ParkingLot(self._loop, self._name, self._max_parked, self._max_wait)
-        listener = socket.create_server((host, port), backlog=128)
-        listener.setblocking(False)
-        self._listener = listener
-        self._loop.add_reader(listener.fileno(), self._on_accept)
-        return int(listener.getsockname()[1])
+        try:
+            for address in [host] if isinstance(host, str) else host:
+                listener = _listener(address, port)
+                listener.setblocking(False)
+                self._listeners.append(listener)
+                port = int(listener.getsockname()[1])
+                self._loop.add_reader(listener.fileno(), self._on_accept, listener)
+        except OSError:
+            self._close_listeners()
+            raise
+        return port
+
+    def _close_listeners(self) -> None:
+        for listener in self._listeners:
+            if self._loop is not None:
+                self._loop.remove_reader(listener.fileno())
+            listener.close()
+        self._listeners = []
 
     async def stop(self) -> None:
         """Stop listening and end every connection; nothing is left running after it returns."""
-        if self._listener is not None and self._loop is not None:
-            self._loop.remove_reader(self._listener.fileno())
-            self._listener.close()
-            self._listener = None
+        self._close_listeners()
         if self._lot is not None:
             self._lot.close()
         tasks = list(self._connections)
@@ -120,11 +153,10 @@ class Forwarder:
 
     # -- accepting and parking ------------------------------------------------------------------
 
-    def _on_accept(self) -> None:
-        assert self._listener is not None
+    def _on_accept(self, listener: socket.socket) -> None:
         while True:
             try:
-                client, _addr = self._listener.accept()
+                client, _addr = listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:  # out of descriptors: the backlog keeps the client for later

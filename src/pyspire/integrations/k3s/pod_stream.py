@@ -14,6 +14,17 @@ is ``wsproto``'s, driven in the connection's task. Not httpx-ws over the cluster
 channel per message — 21 MB/s where ``kubectl port-forward`` moved 117 MB/s in the same run
 (benchmarks/k3s_port_forward.py) — and every open websocket held one of that client's pooled
 connections, so 100 connections at once exhausted the pool the health checks also use.
+
+Where a new connection's time goes (benchmarks/k3s_stream_phases.py, medians on the 2-core test
+machine): TCP 0.4 ms, TLS 3.4–6 ms (1–1.5 ms less when resumed, :mod:`.tls_resumption`), the
+upgrade 13–16 ms, the first request 2–4 ms. The upgrade is the API server's: for a websocket
+port-forward it opens a new SPDY connection to the kubelet (kwok) and its streams, per request.
+``kubectl port-forward`` (≥ 1.31) pays that once: it tunnels SPDY over ONE websocket
+(``SPDY/3.1+portforward.k8s.io``) and each TCP connection is a new pair of SPDY streams in it —
+hence its ~9 ms against our ~25–28 ms on a new connection (kept-alive requests and throughput are
+on par). Closing the gap means speaking that tunnel (SPDY/3.1 framing, zlib header blocks, flow
+control windows) — not done yet. Opening streams ahead of time is not an option: each stream
+opens a connection to the user's pod (PostgreSQL logs "incomplete startup packet" for an idle one).
 """
 
 from __future__ import annotations
@@ -49,6 +60,7 @@ from pyspire.integrations.k3s.portforward import (
     FrameDecoder,
     encode_data,
 )
+from pyspire.integrations.k3s.tls_resumption import remember_session, resumed, resuming
 
 #: Bytes read from the socket at once (TLS records are decrypted in bulk, frames parsed in bulk).
 READ_SIZE = 256 * 1024
@@ -102,6 +114,11 @@ class PodStream:
         self._head = b""  # the start of a message, until its channel (and port) can be read
         self._error = b""
         self._ended = False
+
+    @property
+    def resumed_tls(self) -> bool:
+        """Whether this stream's TLS connection resumed an earlier session (:mod:`.tls_resumption`)."""
+        return resumed(self._writer.get_extra_info("ssl_object"))
 
     async def read(self) -> bytes:
         """The pod's next bytes; b"" once the stream ended. An error channel text raises."""
@@ -193,7 +210,11 @@ async def open_pod_stream(cluster: TlsSettings, target: PodPort) -> AsyncIterato
     try:
         async with asyncio.timeout(OPEN_TIMEOUT):
             reader, writer = await asyncio.open_connection(
-                host, port, ssl=tls, server_hostname=host if tls else None, limit=READ_SIZE
+                host,
+                port,
+                ssl=resuming(tls, host, port) if tls else None,
+                server_hostname=host if tls else None,
+                limit=READ_SIZE,
             )
     except (OSError, TimeoutError) as exc:
         raise PortForwardError(f"port-forward to {target} failed: cannot connect to {host}:{port}: {exc!r}") from exc
@@ -202,6 +223,8 @@ async def open_pod_stream(cluster: TlsSettings, target: PodPort) -> AsyncIterato
         writer.write(ws.send(Request(host=url.netloc, target=portforward_path(target), subprotocols=[SUBPROTOCOL])))
         async with asyncio.timeout(OPEN_TIMEOUT):
             await _handshake(ws, reader, target)
+        if tls:  # the TLS 1.3 ticket arrived with the answer: the next stream resumes with it
+            remember_session(tls, host, port, writer.get_extra_info("ssl_object"))
     except BaseException as exc:
         writer.close()
         if isinstance(exc, OSError | ssl.SSLError | TimeoutError | RemoteProtocolError):

@@ -178,9 +178,13 @@ class ServiceEndpointHandler(ResourceHandlerBase):
             max_wait=r.park_timeout,
             pod_gone=resolver.nudge,
         )
-        await forwarder.start("127.0.0.1", port)
+        # Loopback, and the container network's gateways when the app runs containers: a
+        # container consumer is handed <host alias>:<port>, as for a host process's endpoint.
+        addresses = await self.ctx.listen_addresses()
+        await forwarder.start(addresses, port)
         self._forwarder, self._shown = forwarder, False
-        self.ctx.log(f"listening on 127.0.0.1:{port} for Service {r.namespace}/{r.service} port {r.port}")
+        where = ", ".join(f"{a}:{port}" for a in addresses)
+        self.ctx.log(f"listening on {where} for Service {r.namespace}/{r.service} port {r.port}")
         self.ctx.publish(state=ResourceState.RUNNING, message=None)
         self._published(first)
         self._resolver_task = self.ctx.spawn(resolver.run(), "resolver")
