@@ -33,6 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks._common import machine_note  # noqa: E402
 from tests.integrations.k3s.cluster import K3S_IMAGE, Cluster, ensure_images, podman, unique  # noqa: E402
 
 from pyspire import DistributedApplication, testing  # noqa: E402
@@ -81,8 +82,7 @@ def main() -> None:
     print(f"\nmedian start -> healthy: pyspire {med['pyspire'][0]:.2f} s, podman by hand {med['podman'][0]:.2f} s, "
           f"pyspire - podman {med['pyspire'][0] - med['podman'][0]:+.2f} s")
     print(f"median stop: pyspire {med['pyspire'][1]:.2f} s, podman rm -f {med['podman'][1]:.2f} s")
-    with open("/proc/loadavg") as f:
-        print(f"load average: {f.read().split()[0]} (2-core machine: other work skews every figure)")
+    print(machine_note())
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks._common import machine_note  # noqa: E402
 from tests.integrations.k3s.cluster import HELM_IMAGE, K3S_IMAGE, ensure_images, podman, unique  # noqa: E402
 from tests.integrations.k3s.helm_model import CHARTS  # noqa: E402
 from tests.integrations.k3s.tools import helm_binary  # noqa: E402
@@ -104,8 +105,7 @@ def main() -> None:
     print(f"\nmedian Helm install: pyspire child {install:.2f} s, helm by hand {reference:.2f} s, "
           f"ratio {install / reference:.2f}x")
     print(f"median unchanged release at the next start: {again:.2f} s ({again / reference:.2f}x helm's install)")
-    with open("/proc/loadavg") as f:
-        print(f"load average: {f.read().split()[0]} (2-core machine: other work skews every figure)")
+    print(machine_note())
 
 
 if __name__ == "__main__":
