@@ -2,7 +2,8 @@
 # Debian packages the tests need. Installs only what is missing, so it is instant on a ready machine.
 set -euo pipefail
 # chromium: the dashboard's browser tests drive it through Playwright (tests/dashboard).
-packages=(procps podman runc busybox-static debootstrap chromium)
+# gcc, libc6-dev: cgo for kine's SQLite store (scripts/kube-control-plane.sh).
+packages=(procps podman runc busybox-static debootstrap chromium gcc libc6-dev)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
