@@ -44,7 +44,7 @@ EXTENSION_API = {
     "writable_spec_fields", "write_atomic",
     "APP_HOST_SERVICES", "AppHostService", "AppHostServiceContext", "AppHostServiceFactory",
     "AppHostServices", "AppHostSetup", "HttpServer", "setting_count", "setting_flag", "setting_port", "LiveStream",
-    "ContainerAccess", "NoContainerAccess", "SecretEnvValue", "ParkingLot",
+    "ContainerAccess", "NoContainerAccess", "SecretEnvValue", "ParkingLot", "bind_listeners",
 }
 
 

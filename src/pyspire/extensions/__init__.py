@@ -286,6 +286,8 @@ from pyspire.extensions.settings import setting_count, setting_flag, setting_por
 __all__ += ["setting_count", "setting_flag", "setting_port"]
 
 # -- holding TCP clients while nothing can serve them: the proxy's bounded parking lot ----------
+# -- and the proxy's listeners: one port on several addresses, gateways bound before they exist --
+from pyspire.proxy.listen import bind_listeners  # noqa: E402
 from pyspire.proxy.parking import ParkingLot  # noqa: E402
 
-__all__ += ["ParkingLot"]
+__all__ += ["ParkingLot", "bind_listeners"]

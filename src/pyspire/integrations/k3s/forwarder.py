@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
-from pyspire.extensions import ParkingLot
+from pyspire.extensions import ParkingLot, bind_listeners
 from pyspire.integrations.k3s.pod_stream import PodPort, PortForwardError
 
 #: How often one connection may find its pod gone before it is closed.
@@ -30,27 +30,6 @@ OPEN_ATTEMPTS = 3
 #: not hold its API connection (one of the cluster client's pool) for long.
 DRAIN_IDLE = 0.25
 READ_SIZE = 256 * 1024
-
-
-#: Linux's IP_FREEBIND (the socket module does not name it).
-IP_FREEBIND = 15
-
-
-def _listener(address: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``address``; a gateway address is bound with ``IP_FREEBIND``: the
-    network's bridge gets it only once its first container joins (as the app host's proxies do)."""
-    if address == "127.0.0.1":
-        return socket.create_server((address, port), backlog=128)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_IP, IP_FREEBIND, 1)
-        sock.bind((address, port))
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 class Upstream(Protocol):
@@ -122,17 +101,16 @@ class Forwarder:
         first address's port is used for the others)."""
         self._loop = asyncio.get_running_loop()
         self._lot = ParkingLot(self._loop, self._name, self._max_parked, self._max_wait)
-        try:
-            for address in [host] if isinstance(host, str) else host:
-                listener = _listener(address, port)
-                listener.setblocking(False)
-                self._listeners.append(listener)
-                port = int(listener.getsockname()[1])
-                self._loop.add_reader(listener.fileno(), self._on_accept, listener)
-        except OSError:
-            self._close_listeners()
-            raise
-        return port
+        addresses = [host] if isinstance(host, str) else list(host)
+        # The proxy's own listeners: a gateway address (not loopback) is bound before the
+        # network's bridge has it (IP_FREEBIND), the first address's port reused for the rest.
+        freebind = {a for a in addresses if a != "127.0.0.1"}
+        self._listeners = bind_listeners(
+            addresses[0], [(socket.AF_INET, a) for a in addresses], socket.SOCK_STREAM, port, freebind
+        )
+        for listener in self._listeners:
+            self._loop.add_reader(listener.fileno(), self._on_accept, listener)
+        return int(self._listeners[0].getsockname()[1])
 
     def _close_listeners(self) -> None:
         for listener in self._listeners:
