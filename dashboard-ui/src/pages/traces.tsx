@@ -57,19 +57,25 @@ function TraceList({ resource }: { resource: string }) {
     setError(null);
     setVersion((n) => n + 1);
     let alive = true;
-    const merge = (items: TraceSummary[]) => {
+    // The watch stream is the fresher source: its first event is a snapshot taken after it
+    // subscribed, and every later change re-sends the whole summary. A page fetched alongside it
+    // may answer after a watch event, so it only adds traces not known yet, never overwrites one
+    // (an older snapshot would freeze a row at fewer spans than the trace has).
+    const merge = (items: TraceSummary[], live: boolean) => {
       if (!alive || items.length === 0) return;
       const target = pausedRef.current ? pending.current : traces.current;
-      for (const item of items) target.set(item.trace_id, item);
+      for (const item of items) {
+        if (live || !(traces.current.has(item.trace_id) || pending.current.has(item.trace_id))) target.set(item.trace_id, item);
+      }
       setVersion((n) => n + 1);
     };
     const close = watchTelemetry<{ items: TraceSummary[] }>("/v1/telemetry/traces", [...query, ["limit", 200]], "traces", (data) =>
-      merge(data.items ?? []),
+      merge(data.items ?? [], true),
     );
     getTelemetry<{ items: TraceSummary[] }>("/v1/telemetry/traces", [...query, ["limit", 200]])
       .then((page) => {
         if (page.items.length < 200) setOlderDone(true);
-        merge(page.items);
+        merge(page.items, false);
       })
       .catch((err: unknown) => alive && setError(err instanceof Error ? err.message : String(err)));
     return () => {
@@ -82,7 +88,7 @@ function TraceList({ resource }: { resource: string }) {
     try {
       const page = await getTelemetry<{ items: TraceSummary[] }>("/v1/telemetry/traces", [...query, ["limit", 200], ["before_ms", beforeMs]]);
       if (page.items.length < 200) setOlderDone(true);
-      for (const item of page.items) traces.current.set(item.trace_id, item);
+      for (const item of page.items) if (!traces.current.has(item.trace_id)) traces.current.set(item.trace_id, item);
       setVersion((n) => n + 1);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
