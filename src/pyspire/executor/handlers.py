@@ -150,6 +150,10 @@ class HandlerHost(ContainerHost, Protocol):
     async def before_start(self, resource: Resource) -> None: ...
 
 
+class _WouldWait(PyspireError):
+    """Raised inside :meth:`HandlerContext.resolve_if_ready` where resolving would have to wait."""
+
+
 class HandlerContext:
     """What a handler may do for its resource (and nothing about other resources)."""
 
@@ -270,6 +274,22 @@ class HandlerContext:
         """Resolve a value as this resource sees it (waiting, with a message, like a process)."""
         ctx = ResolutionContext(self.resource, self._host.addresses, self._host.values, self._on_wait)
         resolved = await ctx.resolve(value)
+        self._host.orchestrator.redactor.add(ctx.secrets)
+        return resolved
+
+    async def resolve_if_ready(self, value: str | ValueProvider) -> str | None:
+        """Resolve a value only if nothing in it has to be waited for (a parameter nobody set, an
+        output not published yet): ``None`` then, with no Waiting state or log line. Lets a
+        handler tell "configured" from "missing" at once, without guessing with a timeout."""
+
+        def would_wait(what: str) -> None:
+            raise _WouldWait(what)
+
+        ctx = ResolutionContext(self.resource, self._host.addresses, self._host.values, would_wait)
+        try:
+            resolved = await ctx.resolve(value)
+        except _WouldWait:
+            return None
         self._host.orchestrator.redactor.add(ctx.secrets)
         return resolved
 

@@ -26,10 +26,6 @@ from pyspire.provisioning.state import deployments_file
 from pyspire.provisioning.states import EnvironmentState, ProvisioningState
 from pyspire.provisioning.status import StatusEvent
 
-#: How long a configured value may take to resolve before it counts as missing (values that are
-#: configured resolve at once; a missing one waits until the user sets it).
-_CONFIGURED_AT_ONCE = 0.2
-
 
 def _publish(handler: ResourceHandlerBase, shown: Shown, properties: list[tuple[str, str]] | None = None) -> None:
     extra: dict[str, Any] = {} if properties is None else {"properties": properties}
@@ -44,14 +40,20 @@ class EnvironmentHandler(ResourceHandlerBase):
     async def on_start(self) -> None:
         env = self.resource
         runtime = runtime_of(env)
-        resolving = {f: asyncio.ensure_future(self.ctx.resolve(v)) for f, v in env.values.items() if not isinstance(v, str)}
-        if resolving:
-            await asyncio.wait(resolving.values(), timeout=_CONFIGURED_AT_ONCE)
+        configured = {f: v for f, v in env.values.items() if not isinstance(v, str)}
         values = {f: v for f, v in env.values.items() if isinstance(v, str)}
-        values.update({f: t.result() for f, t in resolving.items() if t.done() and t.exception() is None})
-        required = {f: setting_of(env.values[f]) for f in resolving}
+        # A value is missing exactly when resolving it would wait (a parameter nobody set): asked
+        # without waiting, so a slow machine never mistakes a configured value for a missing one.
+        for field, provider in configured.items():
+            ready = await self.ctx.resolve_if_ready(provider)
+            if ready is not None:
+                values[field] = ready
+        pending = {f: asyncio.ensure_future(self.ctx.resolve(v)) for f, v in configured.items() if f not in values}
+        required = {f: setting_of(v) for f, v in configured.items()}
+        if pending:  # let them say what they wait for first: "missing configuration" is shown after
+            await asyncio.sleep(0)
         scope = Scope(env.name, values.get("account", ""), values.get("region", ""), values.get("group", ""))
-        if env.scope_resolver is not None and not resolving.keys() - values.keys():
+        if env.scope_resolver is not None and not pending:
             scope = await env.scope_resolver(scope, deployments_file(env.state_root, env.name))
         try:
             controller = ProvisioningController(
@@ -63,6 +65,8 @@ class EnvironmentHandler(ResourceHandlerBase):
                 required=required,
             )
         except BaseException as e:  # a bad backend or model: its resources must not wait forever
+            for task in pending.values():
+                task.cancel()
             runtime.error = e
             runtime.ready.set()
             raise
@@ -71,7 +75,6 @@ class EnvironmentHandler(ResourceHandlerBase):
         runtime.ready.set()
         controller.start()
         self._show_environment(controller)
-        pending = {f: t for f, t in resolving.items() if not t.done()}
         await self._provision(controller)
         if pending:
             self.ctx.spawn(self._when_configured(controller, pending), "configured")
