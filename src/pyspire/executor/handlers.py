@@ -272,7 +272,11 @@ class HandlerContext:
 
     async def resolve(self, value: str | ValueProvider) -> str:
         """Resolve a value as this resource sees it (waiting, with a message, like a process)."""
-        ctx = ResolutionContext(self.resource, self._host.addresses, self._host.values, self._on_wait)
+        return await self._resolve(value, self._on_wait)
+
+    async def _resolve(self, value: str | ValueProvider, on_wait: Callable[[str], None]) -> str:
+        """Resolve ``value``; every secret met on the way is masked in all output from then on."""
+        ctx = ResolutionContext(self.resource, self._host.addresses, self._host.values, on_wait)
         resolved = await ctx.resolve(value)
         self._host.orchestrator.redactor.add(ctx.secrets)
         return resolved
@@ -285,13 +289,10 @@ class HandlerContext:
         def would_wait(what: str) -> None:
             raise _WouldWait(what)
 
-        ctx = ResolutionContext(self.resource, self._host.addresses, self._host.values, would_wait)
         try:
-            resolved = await ctx.resolve(value)
+            return await self._resolve(value, would_wait)
         except _WouldWait:
             return None
-        self._host.orchestrator.redactor.add(ctx.secrets)
-        return resolved
 
     async def before_start(self) -> None:
         """Dispatch :class:`pyspire.model.events.BeforeResourceStart` (awaited); raises what a
