@@ -31,6 +31,11 @@ ScopeResolver = Callable[[Scope, Path], Awaitable[Scope]]
 #: The scope fields an environment takes from configuration.
 SCOPE_FIELDS = ("account", "region", "group")
 
+#: The run-time output every cloud resource publishes once provisioned: the region it is deployed
+#: in (its change-location override, else the environment's). A hyphen keeps it apart from
+#: template outputs (CloudFormation output names are alphanumeric).
+REGION_OUTPUT = "deployed-region"
+
 
 def setting_of(value: str | ValueProvider) -> str:
     """What the user sets to supply ``value``: ``Parameters__aws-region`` for a parameter."""
@@ -43,6 +48,14 @@ def setting_of(value: str | ValueProvider) -> str:
 def env_key(output: str) -> str:
     """An output's name as the ``{NAME}_{KEY}`` part of a variable: ``bucket-arn`` → ``BUCKET_ARN``."""
     return re.sub(r"[^A-Za-z0-9]+", "_", output).strip("_").upper()
+
+
+class OfResource:
+    """A ``reference_env`` value that depends on the referenced resource, not only on its
+    environment: :data:`RESOURCE_REGION` follows a change-location of that one resource."""
+
+    def __init__(self, pick: Callable[[CloudResource], object]) -> None:
+        self.pick = pick
 
 
 class CloudEnvironmentResource(Resource):
@@ -71,7 +84,8 @@ class CloudEnvironmentResource(Resource):
         #: Fills in what configuration left open (see :data:`ScopeResolver`); ``None``: nothing.
         self.scope_resolver: ScopeResolver | None = None
         #: Variables every process referencing one of its resources gets (AWS: the SDK's region,
-        #: an endpoint override), never a credential.
+        #: an endpoint override), never a credential; an :class:`OfResource` value is picked per
+        #: referenced resource.
         self.reference_env: dict[str, object] = {}
         #: The cloud resources of this environment, in declaration order.
         self.cloud_resources: list[CloudResource] = []
@@ -109,6 +123,12 @@ class CloudResource(Resource):
         return OutputReference(self, name, name in self.spec.secret_outputs)
 
     @property
+    def region(self) -> OutputReference:
+        """The region this resource is deployed in, known once it is provisioned (follows
+        change-location, which the environment's configured region does not)."""
+        return self.output(REGION_OUTPUT)
+
+    @property
     def connection_string(self) -> ValueProvider | None:
         return None if self.connection_output is None else self.output(self.connection_output)
 
@@ -119,7 +139,7 @@ class CloudResource(Resource):
     def referenced_by(self, consumer: Any) -> None:
         """A referencing process also gets its environment's ``reference_env``."""
         for name, value in self.environment.reference_env.items():
-            consumer.with_env(name, value)
+            consumer.with_env(name, value.pick(self) if isinstance(value, OfResource) else value)
 
 
 class CloudEnvironmentBuilder(LifecycleBuilder[CloudEnvironmentResource]):
@@ -181,6 +201,9 @@ class CloudResourceBuilder(LifecycleBuilder[CloudResource]):
     def output_ref(self, name: str) -> OutputOf:
         return OutputOf(self.resource.name, name)
 
+
+#: ``reference_env`` value: the referenced resource's own region (see :data:`REGION_OUTPUT`).
+RESOURCE_REGION = OfResource(lambda resource: resource.region)
 
 EB = TypeVar("EB", bound=CloudEnvironmentBuilder)
 

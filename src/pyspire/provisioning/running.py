@@ -18,7 +18,13 @@ from pyspire.model import Resource
 from pyspire.provisioning.controller import ProvisioningController
 from pyspire.provisioning.errors import MissingConfiguration
 from pyspire.provisioning.intents import EnsureProvisioned
-from pyspire.provisioning.model import SCOPE_FIELDS, CloudEnvironmentResource, CloudResource, setting_of
+from pyspire.provisioning.model import (
+    REGION_OUTPUT,
+    SCOPE_FIELDS,
+    CloudEnvironmentResource,
+    CloudResource,
+    setting_of,
+)
 from pyspire.provisioning.presentation import Shown, shown_environment, shown_resource
 from pyspire.provisioning.runtime import runtime_of
 from pyspire.provisioning.spec import Scope
@@ -145,6 +151,8 @@ class CloudResourceHandler(ResourceHandlerBase):
         status = self._controller.board.resources[name]
         if state is ProvisioningState.PROVISIONED:
             self._set_outputs()
+            if status.identity.get("region"):
+                self.ctx.set_output(REGION_OUTPUT, status.identity["region"])
         identity = [(k, v) for k, v in status.identity.items() if v]
         _publish(self, shown_resource(state, message), identity)
 

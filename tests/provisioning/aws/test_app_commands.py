@@ -5,6 +5,7 @@ a CloudFormation stack whose parameter is another resource's output is provision
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from pyspire import DistributedApplication, testing
@@ -76,3 +77,19 @@ async def test_delete_all_removes_every_stack_and_its_resources(tmp_path, moto, 
     assert live == []
     assert "app-dev-bucket" not in [b["Name"] for b in clients.client("s3").list_buckets()["Buckets"]]
     assert aws_calls.names("cloudformation").count("DeleteStack") == 3
+
+
+async def test_a_process_restarted_after_change_location_gets_the_new_region_in_aws_region(tmp_path, moto, clients):
+    b = DistributedApplication.create_builder(app_dir=tmp_path)
+    aws = b.add_aws_environment("aws", region=REGION, stack_prefix="app-dev", endpoint_url=moto, poll_interval=0.05)
+    bucket = aws.add_s3_bucket("bucket")
+    say = "import os, time; print('REGION', os.environ['AWS_REGION'], os.environ['AWS_DEFAULT_REGION'], flush=True); time.sleep(60)"
+    b.add_executable("dump", sys.executable, ".", "-c", say).with_reference(bucket).wait_for(bucket)
+    async with testing.start(b) as app:
+        await app.wait_for_log("dump", f"REGION {REGION} {REGION}", timeout=30)
+        moved = await app.execute_command("bucket", "change-location", {"region": "us-east-2"})
+        assert moved.success, moved
+        await until(app, "bucket", lambda s: _provisioned(s) and dict(s.properties)["region"] == "us-east-2", timeout=30)
+        assert (await app.execute_command("dump", "restart")).success
+        await app.wait_for_log("dump", "REGION us-east-2 us-east-2", timeout=30)
+    assert clients.client("s3").get_bucket_location(Bucket="app-dev-bucket")["LocationConstraint"] == "us-east-2"

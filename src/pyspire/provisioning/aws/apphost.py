@@ -22,13 +22,13 @@ from typing import Any
 
 from pyspire.errors import PyspireError
 from pyspire.model import AppModelBuilder
-from pyspire.model.values import ValueProvider
 from pyspire.provisioning.aws.backend import CloudFormationBackend
 from pyspire.provisioning.aws.environment import AwsEnvironment
 from pyspire.provisioning.aws.resources import cloudformation_template, dynamodb_table, s3_bucket, sqs_queue
 from pyspire.provisioning.aws.sdk import AwsClients
 from pyspire.provisioning.controller import DEFAULT_DRIFT_INTERVAL
 from pyspire.provisioning.model import (
+    RESOURCE_REGION,
     CloudEnvironmentBuilder,
     CloudEnvironmentResource,
     CloudResourceBuilder,
@@ -157,8 +157,8 @@ def add_aws_environment(
     )
     resource: CloudEnvironmentResource = env.resource
     resource.scope_resolver = aws.resolve
-    sdk_region: str | ValueProvider = resource.values["region"]
-    sdk: dict[str, object] = {"AWS_REGION": sdk_region, "AWS_DEFAULT_REGION": sdk_region}
+    # The referenced resource's own region: after change-location it is no longer the environment's.
+    sdk: dict[str, object] = {"AWS_REGION": RESOURCE_REGION, "AWS_DEFAULT_REGION": RESOURCE_REGION}
     if endpoint_url:
         sdk["AWS_ENDPOINT_URL"] = endpoint_url
     resource.reference_env = sdk
