@@ -18,8 +18,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyspire.executor.snapshots import CommandSnapshot, ResourceSnapshot
+from pyspire.executor.snapshots import CommandArgumentSnapshot, CommandSnapshot, ResourceSnapshot
 from pyspire.executor.user_code import USER_ERRORS, describe, user_traceback
+from pyspire.model.command_arguments import CommandArgument
 from pyspire.model.lifecycle import CommandAnnotation
 from pyspire.orchestrator.logs import LogStore
 from pyspire.state_rules import COMMAND_RULES, CommandState
@@ -149,9 +150,18 @@ def command_snapshots(
                 command.description,
                 command.confirmation_message,
                 command.icon,
+                tuple(argument_snapshot(a) for a in command.arguments),
             )
         )
     return tuple(commands)
+
+
+def argument_snapshot(argument: CommandArgument) -> CommandArgumentSnapshot:
+    """``argument`` as a snapshot shows it: a secret one without its default."""
+    default = None if argument.secret else argument.default
+    return CommandArgumentSnapshot(
+        argument.name, argument.shown_label, argument.description, argument.required, argument.secret, default
+    )
 
 
 def to_result(value: Any) -> CommandResult:
