@@ -101,3 +101,5 @@ async def test_a_secret_argument_s_value_is_in_no_answer_and_no_log_line(tmp_pat
             assert TOKEN not in text and DEFAULT_TOKEN not in text
         refused = await client.post("/v1/resources/cache/commands/deploy", json={"arguments": {"token": TOKEN}})
         assert refused.status_code == 400 and TOKEN not in refused.text
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]  # what the run left in the app's folder
+    assert [p for p in written if TOKEN.encode() in p.read_bytes() or DEFAULT_TOKEN.encode() in p.read_bytes()] == []
