@@ -94,7 +94,8 @@ class CommandContext:
     #: Set when the app host is stopping; a long command should check it and return.
     cancellation: asyncio.Event
     #: ``KEY=VALUE`` arguments the caller gave (``pyspire resource NAME CMD --arg region=eu-west-2``,
-    #: the API's ``{"arguments": {...}}``); empty when none were given.
+    #: the API's ``{"arguments": {...}}``); empty when none were given. For a command that declares
+    #: its arguments: only declared names, required ones present, defaults filled in.
     arguments: Mapping[str, str] = field(default_factory=dict)
 
 
