@@ -41,6 +41,7 @@ def test_every_exception_class_in_pyspire_derives_from_pyspire_error():
     [
         ("pyspire.model.errors.ModelError", ModelError, ValueError),
         ("pyspire.executor.configuration.SettingsError", ConfigurationError, ValueError),
+        ("pyspire.model.command_arguments.CommandArgumentError", ConfigurationError, ValueError),
         ("pyspire.api.hosting.ApiSettingError", ConfigurationError, ValueError),
         ("pyspire.api.server.ApiBindError", ConfigurationError, OSError),
         ("pyspire.runtime.apphost_lock.AppHostAlreadyRunning", ConfigurationError, Exception),

@@ -8,7 +8,7 @@ import pyspire
 import pyspire.extensions
 
 APP_HOST_API = {
-    "AllocatedEndpoint", "ArgsCallbackContext", "BeforeAppStart", "BeforeResourceStart",
+    "AllocatedEndpoint", "ArgsCallbackContext", "BeforeAppStart", "BeforeResourceStart", "CommandArgument",
     "ConnectionStringBuilder", "ConnectionStringResource", "ContainerBuilder", "ContainerResource",
     "DistributedApplication", "DistributedApplicationBuilder", "EndpointPart", "EndpointReference",
     "EnvVar", "EnvironmentCallbackContext", "ExecutableBuilder", "ExecutableResource",
@@ -22,7 +22,7 @@ APP_HOST_API = {
 
 EXTENSION_API = {
     "ACTIVE_STATES", "AGE_COLUMN", "BeforeAppStart", "BeforeResourceStart", "BoundedRing",
-    "Broadcast", "Buffer", "COMMAND_RULES", "CommandResult", "CommandState", "ConfigurationError",
+    "Broadcast", "Buffer", "COMMAND_RULES", "CommandArgument", "CommandResult", "CommandState", "ConfigurationError",
     "ConnectionPropertiesEnv", "Controller", "ControllerContext", "ControllerFactory",
     "ControllerFailed", "DropAndCount", "EnvStep", "EnvValue", "EventSubscription",
     "ExecutionContext", "FAILED_STATES", "FieldError", "GoneOnOverflow", "HandlerContext",

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
     from pyspire.model import (
         AllocatedEndpoint,
         ArgsCallbackContext,
+        CommandArgument,
         ConnectionStringBuilder,
         ConnectionStringResource,
         ContainerBuilder,
@@ -75,6 +76,7 @@ _EXPORTS: dict[str, str] = {
     "Url": "pyspire.executor.snapshots",
     "AllocatedEndpoint": "pyspire.model",
     "ArgsCallbackContext": "pyspire.model",
+    "CommandArgument": "pyspire.model",
     "ConnectionStringBuilder": "pyspire.model",
     "ConnectionStringResource": "pyspire.model",
     "ContainerBuilder": "pyspire.model",
@@ -128,6 +130,7 @@ __all__ = [
     "ArgsCallbackContext",
     "BeforeAppStart",
     "BeforeResourceStart",
+    "CommandArgument",
     "ConnectionStringBuilder",
     "ConnectionStringResource",
     "ContainerBuilder",

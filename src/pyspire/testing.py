@@ -129,7 +129,9 @@ class AppHandle:
     async def execute_command(
         self, name: str, command: str, arguments: Mapping[str, str] | None = None
     ) -> CommandResult:
-        """Run a command (start, stop, restart or custom) on ``name`` and return its result."""
+        """Run a command (start, stop, restart or custom) on ``name`` and return its result.
+        Arguments a custom command does not declare, or a required one left out, raise
+        :class:`pyspire.model.CommandArgumentError` (the API answers those with 400)."""
         return await self.executor.execute_command(name, command, arguments)
 
     async def wait_for_log(self, name: str, pattern: str, timeout: float = DEFAULT_TIMEOUT) -> LogLine:

@@ -7,7 +7,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from pyspire import DistributedApplication, testing
+from pyspire.model import CommandArgumentError
 from pyspire.provisioning.model import CloudEnvironmentResource
 from pyspire.provisioning.runtime import runtime_of
 from tests.provisioning.app_helpers import pyspire_cli, until
@@ -111,8 +114,32 @@ async def test_change_context_with_arguments_forget_state_and_reset_act_through_
         await until(app, "bucket", _provisioned)
         assert cloud.deploy_count("bucket") == deploys + 1, "reset forgot the cache: deployed again"
 
-        refused = await app.execute_command("box", "change-location")
-        assert not refused.success and "name the region" in (refused.message or "")
+        with pytest.raises(CommandArgumentError, match=r"needs the argument 'region' \(Region\)"):
+            await app.execute_command("box", "change-location")
+        unchanged = await app.execute_command("tiny", "change-context", {"account": "", "region": ""})
+        assert not unchanged.success and "give at least one of account, region, group" in (unchanged.message or "")
+
+
+async def test_change_location_without_a_region_is_refused_by_the_api_and_the_cli_before_anything_moves(tmp_path):
+    cloud = FakeCloud()
+    async with testing.start(_app(tmp_path, cloud)) as app:
+        await until(app, "box", _provisioned)
+        async with app.api_client() as http:
+            listed = (await http.get("/v1/resources/box")).json()["commands"]
+            refused = await http.post("/v1/resources/box/commands/change-location", json={"arguments": {}})
+            typo = await http.post("/v1/resources/box/commands/change-location", json={"arguments": {"regoin": "x"}})
+        (move,) = [c for c in listed if c["name"] == "change-location"]
+        assert [(a["name"], a["required"]) for a in move["arguments"]] == [("region", True)]
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["message"] == (
+            "command 'change-location' of 'box' needs the argument 'region' (Region); "
+            "give it (pyspire resource box change-location --arg region=...)"
+        )
+        assert typo.status_code == 400 and "takes no argument 'regoin'; its arguments: region" in typo.json()["message"]
+        said = await pyspire_cli("resource", "box", "change-location", cwd=tmp_path, check=False)
+        assert "needs the argument 'region' (Region)" in said and "Traceback" not in said, said
+        assert ("box", "eu-west-1") in cloud.resources, "nothing moved"
+        assert cloud.deploy_count("box") == 1
 
 
 async def test_command_arguments_that_are_not_text_are_refused_by_the_api_and_the_cli(tmp_path):

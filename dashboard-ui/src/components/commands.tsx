@@ -1,8 +1,10 @@
 // Running a resource's command from the page: ask first (the command's own confirmation message,
-// or "Restart api?"), run it through the control API, then say what happened. One dialog and one
-// result at a time, shared by the table, the details panel and the graph.
+// or "Restart api?", with a field for each argument it declares), run it through the control API,
+// then say what happened. One dialog and one result at a time, shared by the table, the details
+// panel and the graph.
 import { signal } from "@preact/signals";
 import { ApiError, postJson } from "../api";
+import { argumentsOf, CommandDialog, type DialogState } from "./command-dialog";
 import { resources } from "./resource-store";
 import type { Command, CommandAnswer, Snapshot } from "./snapshots";
 
@@ -18,13 +20,19 @@ interface Outcome {
   message: string;
 }
 
-const confirming = signal<Pending | null>(null);
+/** How long a dialog with arguments waits for the answer before it closes and the running
+ * banner takes over: the app host refuses bad arguments at once (that answer lands in the
+ * dialog), while a command that runs for minutes must not hold the page behind a modal. */
+const HANDOFF_MS = 1500;
+
+const dialog = signal<DialogState | null>(null);
 const running = signal<Pending | null>(null);
 const outcome = signal<Outcome | null>(null);
+let openings = 0;
 
 /** Ask to run `command` on `resource` (the dialog runs it once confirmed). */
 export function requestCommand(resource: string, command: Command): void {
-  confirming.value = { resource, command };
+  dialog.value = { id: ++openings, resource, command, error: null, busy: false };
 }
 
 /** True while `command` of `resource` runs (its button shows that it is busy). */
@@ -33,15 +41,25 @@ export function isRunning(resource: string, command: string): boolean {
   return now !== null && now.resource === resource && now.command.name === command;
 }
 
-async function run(pending: Pending): Promise<void> {
-  const { resource, command } = pending;
-  running.value = pending;
+function showing(id: number): boolean {
+  return dialog.value?.id === id;
+}
+
+async function run(state: DialogState, values: Record<string, string>): Promise<void> {
+  const { resource, command } = state;
+  const declared = argumentsOf(command).length > 0;
+  running.value = { resource, command };
   outcome.value = null;
+  // A command without arguments has nothing to correct: its dialog closes at once.
+  dialog.value = declared ? { ...state, error: null, busy: true } : null;
+  const handoff = setTimeout(() => showing(state.id) && (dialog.value = null), HANDOFF_MS);
   try {
     const answer = await postJson<CommandAnswer>(
       `/v1/resources/${encodeURIComponent(resource)}/commands/${encodeURIComponent(command.name)}`,
+      declared ? { arguments: values } : undefined,
     );
     resources.apply(answer.snapshot);
+    if (showing(state.id)) dialog.value = null;
     outcome.value = {
       resource,
       command: command.display_name,
@@ -49,58 +67,34 @@ async function run(pending: Pending): Promise<void> {
       message: answer.message || (answer.success ? "done" : "failed"),
     };
   } catch (error) {
-    outcome.value = {
-      resource,
-      command: command.display_name,
-      success: false,
-      message: error instanceof ApiError || error instanceof Error ? error.message : String(error),
-    };
+    const message = error instanceof ApiError || error instanceof Error ? error.message : String(error);
+    if (error instanceof ApiError && error.status === 400 && showing(state.id)) {
+      dialog.value = { ...state, error: message, busy: false }; // the arguments, refused: correct them
+    } else {
+      outcome.value = { resource, command: command.display_name, success: false, message };
+    }
   } finally {
+    clearTimeout(handoff);
     running.value = null;
   }
 }
 
-function question(pending: Pending): string {
-  return pending.command.confirmation_message || `${pending.command.display_name} '${pending.resource}'?`;
-}
-
-/** The confirmation dialog and the result banner; mounted once by the Resources page. */
+/** The command dialog and the result banner; mounted once by the Resources page. */
 export function CommandLayer() {
-  const pending = confirming.value;
+  const open = dialog.value;
   const busy = running.value;
   const done = outcome.value;
-  const confirm = () => {
-    if (!pending) return;
-    confirming.value = null;
-    void run(pending);
-  };
   return (
     <>
-      {pending && (
-        <div class="modal-backdrop" onClick={() => (confirming.value = null)}>
-          <div
-            class="modal"
-            role="dialog"
-            aria-modal="true"
-            aria-labelledby="confirm-title"
-            onClick={(event) => event.stopPropagation()}
-            onKeyDown={(event) => event.key === "Escape" && (confirming.value = null)}
-          >
-            <h2 id="confirm-title">{pending.command.display_name}</h2>
-            <p>{question(pending)}</p>
-            {pending.command.description && <p class="muted">{pending.command.description}</p>}
-            <div class="modal-actions">
-              <button type="button" class="btn" onClick={() => (confirming.value = null)}>
-                Cancel
-              </button>
-              <button type="button" class="btn primary" data-testid="confirm-ok" onClick={confirm} autoFocus>
-                {pending.command.display_name}
-              </button>
-            </div>
-          </div>
-        </div>
+      {open && (
+        <CommandDialog
+          key={open.id}
+          state={open}
+          onCancel={() => (dialog.value = null)}
+          onRun={(values) => void run(open, values)}
+        />
       )}
-      {busy && (
+      {busy && !open && (
         <div class="toast busy" role="status" data-testid="command-running">
           <span class="spinner" aria-hidden="true" />
           {busy.command.display_name} '{busy.resource}'…

@@ -37,6 +37,16 @@ export interface HealthReport {
   checked_at: string | null;
 }
 
+/** An argument a command declares: the dialog asks for it. A secret one's default is never sent. */
+export interface CommandArgument {
+  name: string;
+  label: string;
+  description: string | null;
+  required: boolean;
+  secret: boolean;
+  default: string | null;
+}
+
 export interface Command {
   name: string;
   display_name: string;
@@ -44,6 +54,7 @@ export interface Command {
   description: string | null;
   confirmation_message: string | null;
   icon: string | null;
+  arguments: CommandArgument[];
 }
 
 export interface Snapshot {

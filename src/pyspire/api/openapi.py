@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from pyspire._version import VERSION
 from pyspire.api.queries import LIST_QUERIES, LOG_QUERIES, RESOURCE_LOG_QUERIES, Query
 from pyspire.executor.snapshots import (
+    CommandArgumentSnapshot,
     CommandSnapshot,
     EnvVar,
     HealthReport,
@@ -39,6 +40,7 @@ _MODELS: tuple[type[Any], ...] = (
     Relationship,
     HealthReport,
     CommandSnapshot,
+    CommandArgumentSnapshot,
 )
 _SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean"}
 #: Fields whose JSON shape differs from their Python type (see ``resources.snapshot_json``).
@@ -169,6 +171,11 @@ def _paths() -> dict[str, Any]:
                 },
                 "responses": {
                     "200": _json(_ref("CommandResult"), "the command ran; 'success' says how it went"),
+                    "400": _json(
+                        _ref("Status"),
+                        "the body is not {\"arguments\": {...}} of text, names an argument the command does not "
+                        "declare, or leaves out a required one; the command did not run",
+                    ),
                     "404": _ERROR,
                     **_UNAUTHORIZED,
                 },

@@ -8,7 +8,8 @@
   ``tail``, ``follow``, ``timestamps``, ``replica``; newline-delimited JSON when the client
   accepts ``application/x-ndjson`` (or ``format=ndjson``), plain text otherwise.
 - ``POST /v1/resources/{name}/commands/{command}``: run start / stop / restart or a custom
-  command; answers its result (and the snapshot after it).
+  command; answers its result (and the snapshot after it). Arguments the command does not
+  declare, or a required one left out, are 400 (the command does not run).
 - ``POST /v1/stop``: stop the app host.
 - ``PUT /v1/parameters/{name}``: supply a parameter's value (:mod:`pyspire.api.parameters`).
 
@@ -35,6 +36,7 @@ from pyspire.api.context import ApiContext
 from pyspire.api.queries import LIST_QUERIES, LOG_QUERIES, RESOURCE_LOG_QUERIES, parsed
 from pyspire.api.streams import LiveStream
 from pyspire.executor.snapshots import ResourceSnapshot
+from pyspire.model.command_arguments import CommandArgumentError
 from pyspire.orchestrator.logs import LogLine
 
 KEEPALIVE_SECONDS = 15.0
@@ -160,7 +162,11 @@ def resource_routes(context: ApiContext) -> list[BaseRoute]:
             raise HTTPException(
                 404, f"resource '{name}' has no command '{command_name}' (available: {available})"
             )
-        result = await context.executor.execute_command(name, command_name, await command_arguments(request))
+        arguments = await command_arguments(request)
+        try:
+            result = await context.executor.execute_command(name, command_name, arguments)
+        except CommandArgumentError as e:  # the caller's arguments, refused before the command ran
+            raise HTTPException(400, str(e)) from None
         return JSONResponse(
             {
                 "resource": name,

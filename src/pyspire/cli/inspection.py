@@ -181,9 +181,25 @@ def _detail(snapshot: dict[str, Any]) -> None:
         console.print(table(["type", "resource"], [[r["type"], escape(r["resource"])] for r in relationships]))
     commands = snapshot.get("commands") or []
     if commands:
-        console.print(_section("Commands") + " [dim](pyspire resource NAME COMMAND)[/]")
-        rows = [[escape(c["name"]), styled(c["state"]), escape(c.get("description") or "")] for c in commands]
-        console.print(table(["command", "state", "description"], rows))
+        console.print(_section("Commands") + " [dim](pyspire resource NAME COMMAND [--arg KEY=VALUE])[/]")
+        rows = [
+            [escape(c["name"]), styled(c["state"]), escape(c.get("description") or ""), _arguments(c)]
+            for c in commands
+        ]
+        console.print(table(["command", "state", "description", "arguments"], rows))
+
+
+def _arguments(command: dict[str, Any]) -> str:
+    """``region (required), mode=fast, token (secret)``: what ``--arg`` takes. A secret one's
+    default is never in the snapshot, so never here."""
+    shown = []
+    for argument in command.get("arguments") or []:
+        marks = [m for m, on in (("required", argument.get("required")), ("secret", argument.get("secret"))) if on]
+        text = escape(str(argument["name"]))
+        if argument.get("default") is not None:
+            text += f"={escape(str(argument['default']))}"
+        shown.append(text + (f" [dim]({', '.join(marks)})[/]" if marks else ""))
+    return ", ".join(shown)
 
 
 @click.command()

@@ -1,6 +1,12 @@
 """Running a command by name (start, stop, restart, or a custom one), as the CLI, the API and the
 dashboard ask for it: checked against the resource's snapshot (does it have the command, is it
 enabled now), then the built-ins go to the resource's handler and custom ones to their callback.
+
+A custom command's arguments are checked against what it declares before its callback runs
+(:func:`pyspire.model.command_arguments.checked_arguments` raises
+:class:`~pyspire.model.command_arguments.CommandArgumentError`, which the API answers with 400),
+and the values of its secret arguments join the run's redactor: whatever the callback logs,
+returns or hands to a process shows them masked, as for a secret parameter.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from collections.abc import Mapping
 from pyspire.executor.commands import CommandContext, CommandLogger, CommandResult, run_custom
 from pyspire.executor.handlers import ResourceHandler
 from pyspire.executor.snapshots import SnapshotHub
+from pyspire.model.command_arguments import checked_arguments, secret_values
 from pyspire.model.lifecycle import CommandAnnotation
 from pyspire.model.resources import Resource
 from pyspire.orchestrator.logs import LogStore
@@ -35,6 +42,9 @@ class CommandDispatcher:
         self._stopping = stopping
 
     async def execute(self, resource: str, command: str, arguments: Mapping[str, str] | None = None) -> CommandResult:
+        """Run ``command`` on ``resource``: its result, or a failure saying why it cannot run now.
+        Arguments a custom command does not accept raise ``CommandArgumentError`` instead (the
+        caller's mistake, not the command's failure)."""
         found = self._handlers.get(resource)
         if found is None:
             return CommandResult.failure(f"no resource named '{resource}'")
@@ -58,8 +68,10 @@ class CommandDispatcher:
             result = await getattr(handler, command)()
         else:
             assert custom is not None
+            given = checked_arguments(resource, command, custom.arguments, arguments or {})
+            self._redactor.add(secret_values(custom.arguments, given))
             logger = CommandLogger(self._logs, resource, command)
-            result = await run_custom(custom, CommandContext(resource, snapshot, logger, self._stopping, dict(arguments or {})))
+            result = await run_custom(custom, CommandContext(resource, snapshot, logger, self._stopping, given))
         # The message (the user's, an exception's, a failed start's) can quote a value the
         # resource was given.
         message = self._redactor.mask(result.message) if result.message else None

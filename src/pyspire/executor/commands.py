@@ -18,8 +18,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyspire.executor.snapshots import CommandSnapshot, ResourceSnapshot
+from pyspire.executor.snapshots import CommandArgumentSnapshot, CommandSnapshot, ResourceSnapshot
 from pyspire.executor.user_code import USER_ERRORS, describe, user_traceback
+from pyspire.model.command_arguments import CommandArgument
 from pyspire.model.lifecycle import CommandAnnotation
 from pyspire.orchestrator.logs import LogStore
 from pyspire.state_rules import COMMAND_RULES, CommandState
@@ -93,7 +94,8 @@ class CommandContext:
     #: Set when the app host is stopping; a long command should check it and return.
     cancellation: asyncio.Event
     #: ``KEY=VALUE`` arguments the caller gave (``pyspire resource NAME CMD --arg region=eu-west-2``,
-    #: the API's ``{"arguments": {...}}``); empty when none were given.
+    #: the API's ``{"arguments": {...}}``); empty when none were given. For a command that declares
+    #: its arguments: only declared names, required ones present, defaults filled in.
     arguments: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -149,9 +151,18 @@ def command_snapshots(
                 command.description,
                 command.confirmation_message,
                 command.icon,
+                tuple(argument_snapshot(a) for a in command.arguments),
             )
         )
     return tuple(commands)
+
+
+def argument_snapshot(argument: CommandArgument) -> CommandArgumentSnapshot:
+    """``argument`` as a snapshot shows it: a secret one without its default."""
+    default = None if argument.secret else argument.default
+    return CommandArgumentSnapshot(
+        argument.name, argument.shown_label, argument.description, argument.required, argument.secret, default
+    )
 
 
 def to_result(value: Any) -> CommandResult:

@@ -20,6 +20,7 @@ from pyspire.states import TERMINAL_STATES, HealthStatus, ResourceState
 __all__ = [
     "MASK",
     "TERMINAL_STATES",
+    "CommandArgumentSnapshot",
     "CommandSnapshot",
     "EnvVar",
     "HealthReport",
@@ -80,8 +81,23 @@ class HealthReport:
 
 
 @dataclass(frozen=True)
+class CommandArgumentSnapshot:
+    """An argument a command declares, as callers see it: what to ask for and whether it is
+    required. A secret argument's ``default`` is always ``None`` here (the app host still fills
+    it in): a snapshot is served to everyone who may read the API."""
+
+    name: str
+    label: str
+    description: str | None = None
+    required: bool = False
+    secret: bool = False
+    default: str | None = None
+
+
+@dataclass(frozen=True)
 class CommandSnapshot:
-    """A command and whether it can run now: ``state`` is enabled, disabled or hidden."""
+    """A command and whether it can run now: ``state`` is enabled, disabled or hidden.
+    ``arguments`` lists what it takes (none declared: it accepts any)."""
 
     name: str
     display_name: str
@@ -89,6 +105,7 @@ class CommandSnapshot:
     description: str | None = None
     confirmation_message: str | None = None
     icon: str | None = None
+    arguments: tuple[CommandArgumentSnapshot, ...] = ()
 
 
 @dataclass(frozen=True)

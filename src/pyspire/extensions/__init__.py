@@ -217,6 +217,7 @@ from pyspire.executor.handlers import (  # noqa: E402
     resource_handlers,
 )
 from pyspire.executor.snapshots import HealthReport, ResourceSnapshot, Url  # noqa: E402
+from pyspire.model.command_arguments import CommandArgument  # noqa: E402
 from pyspire.model.events import (  # noqa: E402
     BeforeAppStart,
     BeforeResourceStart,
@@ -231,6 +232,7 @@ from pyspire.model.outputs import OutputReference  # noqa: E402
 __all__ += [
     "BeforeAppStart",
     "BeforeResourceStart",
+    "CommandArgument",
     "CommandResult",
     "EventSubscription",
     "HandlerContext",

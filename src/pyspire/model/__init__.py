@@ -19,6 +19,7 @@ from pyspire.model.capabilities import (
     ResourceWithEnvironment,
     ResourceWithWaitSupport,
 )
+from pyspire.model.command_arguments import CommandArgument, CommandArgumentError
 from pyspire.model.endpoints import AllocatedEndpoint, EndpointAnnotation, EndpointPart, EndpointReference
 from pyspire.model.errors import ModelError, ModelProblem, ModelWarning, RenderError, ResolutionError
 from pyspire.model.execution import ExecutionContext
@@ -48,6 +49,8 @@ __all__ = [
     "AppModel",
     "AppModelBuilder",
     "ArgsCallbackContext",
+    "CommandArgument",
+    "CommandArgumentError",
     "ConfiguredValueResource",
     "ConnectionStringBuilder",
     "ConnectionStringResource",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pyspire.model.annotations import Annotation
+from pyspire.model.command_arguments import CommandArgument
 
 if TYPE_CHECKING:
     from pyspire.model.resource import Resource
@@ -99,7 +100,8 @@ class CommandAnnotation(Annotation):
 
     ``callback`` receives a :class:`pyspire.CommandContext` and returns ``None``/``True`` (success),
     a string or ``False`` (failure, the string being the message), or a ``CommandResult``.
-    ``enabled_when`` receives the resource's snapshot and returns a state or a bool."""
+    ``enabled_when`` receives the resource's snapshot and returns a state or a bool.
+    ``arguments`` declares what ``context.arguments`` may hold (none declared: anything)."""
 
     name: str
     display_name: str
@@ -108,6 +110,7 @@ class CommandAnnotation(Annotation):
     confirmation_message: str | None = None
     enabled_when: Callable[[Any], CommandState | bool] | None = None
     icon: str | None = None
+    arguments: tuple[CommandArgument, ...] = ()
 
 
 @dataclass(frozen=True)

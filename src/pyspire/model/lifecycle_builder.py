@@ -6,11 +6,12 @@ kind); the executor's runner, health and command modules act on them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Self, TypeVar
 
 from pyspire.model.annotations import StopGracePeriodAnnotation
-from pyspire.model.arguments import Arg
+from pyspire.model.arguments import Arg, shown
+from pyspire.model.command_arguments import CommandArgument
 from pyspire.model.lifecycle import (
     CommandAnnotation,
     CommandState,
@@ -144,8 +145,13 @@ class LifecycleBuilder(ResourceBuilder[RR]):
         confirmation_message: str | None = None,
         enabled_when: Callable[[Any], CommandState | bool] | None = None,
         icon: str | None = None,
+        arguments: Sequence[CommandArgument] = (),
     ) -> Self:
-        """Add a custom command, run by name from the CLI, the dashboard or the testing harness."""
+        """Add a custom command, run by name from the CLI, the dashboard or the testing harness.
+
+        ``arguments`` declares what the callback reads from ``context.arguments``: the dashboard
+        asks for them, and a call with an undeclared or a missing required one is refused before
+        the callback runs. A command that declares none receives whatever the caller gives."""
         if self._rejects(
             "with_command",
             Arg("name", name, "text", "with_command('flush', 'Flush cache', flush)"),
@@ -157,9 +163,29 @@ class LifecycleBuilder(ResourceBuilder[RR]):
             Arg("icon", icon, "text", "icon='trash'", optional=True),
         ):
             return self
+        declared = self._command_arguments(arguments)
+        if declared is None:
+            return self
         return self._record(
-            CommandAnnotation(name, display_name, callback, description, confirmation_message, enabled_when, icon)
+            CommandAnnotation(
+                name, display_name, callback, description, confirmation_message, enabled_when, icon, declared
+            )
         )
+
+    def _command_arguments(self, arguments: object) -> tuple[CommandArgument, ...] | None:
+        """``arguments`` as a tuple of :class:`CommandArgument`, or ``None`` (a problem recorded)
+        when it is not a list of them. Whether their names are right is validation's job."""
+        example = "arguments=[CommandArgument('region', required=True)]"
+        if not isinstance(arguments, list | tuple):
+            self._reject("with_command arguments", f"{shown(arguments)} is not a list; pass {example}")
+            return None
+        declared: list[CommandArgument] = []
+        for item in arguments:
+            if not isinstance(item, CommandArgument):
+                self._reject("with_command arguments", f"{shown(item)} is not a CommandArgument; pass {example}")
+                return None
+            declared.append(item)
+        return tuple(declared)
 
     def with_restart_policy(
         self,

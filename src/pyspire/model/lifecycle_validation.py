@@ -8,9 +8,10 @@ from collections import Counter
 from collections.abc import Iterator
 
 from pyspire.model.annotations import StopGracePeriodAnnotation
-from pyspire.model.arguments import required_parameters
+from pyspire.model.arguments import required_parameters, shown
 from pyspire.model.builder import AppModel
 from pyspire.model.call_site import CallSite
+from pyspire.model.command_arguments import ARGUMENT_NAME, CommandArgument
 from pyspire.model.endpoint_validation import missing_endpoint
 from pyspire.model.endpoints import EndpointAnnotation
 from pyspire.model.errors import ModelProblem
@@ -292,6 +293,37 @@ def _command_problems(resource: Resource) -> Iterator[ModelProblem]:
                 "what `pyspire resource NAME COMMAND` and the API's URL carry",
                 at,
             )
+        for problem in _argument_problems(command):
+            yield ModelProblem(resource.name, f"command '{command.name}' arguments", problem, at)
+
+
+_ARGUMENT_TEXT = ("label", "description", "default")
+
+
+def _argument_problems(command: CommandAnnotation) -> Iterator[str]:
+    """What is wrong with the arguments a command declares, each with its fix."""
+    for name, count in Counter(a.name for a in command.arguments).items():
+        if count > 1:
+            yield f"'{name}' is declared {count} times; each argument needs its own name"
+    for argument in command.arguments:
+        yield from _one_argument_problems(argument)
+
+
+def _one_argument_problems(argument: CommandArgument) -> Iterator[str]:
+    if not isinstance(argument.name, str) or not ARGUMENT_NAME.match(argument.name):
+        yield (
+            f"{shown(argument.name)} is not an argument name: use letters, digits, '_', '-' and '.', "
+            "starting with a letter or '_' (it is the KEY of `--arg KEY=VALUE`), e.g. CommandArgument('region')"
+        )
+        return
+    for field in _ARGUMENT_TEXT:
+        value = getattr(argument, field)
+        if value is not None and not isinstance(value, str):
+            shown_value = "a value" if argument.secret else shown(value)
+            yield f"'{argument.name}': {field} {shown_value} is not a string; pass text, e.g. {field}='eu-west-2'"
+    for field in ("required", "secret"):
+        if not isinstance(getattr(argument, field), bool):
+            yield f"'{argument.name}': {field} is not True or False, e.g. {field}=True"
 
 
 def wait_cycles(model: AppModel) -> Iterator[ModelProblem]:

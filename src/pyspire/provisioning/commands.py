@@ -2,15 +2,17 @@
 (``POST /v1/resources/<name>/commands/<command>``), the CLI (``pyspire resource <name> <command>``)
 and the dashboard all list and run them. Each submits one intent to the environment's controller
 and waits for it, so commands from everywhere run one after the other, in the order they came.
-Destructive ones carry a confirmation message (the dashboard asks before running them)."""
+Destructive ones carry a confirmation message (the dashboard asks before running them); the ones
+that take arguments declare them, so the dashboard asks for them and the API refuses a call that
+leaves out a required one (or names one they do not take) before anything is queued."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pyspire.errors import PyspireError
-from pyspire.extensions import CommandResult
+from pyspire.errors import ConfigurationError, PyspireError
+from pyspire.extensions import CommandArgument, CommandResult
 from pyspire.provisioning import intents as I
 from pyspire.provisioning.runtime import runtime_of
 
@@ -23,6 +25,14 @@ if TYPE_CHECKING:
 
 IntentFor = Callable[[Any], I.Intent]
 
+_REGION = CommandArgument("region", "Region", "The region to deploy the resource in (e.g. eu-west-2)", required=True)
+#: Each optional; change-context itself refuses a call that gives none of them.
+_CONTEXT = (
+    CommandArgument("account", "Account", "The account (subscription, project) to provision into"),
+    CommandArgument("region", "Region", "The region to provision into (e.g. eu-west-2)"),
+    CommandArgument("group", "Group", "The resource group to provision into"),
+)
+
 
 def _runner(environment: CloudEnvironmentResource, make: IntentFor, done: str) -> Callable[[Any], Any]:
     async def run(context: Any) -> CommandResult:
@@ -31,7 +41,7 @@ def _runner(environment: CloudEnvironmentResource, make: IntentFor, done: str) -
             return CommandResult.failure(f"the cloud environment {environment.name} is not running")
         try:
             await runtime.controller.run(make(context))
-        except PyspireError as e:
+        except PyspireError as e:  # the controller's refusal, or make()'s (arguments that say nothing)
             return CommandResult.failure(str(e))
         return CommandResult.ok(done)
 
@@ -66,9 +76,9 @@ def add_resource_commands(cloud: CloudResourceBuilder) -> None:
     cloud.with_command(
         "change-location", "Change location",
         _runner(env, lambda c: I.ChangeLocation(name, region=_location(c)), "moved"),
-        description="Delete the resource where it is and deploy it in another region (argument: region)",
+        description="Delete the resource where it is and deploy it in another region",
         confirmation_message=f"Delete {name} where it is now and deploy it in the new region?",
-        icon="globe",
+        icon="globe", arguments=[_REGION],
     )
     cloud.with_command(
         "forget-state", "Forget state", _runner(env, lambda c: I.ForgetState(name), "state forgotten"),
@@ -100,9 +110,9 @@ def add_environment_commands(env: CloudEnvironmentBuilder) -> None:
     )
     env.with_command(
         "change-context", "Change context", _runner(resource, _context_intent, "context changed"),
-        description="Provision into another account, region or group (arguments: account, region, group)",
+        description="Provision into another account, region or group (give at least one)",
         confirmation_message=f"Point {resource.name} at another account, region or group?",
-        icon="arrow-left-right",
+        icon="arrow-left-right", arguments=list(_CONTEXT),
     )
     env.with_command(
         "reprovision-all", "Reprovision all", _runner(resource, lambda c: I.ReprovisionAll(), "reprovisioned"),
@@ -121,7 +131,13 @@ def add_environment_commands(env: CloudEnvironmentBuilder) -> None:
 
 
 def _context_intent(context: Any) -> I.ChangeContext:
+    """The new context from the arguments; an empty one keeps its current value, and a call that
+    changes nothing is refused (it would only provision everything again, which reset does)."""
     arguments = getattr(context, "arguments", None) or {}
-    return I.ChangeContext(
-        account=arguments.get("account"), region=arguments.get("region"), group=arguments.get("group")
-    )
+    given = {a.name: arguments.get(a.name) or None for a in _CONTEXT}
+    if not any(given.values()):
+        raise ConfigurationError(
+            f"change-context of {context.resource}: give at least one of "
+            f"{', '.join(a.name for a in _CONTEXT)} (e.g. --arg region=eu-west-2)"
+        )
+    return I.ChangeContext(account=given["account"], region=given["region"], group=given["group"])
