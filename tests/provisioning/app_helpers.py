@@ -15,12 +15,17 @@ from pyspire.testing import AppHandle
 PYSPIRE = str(Path(sys.executable).parent / "pyspire")
 
 
+def cli_environment() -> dict[str, str]:
+    """This process's environment for the CLI: wide, uncoloured, and a relative PYTHONPATH (``src``
+    of a worktree) made absolute so that it names the same folder from the CLI's ``cwd``."""
+    path = os.pathsep.join(str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)
+    return dict(os.environ, COLUMNS="200", NO_COLOR="1", PYTHONPATH=path)
+
+
 async def pyspire_cli(*args: str, cwd: Path, check: bool = True) -> str:
     """The real CLI, in a subprocess, without blocking the app host's event loop."""
-    # A relative PYTHONPATH (``src`` of a worktree) must still name the same folder from ``cwd``.
-    path = os.pathsep.join(str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)
     process = await asyncio.create_subprocess_exec(
-        PYSPIRE, *args, cwd=cwd, env=dict(os.environ, COLUMNS="200", NO_COLOR="1", PYTHONPATH=path),
+        PYSPIRE, *args, cwd=cwd, env=cli_environment(),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), 60)
