@@ -14,6 +14,7 @@ import click
 from rich.markup import escape
 
 from pyspire.cli.client import ApiError, AppHostClient, AppHostUnreachable
+from pyspire.cli.command_prompts import asked_at_terminal, from_environment, on_terminal
 from pyspire.cli.names import resource_argument
 from pyspire.cli.output import APPHOST_OPTION, FORMAT_OPTION, err, fail, out, print_json, progress, styled
 from pyspire.cli.selection import SelectionError, candidates, describe_host, select_apphost
@@ -28,13 +29,49 @@ _ENDED = TERMINAL_STATES
 @click.command()
 @click.argument("name", callback=resource_argument)
 @click.argument("command")
-@click.option("--arg", "arguments", multiple=True, metavar="KEY=VALUE", help="An argument of the command (repeatable).")
+@click.option("--arg", "arguments", multiple=True, metavar="KEY=VALUE", help="An argument of the command (repeatable); a secret one is safer typed at the prompt.")
+@click.option(
+    "--arg-from-env",
+    "from_env",
+    multiple=True,
+    metavar="KEY=ENVVAR",
+    help="An argument's value from an environment variable (repeatable): a secret kept out of the command line.",
+)
+@click.option(
+    "-i",
+    "--prompt",
+    "every",
+    is_flag=True,
+    help="On a terminal, ask for the optional declared arguments too (required ones are always asked).",
+)
+@click.option("--no-input", is_flag=True, help="Never ask anything, even on a terminal (as in a script).")
+@click.option("-y", "--yes", is_flag=True, help="Run a command that asks for confirmation without asking.")
 @APPHOST_OPTION
 @FORMAT_OPTION
-def resource(name: str, command: str, arguments: tuple[str, ...], apphost: str | None, output_format: str) -> None:
-    """Run COMMAND (start, stop, restart, or a custom one) on resource NAME; exits 1 if it fails."""
+def resource(
+    name: str,
+    command: str,
+    arguments: tuple[str, ...],
+    from_env: tuple[str, ...],
+    every: bool,
+    no_input: bool,
+    yes: bool,
+    apphost: str | None,
+    output_format: str,
+) -> None:
+    """Run COMMAND (start, stop, restart, or a custom one) on resource NAME; exits 1 if it fails.
+
+    On a terminal, the command's required arguments not given are asked for (a secret one without
+    echo, the safe way to give it) and a destructive command asks for confirmation (--yes skips
+    it); without a terminal, or with --no-input, nothing is asked."""
     given = _arguments(arguments)
+    for key, value in from_environment(from_env).items():
+        if key in given:
+            raise click.BadParameter(f"argument '{key}' is given by --arg and by --arg-from-env; keep one")
+        given[key] = value
     with api_errors(), connect(apphost) as client:
+        if on_terminal() and not no_input:
+            given |= asked_at_terminal(client, name, command, given, every=every, confirm=not yes)
         with progress(f"{escape(command)} {name}…"):
             result = client.command(name, command, given)
         if output_format == "json":
