@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequen
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyspire.dashboard  # noqa: F401 - registers the dashboard app host service
 import pyspire.telemetry  # noqa: F401 - registers the telemetry app host service
@@ -57,6 +57,7 @@ from pyspire.runtime.state_dir import StateDir
 
 if TYPE_CHECKING:
     from pyspire.provisioning.aws.apphost import AwsEnvironmentBuilder
+    from pyspire.provisioning.azure.apphost import AzureEnvironmentBuilder
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,8 @@ class DistributedApplicationBuilder(
 ):
     """Collects the app's resources (``add_executable``, ``add_parameter``, …, and the
     integrations' ``add_python_app``, ``add_npm_app``, ``add_redis``, ``add_postgres``,
-    ``add_k3s_cluster``; ``add_aws_environment`` of :mod:`pyspire.provisioning.aws`);
+    ``add_k3s_cluster``; ``add_aws_environment`` of :mod:`pyspire.provisioning.aws`,
+    ``add_azure_environment`` of :mod:`pyspire.provisioning.azure`);
     ``build()`` validates."""
 
     def add_aws_environment(
@@ -135,6 +137,46 @@ class DistributedApplicationBuilder(
         drift = {} if drift_interval is None else {"drift_interval": drift_interval}
         return add_aws_environment(
             self, name, region, account, stack_prefix, profile, endpoint_url, poll_interval=poll_interval, **drift
+        )
+
+    def add_azure_environment(
+        self,
+        name: str = "azure",
+        subscription: object = None,
+        location: object = None,
+        resource_group: object = None,
+        tenant: str | None = None,
+        *,
+        drift_interval: float | None = None,
+        poll_interval: float = 2.0,
+        credential: Any = None,
+        transport: Any = None,
+    ) -> AzureEnvironmentBuilder:
+        """An Azure environment (:mod:`pyspire.provisioning.azure`, imported only here: apps
+        without Azure don't pay for it; the Azure SDK stays lazy too): ``subscription`` and
+        ``location`` literals or parameters, by default the parameters ``<name>-subscription-id``
+        and ``<name>-location`` (``Parameters__azure-subscription-id``; defaults
+        ``AZURE_SUBSCRIPTION_ID``, ``AZURE_LOCATION``); ``resource_group`` by default
+        ``AZURE_RESOURCE_GROUP``, else ``rg-pyspire-<app>-<8 hex>`` (created, tagged
+        ``pyspire=true``). Credentials come from ``DefaultAzureCredential`` (``az login``, or
+        ``AZURE_CLIENT_ID``/``AZURE_TENANT_ID``/``AZURE_CLIENT_SECRET``) unless ``credential`` is
+        given; ``transport`` replaces the network. Add resources with ``add_storage_account``,
+        ``add_arm_template``, ``add_bicep_template``; ``drift_interval`` is the drift check's
+        period (seconds, default 30)."""
+        from pyspire.provisioning.azure.apphost import add_azure_environment
+
+        drift = {} if drift_interval is None else {"drift_interval": drift_interval}
+        return add_azure_environment(
+            self,
+            name,
+            subscription,
+            location,
+            resource_group,
+            tenant,
+            poll_interval=poll_interval,
+            credential=credential,
+            transport=transport,
+            **drift,
         )
 
     def build(self) -> DistributedApplication:

@@ -45,6 +45,18 @@ def setting_of(value: str | ValueProvider) -> str:
     return str(describe()) if callable(describe) else str(value)
 
 
+def upper_snake(output: str) -> str:
+    """A template's output name as a variable part: ``TopicArn`` → ``TOPIC_ARN``, ``blobEndpoint``
+    → ``BLOB_ENDPOINT``."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", output)).strip("_").upper()
+
+
+def template_parameters(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Builder-level parameters as a spec's: another resource's ``output_ref(...)`` becomes its
+    :class:`OutputRef` (which makes that resource a prerequisite)."""
+    return {k: v.ref if isinstance(v, OutputOf) else v for k, v in (parameters or {}).items()}
+
+
 def env_key(output: str) -> str:
     """An output's name as the ``{NAME}_{KEY}`` part of a variable: ``bucket-arn`` → ``BUCKET_ARN``."""
     return re.sub(r"[^A-Za-z0-9]+", "_", output).strip("_").upper()
@@ -164,7 +176,7 @@ class CloudEnvironmentBuilder(LifecycleBuilder[CloudEnvironmentResource]):
         output_env: Mapping[str, str] | None = None,
     ) -> CloudResourceBuilder:
         """A resource of this environment; a parameter may be another's ``builder.output_ref(...)``."""
-        params = {k: v.ref if isinstance(v, OutputOf) else v for k, v in (parameters or {}).items()}
+        params = template_parameters(parameters)
         spec = ResourceSpec(
             name, kind, dict(template), params, tuple(depends_on), frozenset(secret_outputs)
         )
@@ -185,6 +197,18 @@ class CloudEnvironmentBuilder(LifecycleBuilder[CloudEnvironmentResource]):
         cloud.with_parent(self)
         add_resource_commands(cloud)
         return cloud
+
+
+    def add_typed(self, spec: ResourceSpec, env: Mapping[str, str], declared: Mapping[str, Any]) -> CloudResourceBuilder:
+        """A resource whose variables are ``env`` (output → ``<KEY>``), in that order, limited to the
+        outputs its template ``declared``; the first is the connection string."""
+        outputs = [o for o in env if o in declared]
+        return self.add_spec(spec, outputs, outputs[0] if outputs else None, env)
+
+    def add_template(self, spec: ResourceSpec, declared: Mapping[str, Any]) -> CloudResourceBuilder:
+        """A generic template's resource: every output it ``declared`` is ``<NAME>_<UPPER_SNAKE>``
+        (``TopicArn`` → ``TOPIC_ARN``); the first is the connection string."""
+        return self.add_typed(spec, {o: upper_snake(o) for o in declared}, declared)
 
 
 class OutputOf:

@@ -14,7 +14,6 @@ standard chain, as the app host does."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -32,9 +31,10 @@ from pyspire.provisioning.model import (
     CloudEnvironmentBuilder,
     CloudEnvironmentResource,
     CloudResourceBuilder,
-    OutputOf,
     add_cloud_environment,
+    template_parameters,
 )
+from pyspire.provisioning.model import upper_snake as upper_snake  # re-exported: its home was here
 from pyspire.provisioning.spec import ResourceSpec, Scope
 
 #: Output → the ``<KEY>`` of ``<NAME>_<KEY>`` per typed resource (the first is the connection string).
@@ -45,17 +45,11 @@ TABLE_ENV = {"TableName": "NAME", "TableArn": "ARN", "StreamArn": "STREAM_ARN"}
 DEFAULT_STACK_PREFIX = "pyspire"
 
 
-def upper_snake(output: str) -> str:
-    """A template's output name as a variable part: ``TopicArn`` → ``TOPIC_ARN``."""
-    return re.sub(r"[^A-Za-z0-9]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", output)).strip("_").upper()
-
-
 class AwsEnvironmentBuilder(CloudEnvironmentBuilder):
     """What ``add_aws_environment`` returns: one CloudFormation stack per resource added here."""
 
     def _typed(self, spec: ResourceSpec, env: Mapping[str, str]) -> CloudResourceBuilder:
-        outputs = [o for o in env if o in spec.template["Outputs"]]
-        return self.add_spec(spec, outputs, outputs[0], env)
+        return self.add_typed(spec, env, spec.template["Outputs"])
 
     def add_s3_bucket(self, name: str, versioned: bool = False) -> CloudResourceBuilder:
         """An S3 bucket: ``<NAME>_NAME`` (also the connection string), ``<NAME>_ARN``,
@@ -84,10 +78,9 @@ class AwsEnvironmentBuilder(CloudEnvironmentBuilder):
         prerequisite. Every template output is ``<NAME>_<OUTPUT>`` (``TopicArn`` → ``TOPIC_ARN``)."""
         if isinstance(template, (str, Path)):
             template = self.model.app_dir / template
-        params = {k: v.ref if isinstance(v, OutputOf) else v for k, v in (parameters or {}).items()}
-        spec = cloudformation_template(name, template, params, secret_outputs=secret_outputs)  # type: ignore[arg-type]
-        outputs = list(spec.template.get("Outputs") or {})
-        return self._typed(spec, {o: upper_snake(o) for o in outputs}) if outputs else self.add_spec(spec, ())
+        params = template_parameters(parameters)
+        spec = cloudformation_template(name, template, params, secret_outputs=secret_outputs)
+        return self.add_template(spec, spec.template.get("Outputs") or {})
 
 
 def cached_account(state_path: Path, scope: Scope) -> str:
