@@ -89,6 +89,10 @@ class FakeArm:
         self.authorizations: list[str] = []
         self.steps = 2
         self.hold = False
+        #: Only this bearer token is accepted (others: 401 InvalidAuthenticationToken), if set.
+        self.accepted_token: str | None = None
+        #: Staged failures: [method, path part, status, code, message, times left].
+        self.failures: list[list[Any]] = []
         self._deletes: dict[str, tuple[str, int]] = {}
         self._lock = threading.Lock()
 
@@ -105,6 +109,10 @@ class FakeArm:
     def deployment_puts(self) -> list[str]:
         return [p for p in self.calls("PUT", "/providers/microsoft.resources/deployments/")]
 
+    def fail(self, method: str, path_part: str, status: int, code: str, message: str, times: int = 1) -> None:
+        """Answer the next ``times`` matching requests with ARM's error ``status``/``code``."""
+        self.failures.append([method, path_part.lower(), status, code, message, times])
+
     def delete_out_of_band(self, resource_id: str) -> None:
         with self._lock:
             del self.resources[resource_id.lower()]
@@ -118,7 +126,15 @@ class FakeArm:
         path = urlsplit(url).path
         with self._lock:
             self.requests.append((method, path))
-            self.authorizations.append(headers.get("Authorization", ""))
+            auth = headers.get("Authorization", "")
+            self.authorizations.append(auth)
+            if self.accepted_token is not None and auth != f"Bearer {self.accepted_token}":
+                return 401, {}, _error("InvalidAuthenticationToken", "The access token is invalid or has expired.")
+            for staged in self.failures:
+                if staged[5] > 0 and staged[0] == method and staged[1] in path.lower():
+                    staged[5] -= 1
+                    retry = {"Retry-After": "0"} if staged[2] == 429 or staged[2] >= 500 else {}
+                    return staged[2], retry, _error(staged[3], staged[4])
             return self._route(method, path, json.loads(body) if body else None)
 
     def _route(self, method: str, path: str, body: Any) -> tuple[int, dict[str, str], Any]:
