@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Any
 
 from pyspire.provisioning import (
     Delete,
@@ -21,36 +20,10 @@ from pyspire.provisioning import (
     ResourceSpec,
 )
 from pyspire.provisioning.azure import arm_template, storage_account
+from tests.provisioning.azure.app_fixtures import BROKEN, WORKSPACE
 from tests.provisioning.azure.conftest import GROUP, LOCATION, SUBSCRIPTION, TOKEN, FixedToken, Make
 from tests.provisioning.azure.fake_arm import FakeArm
 from tests.provisioning.fake_backend import ManualClock, wait_until
-
-#: A generic template: a Log Analytics-like workspace whose outputs are a literal, a parameter and
-#: an expression over the resource group.
-WORKSPACE: dict[str, Any] = {
-    "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-    "contentVersion": "1.0.0.0",
-    "parameters": {
-        "resourceName": {"type": "string"},
-        "storageAccount": {"type": "string"},
-        "retentionDays": {"type": "int", "defaultValue": 30},
-    },
-    "resources": [
-        {
-            "type": "Microsoft.OperationalInsights/workspaces",
-            "apiVersion": "2023-09-01",
-            "name": "[parameters('resourceName')]",
-            "location": "[resourceGroup().location]",
-            "properties": {"retentionInDays": "[parameters('retentionDays')]"},
-        }
-    ],
-    "outputs": {
-        "workspaceName": {"type": "string", "value": "[parameters('resourceName')]"},
-        "usesAccount": {"type": "string", "value": "[parameters('storageAccount')]"},
-        "tier": {"type": "string", "value": "PerGB2018"},
-        "retention": {"type": "int", "value": "[parameters('retentionDays')]"},
-    },
-}
 
 
 def app_specs(retention: int = 30) -> list[ResourceSpec]:
@@ -155,14 +128,8 @@ async def test_a_generic_templates_resource_deleted_out_of_band_is_found_through
 async def test_a_failed_deployment_shows_arms_first_error_detail_on_that_resource_and_fails_its_dependents(
     make: Make,
 ) -> None:
-    bad = {
-        "resources": [
-            {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-05-01", "name": "Not_Valid", "location": "westeurope"}
-        ],
-        "outputs": {"name": {"type": "string", "value": "Not_Valid"}},
-    }
     specs = [
-        arm_template("broken", bad),
+        arm_template("broken", BROKEN),
         arm_template("user", {"parameters": {"x": {"type": "string"}}, "resources": []}, {"x": OutputRef("broken", "name")}),
         storage_account("fine"),
     ]

@@ -93,8 +93,8 @@ class _Azure:
         self.poll_interval = poll_interval
 
     def backend(self, scope: Scope) -> ArmBackend:
+        """The backend (the subscription comes with each call's scope: it may be set later)."""
         clients = AzureClients(
-            scope.account,
             self.tenant,
             credential=self.credential,
             transport=self.transport,

@@ -36,19 +36,19 @@ ACTIVE = frozenset({"Accepted", "Running", "Creating", "Updating", "Waiting", "V
 KNOWN_API_VERSIONS = {"microsoft.storage/storageaccounts": STORAGE_API}
 TAGS = {"pyspire": "true"}
 _DEPLOYMENT_ID = re.compile(
-    r"^/subscriptions/[^/]+/resourceGroups/(?P<group>[^/]+)/providers/Microsoft\.Resources/deployments/(?P<name>[^/]+)$",
+    r"^/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<group>[^/]+)/providers/Microsoft\.Resources/deployments/(?P<name>[^/]+)$",
     re.IGNORECASE,
 )
 T = TypeVar("T")
 
 
-def split_deployment_id(deployment_id: str) -> tuple[str, str]:
-    """``/subscriptions/…/resourceGroups/<group>/providers/Microsoft.Resources/deployments/<name>``
-    → ``(group, name)``; a DeploymentNotFound for anything else (a hand-edited state file)."""
+def split_deployment_id(deployment_id: str) -> tuple[str, str, str]:
+    """``/subscriptions/<s>/resourceGroups/<group>/providers/Microsoft.Resources/deployments/<name>``
+    → ``(s, group, name)``; a DeploymentNotFound for anything else (a hand-edited state file)."""
     m = _DEPLOYMENT_ID.match(deployment_id)
     if m is None:
         raise DeploymentNotFound(f"{deployment_id!r} is not an ARM deployment id")
-    return m.group("group"), m.group("name")
+    return m.group("subscription"), m.group("group"), m.group("name")
 
 
 def resource_type(resource_id: str) -> str:
@@ -86,7 +86,7 @@ class ArmBackend:
     def __init__(self, clients: AzureClients, poll_interval: float = 2.0) -> None:
         self.clients = clients
         self.poll_interval = poll_interval
-        self._groups: set[str] = set()
+        self._groups: set[tuple[str, str]] = set()
         self._group_lock = asyncio.Lock()
         self._api_versions: dict[str, str] = dict(KNOWN_API_VERSIONS)
 
@@ -106,7 +106,7 @@ class ArmBackend:
             ),
             tags={**TAGS, "pyspire-resource": spec.name, "pyspire-environment": scope.environment},
         )
-        client = await self._call(what, self.clients.deployments)
+        client = await self._call(what, self.clients.deployments, scope.account)
         try:
             poller = await asyncio.to_thread(
                 client.deployments.begin_create_or_update, scope.group, name, body, polling=False
@@ -123,10 +123,10 @@ class ArmBackend:
         return DeploymentHandle(spec.name, str(started.id or self._deployment_id(scope, name)), scope)
 
     async def wait(self, handle: DeploymentHandle) -> Outputs:
-        group, name = split_deployment_id(handle.deployment_id)
+        subscription, group, name = split_deployment_id(handle.deployment_id)
         what = f"{handle.resource}: deployment {name}"
         while True:
-            deployment = await self._get(group, name, what)
+            deployment = await self._get(subscription, group, name, what)
             if deployment is None:
                 raise DeploymentFailed(f"{what} no longer exists in resource group {group}")
             props = deployment.properties
@@ -139,8 +139,8 @@ class ArmBackend:
             await asyncio.sleep(self.poll_interval)
 
     async def attach(self, deployment_id: str, resource: str, scope: Scope) -> DeploymentHandle:
-        group, name = split_deployment_id(deployment_id)
-        if await self._get(group, name, f"{resource}: deployment {name}") is None:
+        subscription, group, name = split_deployment_id(deployment_id)
+        if await self._get(subscription, group, name, f"{resource}: deployment {name}") is None:
             raise DeploymentNotFound(f"{resource}: deployment {name} no longer exists in resource group {group}")
         return DeploymentHandle(resource, deployment_id, scope)
 
@@ -149,9 +149,9 @@ class ArmBackend:
             ids = await self._created_ids(resource)
             if ids is None:
                 return Presence.MISSING
-            client = await self._call(resource.name, self.clients.resources)
+            client = await self._call(resource.name, self.clients.resources, resource.scope.account)
             for rid in ids:
-                api = await self._api_version(rid)
+                api = await self._api_version(resource.scope, rid)
                 found = await asyncio.to_thread(client.resources.check_existence_by_id, rid, api_version=api)
                 if not found:
                     return Presence.MISSING
@@ -167,9 +167,9 @@ class ArmBackend:
             ids = await self._created_ids(resource)
         except Exception as e:
             raise translate(e, f"{what}: deployments.get") from None
-        client = await self._call(what, self.clients.resources)
+        client = await self._call(what, self.clients.resources, resource.scope.account)
         for rid in reversed(ids or []):  # dependents were declared after what they need
-            api = await self._api_version(rid)
+            api = await self._api_version(resource.scope, rid)
             try:
                 poller = await asyncio.to_thread(
                     client.resources.begin_delete_by_id, rid, api_version=api, polling_interval=self.poll_interval
@@ -180,8 +180,8 @@ class ArmBackend:
                     raise translate(e, f"{what}: deleting {rid}") from None
 
     async def cancel(self, handle: DeploymentHandle) -> None:
-        group, name = split_deployment_id(handle.deployment_id)
-        client = await self._call(handle.resource, self.clients.deployments)
+        subscription, group, name = split_deployment_id(handle.deployment_id)
+        client = await self._call(handle.resource, self.clients.deployments, subscription)
         try:
             await asyncio.to_thread(client.deployments.cancel, group, name)
         except Exception as e:
@@ -191,17 +191,18 @@ class ArmBackend:
 
     # -- helpers -----------------------------------------------------------------------------------
 
-    def _deployment_id(self, scope: Scope, name: str) -> str:
+    @staticmethod
+    def _deployment_id(scope: Scope, name: str) -> str:
         return (
-            f"/subscriptions/{self.clients.subscription}/resourceGroups/{scope.group}"
+            f"/subscriptions/{scope.account}/resourceGroups/{scope.group}"
             f"/providers/Microsoft.Resources/deployments/{name}"
         )
 
     @staticmethod
-    async def _call(what: str, fn: Callable[[], T]) -> T:
-        """A client (built in a worker thread: the credential chain may read files)."""
+    async def _call(what: str, fn: Callable[[str], T], subscription: str) -> T:
+        """A client of ``subscription`` (built in a worker thread: the credential chain may read files)."""
         try:
-            return await asyncio.to_thread(fn)
+            return await asyncio.to_thread(fn, subscription)
         except Exception as e:
             raise translate(e, what) from None
 
@@ -210,9 +211,9 @@ class ArmBackend:
         it is not there; an existing one is left as it is (its location may differ from a
         resource's override). Once per group and backend."""
         async with self._group_lock:
-            if scope.group.lower() in self._groups:
+            if (scope.account, scope.group.lower()) in self._groups:
                 return
-            client = await self._call(what, self.clients.resources)
+            client = await self._call(what, self.clients.resources, scope.account)
             try:
                 await asyncio.to_thread(client.resource_groups.get, scope.group)
             except Exception as e:
@@ -224,7 +225,7 @@ class ArmBackend:
                     await asyncio.to_thread(client.resource_groups.create_or_update, scope.group, group)
                 except Exception as e2:
                     raise translate(e2, f"{what}: resource_groups.create_or_update {scope.group}") from None
-            self._groups.add(scope.group.lower())
+            self._groups.add((scope.account, scope.group.lower()))
 
     @staticmethod
     def _parameters(spec: ResourceSpec, scope: Scope) -> dict[str, dict[str, Any]]:
@@ -238,9 +239,9 @@ class ArmBackend:
             values[LOCATION_PARAMETER] = scope.region
         return {k: {"value": v} for k, v in sorted(values.items())}
 
-    async def _get(self, group: str, name: str, what: str) -> Any:
+    async def _get(self, subscription: str, group: str, name: str, what: str) -> Any:
         """The deployment, or ``None`` when ARM says it (or its resource group) does not exist."""
-        client = await self._call(what, self.clients.deployments)
+        client = await self._call(what, self.clients.deployments, subscription)
         try:
             return await asyncio.to_thread(client.deployments.get, group, name)
         except Exception as e:
@@ -254,14 +255,14 @@ class ArmBackend:
         rid = resource.outputs.values.get("id", "")
         if rid.startswith("/subscriptions/"):
             return [rid]
-        group, name = split_deployment_id(resource.deployment_id)
-        deployment = await self._get(group, name, f"{resource.name}: deployment {name}")
+        subscription, group, name = split_deployment_id(resource.deployment_id)
+        deployment = await self._get(subscription, group, name, f"{resource.name}: deployment {name}")
         if deployment is None:
             return None
         refs = getattr(deployment.properties, "output_resources", None) or []
         return [str(r.id) for r in refs if getattr(r, "id", None)]
 
-    async def _api_version(self, resource_id: str) -> str:
+    async def _api_version(self, scope: Scope, resource_id: str) -> str:
         """The API version to address ``resource_id`` with: known for pyspire's own types, else the
         newest stable one its provider lists (asked once per type)."""
         typ = resource_type(resource_id)
@@ -269,7 +270,7 @@ class ArmBackend:
         if key in self._api_versions:
             return self._api_versions[key]
         namespace, _, rest = typ.partition("/")
-        client = await self._call(resource_id, self.clients.resources)
+        client = await self._call(resource_id, self.clients.resources, scope.account)
         try:
             provider = await asyncio.to_thread(client.providers.get, namespace)
         except Exception as e:

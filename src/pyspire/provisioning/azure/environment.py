@@ -68,9 +68,7 @@ class AzureEnvironment:
         return Scope(self.name, self.subscription, self.location, self.resource_group)
 
     def clients(self, credential: Any = None, transport: Any = None, polling_interval: float = 2.0) -> AzureClients:
-        return AzureClients(
-            self.subscription, self.tenant, credential=credential, transport=transport, polling_interval=polling_interval
-        )
+        return AzureClients(self.tenant, credential=credential, transport=transport, polling_interval=polling_interval)
 
     def backend(self, poll_interval: float = 2.0, *, credential: Any = None, transport: Any = None) -> ArmBackend:
         """The ARM backend for this environment (``credential``/``transport`` replace the chain and

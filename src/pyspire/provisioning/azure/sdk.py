@@ -50,25 +50,25 @@ def default_credential(tenant: str = "") -> TokenCredential:
 
 
 class AzureClients:
-    """The clients of one subscription, built on first use (from worker threads: the SDK is
-    synchronous). ``credential`` and ``transport`` (an ``azure.core`` ``HttpTransport``) replace
-    the credential chain and the network: the tests' fake ARM sits behind the real clients."""
+    """One credential, and one client of each kind per subscription, built on first use (from
+    worker threads: the SDK is synchronous). The subscription is the scope's, asked per call: it
+    may arrive after the app host started (``pyspire parameter set``). ``credential`` and
+    ``transport`` (an ``azure.core`` ``HttpTransport``) replace the credential chain and the
+    network: the tests' fake ARM sits behind the real clients."""
 
     def __init__(
         self,
-        subscription: str,
         tenant: str = "",
         *,
         credential: TokenCredential | None = None,
         transport: Any = None,
         polling_interval: float = 2.0,
     ) -> None:
-        self.subscription = subscription
         self.tenant = tenant
         self._credential = credential
         self.transport = transport
         self.polling_interval = polling_interval
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
     def credential(self) -> TokenCredential:
@@ -83,20 +83,23 @@ class AzureClients:
             options["transport"] = self.transport
         return options
 
-    def deployments(self) -> DeploymentsMgmtClient:
+    def deployments(self, subscription: str) -> DeploymentsMgmtClient:
         """The template deployments client (``deployments.begin_create_or_update``, ``get``, ``cancel``)."""
-        client: DeploymentsMgmtClient = self._client("azure.mgmt.resource.deployments", "DeploymentsMgmtClient")
+        client: DeploymentsMgmtClient = self._client("azure.mgmt.resource.deployments", "DeploymentsMgmtClient", subscription)
         return client
 
-    def resources(self) -> ResourceManagementClient:
+    def resources(self, subscription: str) -> ResourceManagementClient:
         """Resource groups, resources by id (existence, delete) and providers' API versions."""
-        client: ResourceManagementClient = self._client("azure.mgmt.resource.resources", "ResourceManagementClient")
+        client: ResourceManagementClient = self._client(
+            "azure.mgmt.resource.resources", "ResourceManagementClient", subscription
+        )
         return client
 
-    def _client(self, module: str, name: str) -> Any:
-        """``module.name(credential, subscription, ...)``, built once."""
+    def _client(self, module: str, name: str, subscription: str) -> Any:
+        """``module.name(credential, subscription, ...)``, built once per subscription."""
         credential = self.credential()
         with self._lock:
-            if name not in self._clients:
-                self._clients[name] = getattr(azure_module(module), name)(credential, self.subscription, **self._options())
-            return self._clients[name]
+            key = (name, subscription)
+            if key not in self._clients:
+                self._clients[key] = getattr(azure_module(module), name)(credential, subscription, **self._options())
+            return self._clients[key]
