@@ -22,6 +22,7 @@ import json
 import re
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ class Deployment:
     outputs: dict[str, Any] = field(default_factory=dict)
     output_resources: list[str] = field(default_factory=list)
     error: dict[str, Any] | None = None
+    created: float = field(default_factory=time.monotonic)
 
     def body(self) -> dict[str, Any]:
         props: dict[str, Any] = {
@@ -78,7 +80,8 @@ class Deployment:
 
 class FakeArm:
     """One subscription's ARM. ``steps``: deployment GETs before a deployment ends (the first
-    answers Running); ``hold``: deployments stay Running until released."""
+    answers Running); ``latency``: seconds a deployment takes at least (as real ones do: the
+    benchmark models it); ``hold``: deployments stay Running until released."""
 
     def __init__(self, subscription: str) -> None:
         self.subscription = subscription
@@ -88,6 +91,7 @@ class FakeArm:
         self.requests: list[tuple[str, str]] = []
         self.authorizations: list[str] = []
         self.steps = 2
+        self.latency = 0.0
         self.hold = False
         #: Only this bearer token is accepted (others: 401 InvalidAuthenticationToken), if set.
         self.accepted_token: str | None = None
@@ -222,7 +226,7 @@ class FakeArm:
             return
         dep.polls += 1
         dep.state = "Running"
-        if self.hold or dep.polls < self.steps:
+        if self.hold or dep.polls < self.steps or time.monotonic() - dep.created < self.latency:
             return
         try:
             dep.outputs, dep.output_resources = _Run(self, dep).outputs()
