@@ -1,14 +1,22 @@
 """The Azure environment from configuration (Aspire's ``Azure:*`` names first, then ``AZURE_*``),
-what is missing said as what to set, the credential chain built without a network call, and a
-deployment id that is not ARM's treated as not found (the controller then deploys afresh)."""
+what is missing said as what to set, the credential chain built without a network call, a
+deployment id that is not ARM's treated as not found (the controller then deploys afresh), and a
+subscription that is not a GUID refused before any request."""
 
 from __future__ import annotations
 
 import pytest
 from azure.identity import DefaultAzureCredential
 
-from pyspire.provisioning import DeploymentNotFound, MissingConfiguration, Scope
-from pyspire.provisioning.azure import AzureClients, AzureEnvironment, default_credential, split_deployment_id
+from pyspire.errors import PermanentError
+from pyspire.provisioning import DeployedResource, DeploymentNotFound, MissingConfiguration, Presence, Scope
+from pyspire.provisioning.azure import (
+    AzureClients,
+    AzureEnvironment,
+    default_credential,
+    split_deployment_id,
+    storage_account,
+)
 from tests.provisioning.azure.conftest import SUBSCRIPTION, FixedToken, backend_of
 from tests.provisioning.azure.fake_arm import FakeArm
 
@@ -56,3 +64,13 @@ async def test_attaching_to_a_deployment_arm_no_longer_has_is_not_found(arm: Fak
         await backend.attach(gone, "files", Scope("dev", SUBSCRIPTION, "westeurope", "rg"))
     with pytest.raises(DeploymentNotFound):  # its group is gone too
         await backend.attach(gone.replace("/rg/", "/rg-gone/"), "files", Scope("dev", SUBSCRIPTION, "westeurope", "rg-gone"))
+
+
+async def test_a_subscription_that_is_not_a_guid_fails_before_any_request_and_is_unknown_to_drift(arm: FakeArm):
+    backend = backend_of(arm, FixedToken())
+    scope = Scope("dev", "my-subscription", "westeurope", "rg")
+    with pytest.raises(PermanentError, match="files: deployment files: subscription 'my-subscription' is not a subscription id"):
+        await backend.deploy(storage_account("files"), scope)
+    assert arm.requests == []
+    deployed = DeployedResource("files", "azure:storage-account", "/subscriptions/my-subscription/x", scope)
+    assert await backend.exists(deployed) is Presence.UNKNOWN

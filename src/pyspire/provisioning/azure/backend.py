@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pyspire.errors import PyspireError
+from pyspire.errors import PermanentError, PyspireError
 from pyspire.provisioning.azure.errors import arm_message, error_code, is_missing, presence_of, translate
 from pyspire.provisioning.azure.names import deployment_name
 from pyspire.provisioning.azure.resources import (
@@ -62,6 +63,15 @@ def resource_type(resource_id: str) -> str:
     return "/".join([rest[0], *rest[1::2]]) if rest else ""
 
 
+def is_subscription_id(value: str) -> bool:
+    """A subscription id is a GUID; anything else would only earn ARM's 400 after a token round trip."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 def outputs_of(raw: Any) -> Outputs:
     """ARM's ``{name: {type, value}}`` as :class:`Outputs`: strings as they are, other values as
     JSON; ``secureString``/``secureObject`` outputs are secrets (and absent when ARM, as it does,
@@ -98,6 +108,11 @@ class ArmBackend:
     async def deploy(self, spec: ResourceSpec, scope: Scope) -> DeploymentHandle:
         name = self.deployment_name(spec, scope)
         what = f"{spec.name}: deployment {name}"
+        if not is_subscription_id(scope.account):
+            raise PermanentError(
+                f"{what}: subscription {scope.account!r} is not a subscription id (a GUID like "
+                "00000000-0000-0000-0000-000000000000): set the one 'az account show --query id' prints"
+            )
         await self._ensure_group(scope, what)
         models = azure_module("azure.mgmt.resource.deployments.models")
         body = models.Deployment(
@@ -145,6 +160,8 @@ class ArmBackend:
         return DeploymentHandle(resource, deployment_id, scope)
 
     async def exists(self, resource: DeployedResource) -> Presence:
+        if not is_subscription_id(resource.scope.account):
+            return Presence.UNKNOWN  # as Aspire: drift is checked only in a valid subscription
         try:
             ids = await self._created_ids(resource)
             if ids is None:
