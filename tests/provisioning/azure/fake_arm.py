@@ -11,7 +11,7 @@ bearer-token policy, serialization, error mapping, the LRO poller — is the rea
 Templates are run just far enough to produce outputs: resources get ids (a storage account its
 endpoints and keys), and an ARM expression evaluator handles ``parameters``, ``variables``,
 ``concat``, ``resourceId``, ``reference``, ``listKeys``, ``resourceGroup``, ``subscription``,
-``environment``, ``toLower`` and property access. Like ARM, ``secureString`` outputs come back
+``environment``, ``guid``, ``toLower`` and property access. Like ARM, ``secureString`` outputs come back
 without a value, an invalid storage account name fails the deployment with ARM's own words, and an
 unknown template function fails it as ``InvalidTemplate``."""
 
@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 import urllib3
@@ -39,6 +39,14 @@ FAILED_TOP = (
     "At least one resource deployment operation failed. Please list deployment operations for details. "
     "Please see https://aka.ms/arm-deployment-operations for usage details."
 )
+
+
+#: The providers the fake knows: namespace → resource type → API versions (newest first, as ARM lists them).
+PROVIDERS: dict[str, dict[str, list[str]]] = {
+    "microsoft.storage": {"storageAccounts": ["2023-05-01", "2023-01-01"]},
+    "microsoft.operationalinsights": {"workspaces": ["2025-02-01-preview", "2023-09-01", "2022-10-01"]},
+    "microsoft.authorization": {"roleAssignments": ["2022-04-01", "2020-04-01-preview"]},
+}
 
 
 class TemplateError(Exception):
@@ -90,6 +98,8 @@ class FakeArm:
         self.resources: dict[str, dict[str, Any]] = {}
         self.requests: list[tuple[str, str]] = []
         self.authorizations: list[str] = []
+        #: (method, path, api-version) of every request.
+        self.api_versions: list[tuple[str, str, str]] = []
         self.steps = 2
         self.latency = 0.0
         self.hold = False
@@ -127,9 +137,11 @@ class FakeArm:
     # -- the REST surface --------------------------------------------------------------------------
 
     def handle(self, method: str, url: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], Any]:
-        path = urlsplit(url).path
+        parts = urlsplit(url)
+        path = parts.path
         with self._lock:
             self.requests.append((method, path))
+            self.api_versions.append((method, path, (parse_qs(parts.query).get("api-version") or [""])[0]))
             auth = headers.get("Authorization", "")
             self.authorizations.append(auth)
             if self.accepted_token is not None and auth != f"Bearer {self.accepted_token}":
@@ -153,9 +165,11 @@ class FakeArm:
         ):
             return self._deployment(method, m.group(1), m.group(2), bool(m.group(3)), body)
         if m := re.fullmatch(rf"/subscriptions/{sub}/providers/([^/]+)", path, re.I):
+            types = PROVIDERS.get(m.group(1).lower())
+            if types is None:
+                return 404, {}, _error("InvalidResourceNamespace", f"The resource namespace '{m.group(1)}' is invalid.")
             return 200, {}, {"namespace": m.group(1), "resourceTypes": [
-                {"resourceType": "storageAccounts", "apiVersions": ["2023-05-01", "2023-01-01"]},
-                {"resourceType": "workspaces", "apiVersions": ["2023-09-01"]},
+                {"resourceType": t, "apiVersions": v} for t, v in types.items()
             ]}
         if m := re.fullmatch(rf"/subscriptions/{sub}/operationresults/([^/]+)", path, re.I):
             return self._delete_progress(m.group(1))
@@ -342,6 +356,8 @@ class _Run:
             return self.eval((self.dep.template.get("variables") or {})[args[0]])
         if f == "concat":
             return "".join(str(a) for a in args)
+        if f == "guid":
+            return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(str(a) for a in args)))
         if f == "tolower":
             return str(args[0]).lower()
         if f == "resourceid":

@@ -123,6 +123,8 @@ async def test_a_generic_templates_resource_deleted_out_of_band_is_found_through
     arm.delete_out_of_band(workspace["id"])
     assert await controller.request_drift_check() == ["logs"]
     assert arm.calls("GET", "/providers/Microsoft.OperationalInsights"), "its API version came from the provider"
+    probes = {v for m, p, v in arm.api_versions if m == "HEAD" and "/workspaces/" in p}
+    assert probes == {"2023-09-01"}, "the newest stable one, not the preview"
 
 
 async def test_a_failed_deployment_shows_arms_first_error_detail_on_that_resource_and_fails_its_dependents(

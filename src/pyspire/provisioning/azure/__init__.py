@@ -20,6 +20,7 @@ from pyspire.provisioning.azure.names import (
     storage_account_name,
     template_resource_name,
 )
+from pyspire.provisioning.azure.principal import PRINCIPAL_ID, PRINCIPAL_TYPE, Principal, principal_of
 from pyspire.provisioning.azure.resources import (
     LOCATION_PARAMETER,
     NAME_PARAMETER,
@@ -37,11 +38,14 @@ __all__ = [
     "BICEP_TEMPLATE",
     "LOCATION_PARAMETER",
     "NAME_PARAMETER",
+    "PRINCIPAL_ID",
+    "PRINCIPAL_TYPE",
     "REQUIRED",
     "STORAGE_ACCOUNT",
     "ArmBackend",
     "AzureClients",
     "AzureEnvironment",
+    "Principal",
     "arm_template",
     "azure_module",
     "bicep_template",
@@ -51,6 +55,7 @@ __all__ = [
     "deployment_name",
     "load_template",
     "outputs_of",
+    "principal_of",
     "resource_group_name",
     "resource_name",
     "split_deployment_id",

@@ -19,6 +19,13 @@ from typing import Any, TypeVar
 from pyspire.errors import PermanentError, PyspireError
 from pyspire.provisioning.azure.errors import arm_message, error_code, is_missing, presence_of, translate
 from pyspire.provisioning.azure.names import deployment_name
+from pyspire.provisioning.azure.principal import (
+    ARM_SCOPE,
+    PRINCIPAL_ID,
+    PRINCIPAL_TYPE,
+    Principal,
+    principal_of,
+)
 from pyspire.provisioning.azure.resources import (
     LOCATION_PARAMETER,
     NAME_PARAMETER,
@@ -99,6 +106,7 @@ class ArmBackend:
         self._groups: set[tuple[str, str]] = set()
         self._group_lock = asyncio.Lock()
         self._api_versions: dict[str, str] = dict(KNOWN_API_VERSIONS)
+        self._principal: Principal | None = None
 
     # -- the Backend protocol ----------------------------------------------------------------------
 
@@ -117,7 +125,7 @@ class ArmBackend:
         models = azure_module("azure.mgmt.resource.deployments.models")
         body = models.Deployment(
             properties=models.DeploymentProperties(
-                mode="Incremental", template=dict(spec.template), parameters=self._parameters(spec, scope)
+                mode="Incremental", template=dict(spec.template), parameters=await self._parameters(spec, scope, what)
             ),
             tags={**TAGS, "pyspire-resource": spec.name, "pyspire-environment": scope.environment},
         )
@@ -244,17 +252,39 @@ class ArmBackend:
                     raise translate(e2, f"{what}: resource_groups.create_or_update {scope.group}") from None
             self._groups.add((scope.account, scope.group.lower()))
 
-    @staticmethod
-    def _parameters(spec: ResourceSpec, scope: Scope) -> dict[str, dict[str, Any]]:
-        """The template's declared parameters: the physical name and the location when declared
-        and not given, then the spec's (resolved) values, in ARM's ``{name: {value}}`` form."""
+    async def _parameters(self, spec: ResourceSpec, scope: Scope, what: str) -> dict[str, dict[str, Any]]:
+        """The template's declared parameters: the physical name, the location and the identity
+        running the app host (``principalId``/``principalType``) when declared and not given, then
+        the spec's (resolved) values, in ARM's ``{name: {value}}`` form."""
         declared = spec.template.get("parameters") or {}
         values = {k: v for k, v in spec.parameters.items() if k in declared}
         if NAME_PARAMETER in declared and NAME_PARAMETER not in values:
             values[NAME_PARAMETER] = resource_name(spec, scope)
         if LOCATION_PARAMETER in declared and LOCATION_PARAMETER not in values and scope.region:
             values[LOCATION_PARAMETER] = scope.region
+        if PRINCIPAL_ID in declared and PRINCIPAL_ID not in values:
+            principal = await self._current_principal(what)
+            values[PRINCIPAL_ID] = principal.id
+            if PRINCIPAL_TYPE in declared and PRINCIPAL_TYPE not in values:
+                values[PRINCIPAL_TYPE] = principal.type
         return {k: {"value": v} for k, v in sorted(values.items())}
+
+    async def _current_principal(self, what: str) -> Principal:
+        """The identity of the credential's ARM token (once per backend)."""
+        if self._principal is None:
+            try:
+                credential = await asyncio.to_thread(self.clients.credential)
+                token = await asyncio.to_thread(credential.get_token, ARM_SCOPE)
+            except Exception as e:
+                raise translate(e, f"{what}: get_token") from None
+            principal = principal_of(token.token)
+            if principal is None:
+                raise PermanentError(
+                    f"{what}: the template declares {PRINCIPAL_ID}, but the credential's token names no "
+                    f"identity (no 'oid' claim): pass {PRINCIPAL_ID} as a parameter"
+                )
+            self._principal = principal
+        return self._principal
 
     async def _get(self, subscription: str, group: str, name: str, what: str) -> Any:
         """The deployment, or ``None`` when ARM says it (or its resource group) does not exist."""
