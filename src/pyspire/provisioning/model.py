@@ -198,7 +198,6 @@ class CloudEnvironmentBuilder(LifecycleBuilder[CloudEnvironmentResource]):
         add_resource_commands(cloud)
         return cloud
 
-
     def add_typed(self, spec: ResourceSpec, env: Mapping[str, str], declared: Mapping[str, Any]) -> CloudResourceBuilder:
         """A resource whose variables are ``env`` (output → ``<KEY>``), in that order, limited to the
         outputs its template ``declared``; the first is the connection string."""

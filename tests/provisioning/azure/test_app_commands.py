@@ -1,10 +1,12 @@
 """The recovery commands on Azure resources in a running app host, on the real SDK clients over
 the in-memory ARM: a storage account deleted out of band shows ``Missing in cloud`` within the
 (small) drift interval and ``reprovision`` through the control API restores it; ``delete``
-through the CLI removes the account; ``delete-all`` removes what every deployment created."""
+through the CLI removes the account; ``delete-all`` removes what every deployment created; a
+process restarted after ``change-location`` gets the account's new location in ``AZURE_LOCATION``."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from pyspire import DistributedApplication, testing
@@ -64,3 +66,24 @@ async def test_delete_through_the_cli_removes_the_account_and_delete_all_removes
     assert arm.resources == {}
     assert len(arm.calls("DELETE")) == 2
     assert arm.groups[GROUP.lower()]["tags"] == {"pyspire": "true"}, "the resource group is left (it may hold more)"
+
+
+async def test_a_process_restarted_after_change_location_gets_the_new_location_in_azure_location(
+    tmp_path, arm: FakeArm, credential: FixedToken
+):
+    b = DistributedApplication.create_builder(app_dir=tmp_path)
+    azure = b.add_azure_environment(
+        "azure", SUBSCRIPTION, LOCATION, GROUP, credential=credential, transport=transport_of(arm), poll_interval=0.02
+    )
+    files = azure.add_storage_account("files")
+    say = "import os, time; print('LOCATION', os.environ['AZURE_LOCATION'], flush=True); time.sleep(60)"
+    b.add_executable("dump", sys.executable, ".", "-c", say).with_reference(files).wait_for(files)
+    async with testing.start(b) as app:
+        await app.wait_for_log("dump", f"LOCATION {LOCATION}", timeout=30)
+        moved = await app.execute_command("files", "change-location", {"region": "northeurope"})
+        assert moved.success, moved
+        await until(app, "files", lambda s: _provisioned(s) and dict(s.properties)["region"] == "northeurope", timeout=30)
+        assert (await app.execute_command("dump", "restart")).success
+        await app.wait_for_log("dump", "LOCATION northeurope", timeout=30)
+    (account,) = arm.resources.values()
+    assert account["location"] == "northeurope", "deleted in the old location, deployed in the new one"

@@ -25,6 +25,7 @@ from pyspire.provisioning.azure.resources import arm_template, bicep_template, s
 from pyspire.provisioning.azure.sdk import AzureClients
 from pyspire.provisioning.controller import DEFAULT_DRIFT_INTERVAL
 from pyspire.provisioning.model import (
+    RESOURCE_REGION,
     CloudEnvironmentBuilder,
     CloudEnvironmentResource,
     CloudResourceBuilder,
@@ -143,7 +144,8 @@ def add_azure_environment(
     where: dict[str, object] = {
         "AZURE_SUBSCRIPTION_ID": resource.values["account"],
         "AZURE_RESOURCE_GROUP": resource.values["group"],
-        "AZURE_LOCATION": resource.values["region"],
+        # the referenced resource's own location: after change-location it is no longer the environment's
+        "AZURE_LOCATION": RESOURCE_REGION,
     }
     if azure.tenant:
         where["AZURE_TENANT_ID"] = azure.tenant
