@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequen
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pyspire.dashboard  # noqa: F401 - registers the dashboard app host service
 import pyspire.telemetry  # noqa: F401 - registers the telemetry app host service
@@ -56,8 +56,11 @@ from pyspire.runtime.stale_runs import SweepReport
 from pyspire.runtime.state_dir import StateDir
 
 if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+
     from pyspire.provisioning.aws.apphost import AwsEnvironmentBuilder
     from pyspire.provisioning.azure.apphost import AzureEnvironmentBuilder
+    from pyspire.provisioning.azure.sdk import Transport
 
 
 @dataclass(frozen=True)
@@ -149,8 +152,8 @@ class DistributedApplicationBuilder(
         *,
         drift_interval: float | None = None,
         poll_interval: float = 2.0,
-        credential: Any = None,
-        transport: Any = None,
+        credential: TokenCredential | None = None,
+        transport: Transport | None = None,
     ) -> AzureEnvironmentBuilder:
         """An Azure environment (:mod:`pyspire.provisioning.azure`, imported only here: apps
         without Azure don't pay for it; the Azure SDK stays lazy too): ``subscription`` and

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyspire.model import AppModelBuilder
 from pyspire.provisioning.azure.backend import ArmBackend
@@ -33,6 +33,11 @@ from pyspire.provisioning.model import (
     template_parameters,
 )
 from pyspire.provisioning.spec import Scope
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+
+    from pyspire.provisioning.azure.sdk import Transport
 
 #: A storage account's outputs → the ``<KEY>`` of ``<NAME>_<KEY>``; the first (the key-based
 #: connection string, a secret) is also ``ConnectionStrings__<name>``.
@@ -89,7 +94,9 @@ class AzureEnvironmentBuilder(CloudEnvironmentBuilder):
 class _Azure:
     """The environment's Azure settings that are not scope: tenant, credential, transport, polling."""
 
-    def __init__(self, tenant: str, credential: Any, transport: Any, poll_interval: float) -> None:
+    def __init__(
+        self, tenant: str, credential: TokenCredential | None, transport: Transport | None, poll_interval: float
+    ) -> None:
         self.tenant, self.credential, self.transport = tenant, credential, transport
         self.poll_interval = poll_interval
 
@@ -114,8 +121,8 @@ def add_azure_environment(
     *,
     drift_interval: float = DEFAULT_DRIFT_INTERVAL,
     poll_interval: float = 2.0,
-    credential: Any = None,
-    transport: Any = None,
+    credential: TokenCredential | None = None,
+    transport: Transport | None = None,
 ) -> AzureEnvironmentBuilder:
     """``builder.add_azure_environment(...)`` (see ``DistributedApplicationBuilder``, which imports
     this module only when an app calls it). ``subscription``/``location`` default to the parameters

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pyspire.provisioning.azure.backend import ArmBackend
 from pyspire.provisioning.azure.sdk import AzureClients
 from pyspire.provisioning.errors import MissingConfiguration
 from pyspire.provisioning.spec import Scope
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+
+    from pyspire.provisioning.azure.sdk import Transport
 
 #: Scope field → what to set, for :class:`~pyspire.provisioning.ProvisioningController`'s ``required``.
 REQUIRED: Mapping[str, str] = {
@@ -67,10 +72,21 @@ class AzureEnvironment:
             raise MissingConfiguration(self.name, missing)
         return Scope(self.name, self.subscription, self.location, self.resource_group)
 
-    def clients(self, credential: Any = None, transport: Any = None, polling_interval: float = 2.0) -> AzureClients:
+    def clients(
+        self,
+        credential: TokenCredential | None = None,
+        transport: Transport | None = None,
+        polling_interval: float = 2.0,
+    ) -> AzureClients:
         return AzureClients(self.tenant, credential=credential, transport=transport, polling_interval=polling_interval)
 
-    def backend(self, poll_interval: float = 2.0, *, credential: Any = None, transport: Any = None) -> ArmBackend:
+    def backend(
+        self,
+        poll_interval: float = 2.0,
+        *,
+        credential: TokenCredential | None = None,
+        transport: Transport | None = None,
+    ) -> ArmBackend:
         """The ARM backend for this environment (``credential``/``transport`` replace the chain and
         the network, for tests)."""
         return ArmBackend(self.clients(credential, transport, poll_interval), poll_interval)

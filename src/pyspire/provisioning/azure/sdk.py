@@ -16,6 +16,10 @@ from pyspire.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
+    from azure.core.pipeline.transport import HttpTransport
+
+    #: An azure.core transport (requests, aiohttp… or the tests' fake ARM behind ``RequestsTransport``).
+    Transport = HttpTransport[Any, Any]
     from azure.mgmt.resource.deployments import DeploymentsMgmtClient
     from azure.mgmt.resource.resources import ResourceManagementClient
 
@@ -61,7 +65,7 @@ class AzureClients:
         tenant: str = "",
         *,
         credential: TokenCredential | None = None,
-        transport: Any = None,
+        transport: Transport | None = None,
         polling_interval: float = 2.0,
     ) -> None:
         self.tenant = tenant
