@@ -121,7 +121,7 @@ class FakeArm:
         return [p for m, p in self.requests if m == method and path_part.lower() in p.lower()]
 
     def deployment_puts(self) -> list[str]:
-        return [p for p in self.calls("PUT", "/providers/microsoft.resources/deployments/")]
+        return self.calls("PUT", "/providers/microsoft.resources/deployments/")
 
     def fail(self, method: str, path_part: str, status: int, code: str, message: str, times: int = 1) -> None:
         """Answer the next ``times`` matching requests with ARM's error ``status``/``code``."""
