@@ -1,0 +1,41 @@
+"""The files of one publish, held in memory until every one is rendered, then written together.
+
+Writing only after rendering everything is what makes "nothing is written" true when publishing
+fails. Each file is written atomically (a temp file, then a rename); ``.env`` is the user's alone
+(0600: it is where the secrets will be filled in), the rest 0644.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyspire.extensions import write_atomic
+
+
+@dataclass
+class PublishedFiles:
+    """Relative path (with ``/``) → content, plus which files are private."""
+
+    contents: dict[str, str] = field(default_factory=dict)
+    private: set[str] = field(default_factory=set)
+
+    def add(self, path: str, text: str, *, private: bool = False) -> None:
+        self.contents[path] = text
+        if private:
+            self.private.add(path)
+
+    def sorted(self) -> PublishedFiles:
+        return PublishedFiles(dict(sorted(self.contents.items())), set(self.private))
+
+    def write(self, out_dir: Path) -> list[Path]:
+        """Write every file under ``out_dir``; the paths written, in order."""
+        written: list[Path] = []
+        for relative, text in self.contents.items():
+            path = out_dir / relative
+            write_atomic(path, text.encode())
+            if relative not in self.private:
+                os.chmod(path, 0o644)
+            written.append(path)
+        return written
