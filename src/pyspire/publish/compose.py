@@ -13,8 +13,9 @@ from typing import Any, ClassVar
 
 import yaml
 
-from pyspire.extensions import PyspireError, RenderedLaunch, render_launch
+from pyspire.extensions import PyspireError, RenderedLaunch, render_launch, render_value
 from pyspire.model.annotations import EnvFileAnnotation
+from pyspire.model.containers import BuildArgAnnotation
 from pyspire.model.env_files import read_env_file
 from pyspire.model.errors import ModelProblem
 from pyspire.model.names import env_name_part
@@ -49,10 +50,14 @@ class ComposeTarget:
             if entry.kind == "value":
                 inputs.add(configured_input(entry.resource), entry.resource.name)
         rendered: dict[str, RenderedLaunch] = {}
+        build_args: dict[str, dict[str, str]] = {}
         for entry in plan.services:
             launch = _render(entry.resource, plan, inputs, problems)
             if launch is not None:
                 rendered[entry.resource.name] = launch
+            arguments = _build_args(entry.resource, plan, inputs, problems)
+            if arguments:
+                build_args[entry.resource.name] = arguments
         checks = {entry.resource.name: healthcheck(entry) for entry in plan.services}
         ctx = ServiceContext(out_dir, plan.app_dir)
         services: dict[str, Any] = {}
@@ -71,7 +76,8 @@ class ComposeTarget:
                 dockerfile = dockerfiles.setdefault((entry.build.context, image.dockerfile), f"{name}/{GENERATED_DOCKERFILE}")
                 files.add(dockerfile, image.dockerfile)
                 files.add(f"{dockerfile}.dockerignore", image.dockerignore)
-            services[name] = compose_service(entry, rendered[name], depends, checks[name], ctx, extra, dockerfile)
+            args = build_args[name] if name in build_args else None
+            services[name] = compose_service(entry, rendered[name], depends, checks[name], ctx, extra, dockerfile, args)
             if init is not None:
                 files.add(init.path, init.text)
         problems += inputs.problems + ctx.problems
@@ -96,6 +102,20 @@ def _render(
         problems.append(ModelProblem(resource.name, "environment and arguments", str(exc), resource.origin_of()))
         return None
     return _without_secret_literals(resource, launch, inputs)
+
+
+def _build_args(
+    resource: Resource, plan: PublishPlan, inputs: DeploymentInputs, problems: list[ModelProblem]
+) -> dict[str, str]:
+    """``with_build_arg`` values, rendered like the env (a parameter becomes ``${NAME}``)."""
+    context = ComposeRenderContext(resource, plan, inputs)
+    arguments: dict[str, str] = {}
+    for annotation in resource.annotations_of(BuildArgAnnotation):
+        try:
+            arguments[annotation.name] = render_value(annotation.value, context)
+        except PyspireError as exc:
+            problems.append(ModelProblem(resource.name, f"with_build_arg({annotation.name!r})", str(exc), resource.origin_of(annotation)))
+    return arguments
 
 
 def _without_secret_literals(resource: Resource, launch: RenderedLaunch, inputs: DeploymentInputs) -> RenderedLaunch:

@@ -54,10 +54,12 @@ def compose_service(
     ctx: ServiceContext,
     extra_volumes: Sequence[str] = (),
     generated_dockerfile: str | None = None,
+    build_args: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The service mapping, its keys in a fixed order; ``extra_volumes``: mounts of files the
     publish generates (a PostgreSQL server's init script); ``generated_dockerfile``: where the
-    Dockerfile pyspire wrote for it is, relative to the output folder."""
+    Dockerfile pyspire wrote for it is, relative to the output folder; ``build_args``: its
+    ``with_build_arg`` values, rendered."""
     resource = entry.resource
     assert isinstance(resource, RunnableResource)  # only runnable resources are services
     service: dict[str, Any] = {}
@@ -65,6 +67,8 @@ def compose_service(
         service["image"] = compose_literal(entry.image)
     if entry.build is not None:
         service["build"] = _build(entry.build, generated_dockerfile, ctx)
+        if build_args:
+            service["build"]["args"] = dict(build_args)
     if isinstance(resource, ContainerResource) and resource.entrypoint is not None:
         service["entrypoint"] = [compose_literal(resource.entrypoint)]
     if rendered.args:
