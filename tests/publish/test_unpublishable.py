@@ -69,3 +69,40 @@ def test_with_image_or_publish_as_dockerfile_publish_it_and_leave_run_mode_alone
 
     assert run_plan(imaged.resource) == run_plan(plain.resource) == run_plan(built.resource)
     assert imaged.resource.command == built.resource.command == "mytool"
+
+
+def test_every_problem_is_listed_together_even_with_a_reference_to_an_unpublishable_executable(tmp_path):
+    b = builder_in(tmp_path / "app")
+    tool = b.add_executable("tool", "mytool", ".").with_http_endpoint(env="PORT")
+    db = b.add_container("db", "docker.io/library/postgres", tag="17").with_endpoint("tcp", target_port=5432)
+    url = b.add_parameter("db-url")
+    (
+        b.add_python_app("web", ".", "web.py")
+        .with_http_endpoint(port=8080, env="PORT")
+        .with_replicas(2)
+        .with_reference(tool)
+        .with_env("A", db.output("url"))
+        .with_env("B", url)
+    )
+    out = tmp_path / "out"
+    with pytest.raises(PublishError) as caught:
+        publish_model(b, out)
+    problems = [(p.resource, p.field) for p in caught.value.problems]
+    assert problems == [("tool", "image"), ("web", "environment"), ("web", "endpoint http port")]
+    messages = [p.message for p in caught.value.problems]
+    assert "$DB_URL" in messages[1] and "rename one of the resources" in messages[1]
+    assert "2 replicas cannot all listen on host port 8080" in messages[2]
+    assert "nothing was written (3 problems)" in str(caught.value)
+    assert not out.exists()
+
+
+def test_an_unknown_target_is_refused_with_the_known_ones(tmp_path):
+    from pyspire.extensions import ConfigurationError
+    from pyspire.publish import publish
+
+    b = builder_in(tmp_path / "app")
+    b.add_parameter("region", value="eu")
+    app = b.build()
+    with pytest.raises(ConfigurationError, match="no publish target 'helm'; the targets are: compose"):
+        publish(app.model.resources, app.model.app_dir, "helm", tmp_path / "out")
+    assert not (tmp_path / "out").exists()

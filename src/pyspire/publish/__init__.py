@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyspire.extensions import ConfigurationError
 from pyspire.model.resource import Resource
 from pyspire.publish.compose import ComposeTarget
 from pyspire.publish.errors import PublishError
@@ -53,7 +54,7 @@ def render(resources: Sequence[Resource], app_dir: Path, target: str, out_dir: P
     """Every file ``target`` would write to ``out_dir``, in memory; :class:`PublishError` when
     the model cannot be published."""
     if target not in TARGETS:
-        raise PublishError(target, ())  # the CLI offers only known targets
+        raise ConfigurationError(f"no publish target {target!r}; the targets are: {', '.join(sorted(TARGETS))}")
     plan = plan_publish(resources, app_dir)
     return TARGETS[target]().render(plan, out_dir)
 

@@ -19,7 +19,6 @@ from pyspire.model.resource import Resource
 from pyspire.model.resources import ConfiguredValueResource, ParameterResource
 from pyspire.publish.inputs import DeploymentInputs, Input
 from pyspire.publish.plan import PublishPlan
-from pyspire.publish.ports import published_ports
 
 
 def compose_literal(text: str) -> str:
@@ -48,7 +47,8 @@ class ComposeRenderContext:
 
     def endpoint_part(self, ref: EndpointReference, prop: EndpointProperty) -> str:
         target = ref.resource
-        if not self._plan.entry(target).is_service:
+        entry = self._plan.entry(target)
+        if not entry.is_service:
             return self._external_endpoint(ref, prop)
         endpoint = next((e for e in target.endpoints if e.name == ref.endpoint_name), None)
         if endpoint is None:
@@ -56,7 +56,7 @@ class ComposeRenderContext:
                 f"resource '{self._consumer.name}': {target.name} has no endpoint '{ref.endpoint_name}'; "
                 f"reference one of its endpoints ({', '.join(e.name for e in target.endpoints) or 'it has none'})"
             )
-        port = str(published_ports(target)[endpoint.name])
+        port = str(entry.ports[endpoint.name])
         if prop == "host":
             return target.name
         if prop in ("port", "target_port"):

@@ -25,7 +25,6 @@ from pyspire.model.resources import ContainerResource, RunnableResource
 from pyspire.publish.compose_context import compose_literal
 from pyspire.publish.healthchecks import seconds
 from pyspire.publish.plan import Build, PublishedResource
-from pyspire.publish.ports import published_ports
 
 NETWORK = "pyspire"
 RESTART = {"never": "no", "on_failure": "on-failure", "always": "always"}
@@ -75,7 +74,7 @@ def compose_service(
         service["command"] = list(rendered.args)
     if rendered.env:
         service["environment"] = dict(rendered.env)
-    ports, expose = _ports(resource, ctx)
+    ports, expose = _ports(resource, entry.ports, ctx)
     if ports:
         service["ports"] = ports
     if expose:
@@ -113,9 +112,10 @@ def _build(build: Build, generated: str | None, ctx: ServiceContext) -> dict[str
     return section
 
 
-def _ports(resource: RunnableResource, ctx: ServiceContext) -> tuple[list[str], list[str]]:
+def _ports(
+    resource: RunnableResource, listening: Mapping[str, int], ctx: ServiceContext
+) -> tuple[list[str], list[str]]:
     """Host-published ports (endpoints given a fixed ``port``) and in-network ones (the rest)."""
-    listening = published_ports(resource)
     published: list[str] = []
     expose: list[str] = []
     for endpoint in resource.endpoints:

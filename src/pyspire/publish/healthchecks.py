@@ -22,10 +22,8 @@ from typing import Any
 from pyspire.integrations.postgres import PostgresServerResource
 from pyspire.integrations.redis import RedisResource
 from pyspire.model.lifecycle import HealthCheckAnnotation, HealthIntervalAnnotation
-from pyspire.model.resource import Resource
 from pyspire.publish.compose_context import compose_literal
 from pyspire.publish.plan import PublishedResource
-from pyspire.publish.ports import published_ports
 
 POSTGRES_READY = ["CMD-SHELL", 'pg_isready -h 127.0.0.1 -U "$${POSTGRES_USER}"']
 REDIS_PING = ["CMD-SHELL", 'redis-cli -a "$${REDIS_PASSWORD}" --no-auth-warning ping | grep -q PONG']
@@ -62,7 +60,7 @@ def _test(entry: PublishedResource) -> list[str] | None:
         if check.kind == "exec":
             return ["CMD", *(compose_literal(word) for word in check.command)]
         if check.kind in ("http", "tcp") and entry.generator is not None:
-            port = _port(resource, check)
+            port = _port(entry, check)
             if port is not None:
                 return _probe(entry.generator, check, port)
     if isinstance(resource, PostgresServerResource):
@@ -72,8 +70,8 @@ def _test(entry: PublishedResource) -> list[str] | None:
     return None
 
 
-def _port(resource: Resource, check: HealthCheckAnnotation) -> int | None:
-    ports = published_ports(resource)
+def _port(entry: PublishedResource, check: HealthCheckAnnotation) -> int | None:
+    resource, ports = entry.resource, entry.ports
     if check.endpoint_name is not None:
         return ports.get(check.endpoint_name)
     http = [e.name for e in resource.endpoints if e.scheme in ("http", "https")]

@@ -11,14 +11,15 @@ Walking the model here (not in a target) keeps Compose and Helm agreeing on what
 - ``folded``: part of another service's image or startup (an ``<app>-install`` step runs in the
   Dockerfile, a PostgreSQL database in its server), so a wait for it means its service.
 
-An executable that is none of these cannot be published: the plan records the problem with both
-ways to fix it, and publishing stops before writing anything.
+An executable that is none of these is ``unpublishable``: the plan records the problem with both
+ways to fix it, and publishing stops before writing anything. Every service's listening ports are
+decided here too (:mod:`pyspire.publish.ports`), once, for every value that names them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -39,8 +40,9 @@ from pyspire.model.resources import (
     RunnableResource,
 )
 from pyspire.provisioning.model import CloudEnvironmentResource, CloudResource
+from pyspire.publish.ports import published_ports
 
-PublishKind = Literal["image", "dockerfile", "generated", "external", "value", "folded"]
+PublishKind = Literal["image", "dockerfile", "generated", "external", "value", "folded", "unpublishable"]
 GeneratorKind = Literal["python", "node"]
 
 #: The resource classes that stand for something outside the deployment.
@@ -73,6 +75,8 @@ class PublishedResource:
     generator: GeneratorKind | None = None
     #: For ``folded``: the resource whose service stands for this one (``None``: nothing does).
     folded_into: Resource | None = None
+    #: Endpoint name → the port the process listens on inside its service.
+    ports: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def is_service(self) -> bool:
@@ -87,12 +91,16 @@ class PublishPlan:
     app_dir: Path
     entries: tuple[PublishedResource, ...]
     problems: tuple[ModelProblem, ...] = field(default=())
+    _by_resource: dict[int, PublishedResource] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_resource", {id(e.resource): e for e in self.entries})
 
     def entry(self, resource: Resource) -> PublishedResource:
-        for entry in self.entries:
-            if entry.resource is resource:
-                return entry
-        raise KeyError(resource.name)
+        """The entry of a resource of the model; one outside it (a reference to a resource
+        never added to the builder) is an external dependency."""
+        found = self._by_resource.get(id(resource))
+        return found if found is not None else PublishedResource(resource, "external")
 
     @property
     def services(self) -> list[PublishedResource]:
@@ -127,7 +135,9 @@ def plan_publish(resources: Sequence[Resource], app_dir: Path) -> PublishPlan:
         entry = _entry(resource)
         if entry is None:
             problems.append(unpublishable_problem(resource))
-            continue
+            entry = PublishedResource(resource, "unpublishable")
+        elif entry.is_service:
+            entry = replace(entry, ports=published_ports(resource))
         entries.append(entry)
     return PublishPlan(app_dir, tuple(entries), tuple(problems))
 
