@@ -22,13 +22,13 @@ from pyspire.model.names import env_name_part
 from pyspire.model.resource import Resource
 from pyspire.publish.compose_context import ComposeRenderContext, compose_literal, configured_input
 from pyspire.publish.compose_services import NETWORK, ServiceContext, compose_service
-from pyspire.publish.dockerfiles import GeneratedImage, node_image, python_image
+from pyspire.publish.dockerfiles import generated_image
 from pyspire.publish.env_file import env_file_text
 from pyspire.publish.errors import PublishError
 from pyspire.publish.healthchecks import healthcheck
 from pyspire.publish.inputs import DeploymentInputs, Input
 from pyspire.publish.output import PublishedFiles
-from pyspire.publish.plan import PublishedResource, PublishPlan
+from pyspire.publish.plan import PublishPlan
 from pyspire.publish.postgres_init import database_init
 from pyspire.publish.waits import depends_on
 
@@ -70,14 +70,15 @@ class ComposeTarget:
             depends = depends_on(entry.resource, plan, lambda target: checks.get(target.name) is not None)
             init = database_init(entry, plan)
             extra = [init.mount] if init is not None else []
-            image = _generated(entry)
+            image = generated_image(entry)
             dockerfile = None
             if image is not None and entry.build is not None:
                 dockerfile = dockerfiles.setdefault((entry.build.context, image.dockerfile), f"{name}/{GENERATED_DOCKERFILE}")
                 files.add(dockerfile, image.dockerfile)
                 files.add(f"{dockerfile}.dockerignore", image.dockerignore)
-            args = build_args[name] if name in build_args else None
-            services[name] = compose_service(entry, rendered[name], depends, checks[name], ctx, extra, dockerfile, args)
+            services[name] = compose_service(
+                entry, rendered[name], depends, checks[name], ctx, extra, dockerfile, build_args.get(name)
+            )
             if init is not None:
                 files.add(init.path, init.text)
         problems += inputs.problems + ctx.problems
@@ -131,13 +132,3 @@ def _without_secret_literals(resource: Resource, launch: RenderedLaunch, inputs:
                 what = f"{name} of {resource.name} (from {annotation.path.name})"
                 env[name] = inputs.add(Input(variable, what, f"{resource.name}/{name}", secret=True), resource.name)
     return RenderedLaunch(env, launch.args, launch.secret_env)
-
-
-def _generated(entry: PublishedResource) -> GeneratedImage | None:
-    from pyspire.integrations.node import NodeResource
-
-    if entry.generator == "python" and entry.build is not None:
-        return python_image(entry.build.context)
-    if entry.generator == "node" and isinstance(entry.resource, NodeResource):
-        return node_image(entry.resource)
-    return None

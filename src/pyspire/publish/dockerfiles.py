@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyspire.integrations.node import NodeAppResource, NodeResource
+from pyspire.publish.plan import PublishedResource
 
 DEFAULT_PYTHON = "3.12"
 DEFAULT_NODE = "22"
@@ -138,3 +139,12 @@ def node_image(resource: NodeResource) -> GeneratedImage:
         ]
     lines += ["COPY --chown=node:node . .", "USER node", f'ENTRYPOINT ["{program}"]']
     return GeneratedImage("\n".join(lines) + "\n", _ignore())
+
+
+def generated_image(entry: PublishedResource) -> GeneratedImage | None:
+    """The image pyspire writes for a ``generated`` entry of the plan, else ``None``."""
+    if entry.generator == "python" and entry.build is not None:
+        return python_image(entry.build.context)
+    if entry.generator == "node" and isinstance(entry.resource, NodeResource):
+        return node_image(entry.resource)
+    return None
