@@ -73,3 +73,18 @@ def test_publishing_twice_gives_byte_identical_output(tmp_path):
     }, "only the output folder's own name differs"
     assert b"/tmp" not in b"".join(once.values()) and str(tmp_path).encode() not in b"".join(once.values())
     assert "volumes:\n  cache-data: {}" in once["compose.yaml"].decode(), "no machine-specific volume name"
+
+
+def test_publishing_again_keeps_the_values_filled_in_the_outputs_env(tmp_path):
+    app = _app(tmp_path)
+    out = app / "publish"
+    assert publish_cli(app, out).returncode == 0
+    dotenv = out / ".env"
+    dotenv.write_text(dotenv.read_text().replace("\nAPI_KEY=\n", "\nAPI_KEY=filled in $once\n").replace("REGION=eu-west-1", "REGION=us-east-2"))
+    again = publish_cli(app, out)
+    assert again.returncode == 0, again.stderr
+    assert "kept the values already in .env of API_KEY, REGION" in again.stdout
+    text = dotenv.read_text()
+    assert "\nAPI_KEY='filled in $once'\n" in text and "\nREGION=us-east-2\n" in text
+    assert "\nDB_PASSWORD=\n" in text, "what was blank stays blank"
+    assert "filled in" not in again.stdout + again.stderr, "names only, never values"

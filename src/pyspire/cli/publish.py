@@ -52,3 +52,5 @@ def publish(apphost: str | None, target: str, output: Path, debug: bool) -> None
     console.print(f"published {escape(str(path.name))} to {target}: {len(result.written)} files in {escape(str(output))}")
     for written in result.written:
         console.print(f"  {escape(os.path.relpath(written))}")
+    for note in result.notes:
+        console.print(escape(note))

@@ -48,6 +48,7 @@ class PublishResult:
     target: str
     out_dir: Path
     written: tuple[Path, ...]
+    notes: tuple[str, ...] = ()
 
 
 def render(resources: Sequence[Resource], app_dir: Path, target: str, out_dir: Path) -> PublishedFiles:
@@ -63,4 +64,4 @@ def publish(resources: Sequence[Resource], app_dir: Path, target: str, out_dir: 
     """Render for ``target`` and, when nothing stands in the way, write the files to ``out_dir``."""
     files = render(resources, app_dir, target, out_dir)
     written = files.write(out_dir)
-    return PublishResult(target, out_dir, tuple(written))
+    return PublishResult(target, out_dir, tuple(written), tuple(files.notes))

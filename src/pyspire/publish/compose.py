@@ -23,7 +23,7 @@ from pyspire.model.resource import Resource
 from pyspire.publish.compose_context import ComposeRenderContext, compose_literal, configured_input
 from pyspire.publish.compose_services import NETWORK, ServiceContext, compose_service
 from pyspire.publish.dockerfiles import generated_image
-from pyspire.publish.env_file import env_file_text
+from pyspire.publish.env_file import env_file_text, filled_in
 from pyspire.publish.errors import PublishError
 from pyspire.publish.healthchecks import healthcheck
 from pyspire.publish.inputs import DeploymentInputs, Input
@@ -89,7 +89,10 @@ class ComposeTarget:
             document["volumes"] = dict(sorted(ctx.volumes.items()))
         document["networks"] = {NETWORK: {}}
         files.add("compose.yaml", HEADER + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1_000))
-        files.add(".env", env_file_text(inputs.inputs), private=True)
+        kept = {k: v for k, v in filled_in(out_dir / ".env").items() if k in {i.variable for i in inputs.inputs}}
+        if kept:
+            files.notes.append(f"kept the values already in .env of {', '.join(sorted(kept))}")
+        files.add(".env", env_file_text(inputs.inputs, kept), private=True)
         return files.sorted()
 
 

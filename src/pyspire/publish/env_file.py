@@ -6,13 +6,19 @@ default from the model; a secret one, or one without a default, is left blank wi
 says what to put there. Values from this machine's configuration (``Parameters__x``, the app
 host's ``.env``, ``.pyspire/settings.json``) are never read: the file is the same everywhere and
 holds no secret until someone fills it in.
+
+Publishing again into the same folder keeps what someone filled in: a variable the new file still
+lists gets the value the existing ``.env`` there gives it (a blank one stays blank), so filling in
+the secrets once is enough.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
+from pyspire.model.env_files import read_env_file
 from pyspire.publish.inputs import Input
 
 HEADER = (
@@ -33,7 +39,17 @@ def dotenv_value(value: str) -> str:
     return f'"{escaped}"'
 
 
-def env_file_text(inputs: Sequence[Input]) -> str:
+def filled_in(path: Path) -> dict[str, str]:
+    """The non-blank values of an existing ``.env`` (none when there is no file); a file that
+    cannot be parsed stops the publish, naming its line."""
+    if not path.is_file():
+        return {}
+    return {name: value for name, value in read_env_file(path).items() if value}
+
+
+def env_file_text(inputs: Sequence[Input], kept: Mapping[str, str] | None = None) -> str:
+    """The file; ``kept``: values already filled in, written instead of the defaults."""
+    kept = kept or {}
     lines = [HEADER]
     for item in inputs:
         if item.secret:
@@ -44,6 +60,9 @@ def env_file_text(inputs: Sequence[Input]) -> str:
             comment = f"# {item.description}"
         if item.note:
             comment += f"; {item.note}"
-        value = "" if item.secret or item.default is None else dotenv_value(item.default)
+        if item.variable in kept:
+            value = dotenv_value(kept[item.variable])
+        else:
+            value = "" if item.secret or item.default is None else dotenv_value(item.default)
         lines.append(f"{comment}\n{item.variable}={value}\n")
     return "\n".join(lines)

@@ -16,10 +16,12 @@ from pyspire.extensions import write_atomic
 
 @dataclass
 class PublishedFiles:
-    """Relative path (with ``/``) → content, plus which files are private."""
+    """Relative path (with ``/``) → content, which files are private, and notes for the user."""
 
     contents: dict[str, str] = field(default_factory=dict)
     private: set[str] = field(default_factory=set)
+    #: What the user should know about this publish (values kept from an earlier one).
+    notes: list[str] = field(default_factory=list)
 
     def add(self, path: str, text: str, *, private: bool = False) -> None:
         self.contents[path] = text
@@ -27,7 +29,7 @@ class PublishedFiles:
             self.private.add(path)
 
     def sorted(self) -> PublishedFiles:
-        return PublishedFiles(dict(sorted(self.contents.items())), set(self.private))
+        return PublishedFiles(dict(sorted(self.contents.items())), set(self.private), list(self.notes))
 
     def write(self, out_dir: Path) -> list[Path]:
         """Write every file under ``out_dir``; the paths written, in order."""
