@@ -106,3 +106,15 @@ def test_an_unknown_target_is_refused_with_the_known_ones(tmp_path):
     with pytest.raises(ConfigurationError, match="no publish target 'helm'; the targets are: compose"):
         publish(app.model.resources, app.model.app_dir, "helm", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_wrong_arguments_to_the_publish_methods_are_model_problems_at_build(tmp_path):
+    from pyspire import ModelError
+
+    b = builder_in(tmp_path / "app")
+    b.add_executable("tool", "mytool", ".").with_image(14)
+    b.add_executable("other", "othertool", ".").publish_as_dockerfile(".", stage=2)
+    with pytest.raises(ModelError) as caught:
+        b.build()
+    fields = {(p.resource, p.field) for p in caught.value.problems}
+    assert fields == {("tool", "with_image"), ("other", "publish_as_dockerfile stage")}
