@@ -23,9 +23,10 @@ def test_a_python_app_with_a_uv_lock_builds_in_two_stages_with_uv_sync_frozen(tm
     lines = _dockerfile(tmp_path / "out", "api").splitlines()
     assert lines[1] == "FROM docker.io/library/python:3.13-slim AS build", "the version the app names"
     assert "RUN uv sync --frozen --no-dev --no-install-project" in lines
-    assert lines.index("COPY pyproject.toml uv.lock ./") < lines.index("COPY . .") < lines.index("RUN uv sync --frozen --no-dev")
+    assert lines.index("COPY pyproject.toml uv.lock ./") < lines.index("COPY . .") < lines.index("RUN uv sync --frozen --no-dev --no-editable")
+    assert "UV_PROJECT_ENVIRONMENT=/opt/venv" in lines[3], "outside /app: a host .venv in the context cannot shadow it"
     runtime = lines[lines.index("FROM docker.io/library/python:3.13-slim") :]
-    assert "COPY --from=build --chown=app:app /app /app" in runtime
+    assert "COPY --from=build /opt/venv /opt/venv" in runtime and "COPY --chown=app:app . ." in runtime
     assert runtime[-2:] == ["USER app", 'ENTRYPOINT ["python"]'], "runs as a non-root user"
     assert "useradd --create-home --uid 10001 app" in runtime[1]
     assert compose_of(tmp_path / "out")["services"]["api"]["build"] == {"context": "../app/api", "dockerfile": "../../out/api/Dockerfile"}
@@ -58,11 +59,19 @@ def test_node_apps_install_with_their_package_managers_frozen_lock_as_the_node_u
     b.add_node_app("admin", "./admin", "s.js")
     publish_model(b, tmp_path / "out")
     web = _dockerfile(tmp_path / "out", "web").splitlines()
-    assert web[1] == "FROM docker.io/library/node:20.11.1-slim"
-    assert "COPY --chown=node:node package.json package-lock.json ./" in web and "RUN npm ci" in web
-    assert web[-2:] == ["USER node", 'ENTRYPOINT ["npm"]']
+    assert web[1] == "FROM docker.io/library/node:20.11.1-slim AS deps"
+    assert "COPY package.json package-lock.json ./" in web and "RUN npm ci && mkdir -p node_modules" in web
+    runtime = web[web.index("FROM docker.io/library/node:20.11.1-slim") :]
+    assert runtime[-5:] == [
+        "COPY --chown=node:node . .",
+        "RUN rm -rf node_modules",  # whatever the context brought: the deps stage's replaces it
+        "COPY --from=deps --chown=node:node /app/node_modules ./node_modules",
+        "USER node",
+        'ENTRYPOINT ["npm"]',
+    ]
     admin = _dockerfile(tmp_path / "out", "admin").splitlines()
-    assert "RUN corepack enable" in admin and "RUN pnpm install --frozen-lockfile" in admin
+    assert admin.count("RUN corepack enable") == 2, "pnpm installs in one stage and runs in the other"
+    assert "RUN pnpm install --frozen-lockfile && mkdir -p node_modules" in admin
     assert admin[-1] == 'ENTRYPOINT ["node"]'
     services = compose_of(tmp_path / "out")["services"]
     assert services["web"]["command"] == ["run", "start", "--"]
