@@ -21,7 +21,7 @@ def test_publish_prints_every_file_it_wrote_and_starts_nothing(tmp_path):
         "publish/catalog/Dockerfile",
         "publish/catalog/Dockerfile.dockerignore",
         "publish/compose.yaml",
-    ]
+    ], "nothing to fill in: the shop's one parameter has a default"
     assert not (app / ".pyspire").exists(), "no run record: nothing was started"
 
 

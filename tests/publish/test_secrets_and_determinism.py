@@ -84,6 +84,7 @@ def test_publishing_again_keeps_the_values_filled_in_the_outputs_env(tmp_path):
     again = publish_cli(app, out)
     assert again.returncode == 0, again.stderr
     assert "kept the values already in .env of API_KEY, REGION" in again.stdout
+    assert "fill in before deploying, in .env: DB_PASSWORD, CACHE_PASSWORD, WEB_TOKEN" in again.stdout
     text = dotenv.read_text()
     assert "\nAPI_KEY='filled in $once'\n" in text and "\nREGION=us-east-2\n" in text
     assert "\nDB_PASSWORD=\n" in text, "what was blank stays blank"

@@ -92,6 +92,9 @@ class ComposeTarget:
         kept = {k: v for k, v in filled_in(out_dir / ".env").items() if k in {i.variable for i in inputs.inputs}}
         if kept:
             files.notes.append(f"kept the values already in .env of {', '.join(sorted(kept))}")
+        blank = [i.variable for i in inputs.inputs if i.variable not in kept and (i.secret or i.default is None)]
+        if blank:
+            files.notes.append(f"fill in before deploying, in .env: {', '.join(blank)}")
         files.add(".env", env_file_text(inputs.inputs, kept), private=True)
         return files.sorted()
 
