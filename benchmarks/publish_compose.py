@@ -12,7 +12,9 @@ referencing an app each and waiting for its database, and 20 Node apps referenci
 - **build** (reference): building the same model (a builder → the 100 ``add_…`` calls →
   ``build()``, which validates);
 - **yaml.safe_dump** (reference): dumping the same ``compose.yaml`` document again (parsed back
-  from the published file), the floor any Compose writer in Python pays.
+  from the published file), the floor any Compose writer in Python pays;
+- **pyspire publish** as a user runs it: a process executing an ``apphost.py`` that declares the
+  same 100 resources, against **pyspire --version** (the interpreter and the CLI's imports).
 
 Prints the median of ``--runs`` interleaved runs of each and ``publish / build``, ``publish /
 yaml.safe_dump``; the target is well under a second for publish.
@@ -25,6 +27,8 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -48,6 +52,12 @@ def make_folder(root: Path) -> None:
 def build_model(root: Path) -> App:
     # The builder's class itself: create_builder() would expect this script to call run().
     b = DistributedApplicationBuilder(root, [])
+    populate(b)
+    return b.build()
+
+
+def populate(b: DistributedApplicationBuilder) -> None:
+    """The 100 resources (also what the app host of the CLI figure declares)."""
     params = [b.add_parameter(f"setting-{i}", value=f"v{i}", secret=i < 3) for i in range(10)]
     dbs = [b.add_postgres(f"pg-{i}").with_data_volume().add_database(f"db-{i}") for i in range(5)]
     caches = [b.add_redis(f"cache-{i}").with_data_volume() for i in range(5)]
@@ -73,7 +83,24 @@ def build_model(root: Path) -> App:
         )
     for i in range(20):
         b.add_npm_app(f"web-{i}", "./web", script="start").with_http_endpoint(env="PORT").with_reference(apis[i])
-    return b.build()
+
+
+APPHOST = """
+import sys
+sys.path.insert(0, {bench!r})
+from publish_compose import populate
+from pyspire import DistributedApplication
+
+builder = DistributedApplication.create_builder()
+populate(builder)
+builder.build().run()
+"""
+
+
+def timed_command(*args: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pyspire", *args], check=True, capture_output=True)
+    return time.perf_counter() - start
 
 
 def timed_publish(app: App, out: Path) -> float:
@@ -90,10 +117,13 @@ def main() -> None:
     publishes: list[float] = []
     builds: list[float] = []
     dumps: list[float] = []
+    commands: list[float] = []
+    versions: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "app"
         root.mkdir()
         make_folder(root)
+        (root / "apphost.py").write_text(APPHOST.format(bench=str(Path(__file__).resolve().parent)))
         app = build_model(root)
         counted = [r for r in app.model.resources if not r.name.endswith(("-install", "-password"))]
         timed_publish(app, Path(tmp) / "warm-up")  # imports and first-use caches out of the figures
@@ -106,14 +136,20 @@ def main() -> None:
             start = time.perf_counter()
             yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1_000)
             dumps.append(time.perf_counter() - start)
+            commands.append(timed_command("publish", "--target", "compose", "-o", str(Path(tmp) / f"cli-{run}"), str(root)))
+            versions.append(timed_command("--version"))
         services = len(document["services"])
     publish_s, build_s, dump_s = (statistics.median(x) for x in (publishes, builds, dumps))
+    command_s, version_s = statistics.median(commands), statistics.median(versions)
     print(f"model: {len(counted)} resources declared ({len(app.model.resources)} with install steps and passwords), {services} Compose services")
     print(f"publish          {publish_s * 1000:8.1f} ms  (median of {runs}; target: well under 1000 ms)")
     print(f"build (ref)      {build_s * 1000:8.1f} ms")
     print(f"yaml.safe_dump   {dump_s * 1000:8.1f} ms")
     print(f"publish / build          {publish_s / build_s:6.2f}")
     print(f"publish / yaml.safe_dump {publish_s / dump_s:6.2f}")
+    print(f"pyspire publish (CLI)    {command_s * 1000:8.1f} ms  (a process: interpreter, imports, apphost.py, publish)")
+    print(f"pyspire --version (ref)  {version_s * 1000:8.1f} ms")
+    print(f"CLI / --version          {command_s / version_s:6.2f}")
 
 
 if __name__ == "__main__":

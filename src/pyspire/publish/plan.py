@@ -117,6 +117,14 @@ class PublishPlan:
 def unpublishable_problem(resource: Resource) -> ModelProblem:
     """An executable with no image: the two ways out, at the line that declared it."""
     name = resource.name
+    if not isinstance(resource, ExecutableResource):  # a runnable kind of an integration of one's own
+        return ModelProblem(
+            name,
+            "type",
+            f"pyspire cannot publish a {type(resource).__name__}: only containers, executables and "
+            "the resources of pyspire's integrations have a published form",
+            resource.origin_of(),
+        )
     return ModelProblem(
         name,
         "image",
