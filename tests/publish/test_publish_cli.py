@@ -54,3 +54,13 @@ def test_an_app_host_that_cannot_be_published_says_why_and_nothing_is_written(tm
         assert words in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_an_output_folder_that_cannot_be_made_is_said_in_one_line(tmp_path):
+    app = copy_example("shop", tmp_path)
+    (tmp_path / "a-file").write_text("not a folder\n")
+    result = publish_cli(app, tmp_path / "a-file" / "out")
+    assert result.returncode == 2
+    assert f"cannot write {tmp_path / 'a-file' / 'out'}" in result.stderr
+    assert "choose another output folder with -o" in result.stderr
+    assert "Traceback" not in result.stderr

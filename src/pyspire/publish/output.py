@@ -11,7 +11,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyspire.extensions import write_atomic
+from pyspire.extensions import ConfigurationError, write_atomic
+
+
+class PublishWriteError(ConfigurationError):
+    """A file of the output could not be written (a path that is a file, a full disk)."""
 
 
 @dataclass
@@ -36,8 +40,14 @@ class PublishedFiles:
         written: list[Path] = []
         for relative, text in self.contents.items():
             path = out_dir / relative
-            write_atomic(path, text.encode())
-            if relative not in self.private:
-                os.chmod(path, 0o644)
+            try:
+                write_atomic(path, text.encode())
+                if relative not in self.private:
+                    os.chmod(path, 0o644)
+            except OSError as exc:
+                done = f"; {len(written)} of {len(self.contents)} files were written before it" if written else ""
+                raise PublishWriteError(
+                    f"cannot write {path}: {exc.strerror or exc}{done}; choose another output folder with -o"
+                ) from None
             written.append(path)
         return written
