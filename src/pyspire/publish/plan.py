@@ -6,7 +6,8 @@ Walking the model here (not in a target) keeps Compose and Helm agreeing on what
 - ``dockerfile``: built from the user's Dockerfile (``add_dockerfile``, ``publish_as_dockerfile``);
 - ``generated``: a Python or Node app of the integrations, built from a Dockerfile pyspire writes;
 - ``external``: something the deployment does not run but reads from configuration (a cloud
-  resource, a k3s cluster and its Helm releases): its outputs and endpoints become inputs;
+  resource, a k3s cluster and its Helm releases, any resource without a process of its own): its
+  outputs and endpoints become inputs;
 - ``value``: a parameter or connection string, an input of the deployment;
 - ``folded``: part of another service's image or startup (an ``<app>-install`` step runs in the
   Dockerfile, a PostgreSQL database in its server), so a wait for it means its service.
@@ -168,7 +169,7 @@ def _entry(resource: Resource) -> PublishedResource | None:
         return _executable(resource)
     if isinstance(resource, RunnableResource):
         return None
-    return PublishedResource(resource, "folded")  # no process of its own: nothing to deploy
+    return PublishedResource(resource, "external")  # no process of its own: nothing to deploy
 
 
 def _executable(resource: ExecutableResource) -> PublishedResource | None:
