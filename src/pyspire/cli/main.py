@@ -5,17 +5,15 @@
 start``) runs it in the background. The other commands are clients of a running app host's
 control API: ``ps``, ``describe``, ``logs``, ``resource``, ``wait``, ``stop``, ``parameter``, ``dashboard``,
 ``telemetry`` (structured logs, traces, metrics) and ``export`` (all of it in one zip).
+``pyspire publish --target compose -o DIR [path]`` turns the same model into deployment files.
 """
 
 from __future__ import annotations
 
-import sys
-
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from pyspire._version import VERSION
+from pyspire.cli.apphost import apphost_path, execute_or_exit, never_ran, stderr_console
 from pyspire.cli.control import resource, stop, wait
 from pyspire.cli.dashboard import dashboard
 from pyspire.cli.detach import start_detached
@@ -24,9 +22,11 @@ from pyspire.cli.inspection import describe, ps
 from pyspire.cli.logs import logs
 from pyspire.cli.output import FORMAT_OPTION, fail
 from pyspire.cli.parameters import parameter
+from pyspire.cli.publish import publish
 from pyspire.cli.telemetry import telemetry
 from pyspire.errors import PyspireError
-from pyspire.loader import AppHostNotFound, execute_apphost, find_apphost
+
+NOTHING_STARTED = "nothing was started"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,40 +62,12 @@ def run(
     # The app host's machinery is imported here, not at the top: the client commands (ps,
     # describe, logs, …) never need it, and importing it costs them ~200 ms per call.
     from pyspire.app import RunOptions, run_options
-    from pyspire.loader import NO_RUN_FIX, user_traceback
-    from pyspire.model.errors import ModelError
 
-    err = Console(stderr=True, highlight=False, soft_wrap=True)  # piped: no wrapping at 80 columns
-    try:
-        path = find_apphost(apphost)
-    except AppHostNotFound as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}")
-        sys.exit(2)
+    err = stderr_console()
+    path = apphost_path(apphost, err)
     run_options.set(RunOptions(show_output=not no_resource_output, color=color))
-    try:
-        ran = execute_apphost(path)
-    except ModelError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(path))}: the app model is invalid; nothing was started.")
-        for problem in exc.problems:
-            err.print(
-                f"  [red]•[/] {escape(problem.where)}resource [bold]{escape(problem.resource)}[/], "
-                f"{escape(problem.field)}: {escape(problem.message)}"
-            )
-        sys.exit(2)
-    except PyspireError as exc:  # pyspire refused something apphost.py asked for: say what, no traceback
-        err.print(f"[bold red]error:[/] {escape(str(path))}: {escape(str(exc))}")
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # the user's code failed: their traceback, not ours
-        err.print(escape(user_traceback(exc, path, everything=debug)), end="")
-        if not debug:
-            err.print("[dim](pyspire's own frames are hidden; --debug or PYSPIRE_DEBUG=1 shows them)[/]")
-        sys.exit(1)
-    if not ran:
-        err.print(
-            f"[bold red]error:[/] {escape(str(path))} finished without calling run(), so nothing was "
-            f"started; {NO_RUN_FIX}."
-        )
-        sys.exit(2)
+    if not execute_or_exit(path, debug, err, NOTHING_STARTED):
+        never_ran(path, err, NOTHING_STARTED)
 
 
 @cli.command()
@@ -107,7 +79,7 @@ def start(apphost: str | None, timeout: float, output_format: str) -> None:
     start_detached(apphost, timeout, output_format)
 
 
-for command in (ps, describe, logs, resource, wait, stop, parameter, dashboard, telemetry, export):
+for command in (ps, describe, logs, resource, wait, stop, parameter, dashboard, telemetry, export, publish):
     cli.add_command(command)
 
 

@@ -20,6 +20,7 @@ from pyspire.model.container_builder import ContainerBuilder
 from pyspire.model.containers import ContainerImageAnnotation, DockerfileBuildAnnotation, split_image
 from pyspire.model.events import E, EventCallback, EventSubscription
 from pyspire.model.generated import GeneratedValue
+from pyspire.model.publishing import PublishDockerfileAnnotation, PublishImageAnnotation
 from pyspire.model.resource_builder import ResourceBuilder
 from pyspire.model.resources import (
     DEFAULT_LOG_BUFFER_LINES,
@@ -97,6 +98,33 @@ class ExecutableBuilder(RunnableBuilder[ExecutableResource]):
         if self._rejects("with_replicas", Arg("", count, "whole number", "with_replicas(3)")):
             return self
         return self._record(ReplicasAnnotation(count))
+
+    # -- how it is published (no effect on `pyspire run`) ----------------------------------------
+
+    def with_image(self, image: str) -> Self:
+        """Publish this process as the existing ``image`` (``registry/name:tag``): its arguments
+        become the container's command. Run mode ignores it (the process still runs here)."""
+        if self._rejects("with_image", Arg("", image, "text", "with_image('ghcr.io/acme/tool:1.4')")):
+            return self
+        return self._record(PublishImageAnnotation(image))
+
+    def publish_as_dockerfile(
+        self, context: str | Path = ".", dockerfile: str | Path | None = None, stage: str | None = None
+    ) -> Self:
+        """Publish this process as the image built from ``dockerfile`` (default
+        ``<context>/Dockerfile``) in ``context`` (relative to the app host; default its folder), at
+        ``stage`` when given; its arguments become the container's command. Run mode ignores it."""
+        example = "publish_as_dockerfile('./tool', dockerfile='./tool/Dockerfile')"
+        if self._rejects(
+            "publish_as_dockerfile",
+            Arg("context", context, "path", example),
+            Arg("dockerfile", dockerfile, "path", example, optional=True),
+            Arg("stage", stage, "text", "publish_as_dockerfile('.', stage='runtime')", optional=True),
+        ):
+            return self
+        folder = self.app.resolve_path(context)
+        file = self.app.resolve_path(dockerfile) if dockerfile is not None else None
+        return self._record(PublishDockerfileAnnotation(folder, file, stage))
 
 
 class AppModelBuilder:

@@ -6,7 +6,6 @@ commands) plus what only containers have: image, build, mounts, entrypoint, life
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Self
 
@@ -26,7 +25,7 @@ from pyspire.model.containers import (
     split_image,
 )
 from pyspire.model.lifecycle import HealthCheckAnnotation
-from pyspire.model.names import app_key
+from pyspire.model.names import stable_volume_prefix
 from pyspire.model.resources import ContainerResource
 from pyspire.model.runnable_builder import RunnableBuilder
 from pyspire.model.values import VALUE_KINDS, to_value
@@ -119,9 +118,7 @@ class ContainerBuilder(RunnableBuilder[ContainerResource]):
         """``<app folder>-<hash of its path>-<resource>-<suffix>`` (Aspire's scheme): the same on
         every run of this app host, different for another app host whose resource has the same
         name — what an integration's ``with_data_volume()`` names its volume."""
-        app_dir = self.app.resolve_path(".")
-        folder = re.sub(r"[^a-z0-9_.-]+", "-", app_dir.name.lower()).strip("-._") or "app"
-        return f"{folder}-{app_key(app_dir)}-{self.resource.name}-{suffix}"
+        return f"{stable_volume_prefix(self.app.resolve_path('.'))}{self.resource.name}-{suffix}"
 
     def with_volume(self, name: str | None, target: str, read_only: bool = False) -> Self:
         """Mount the named volume ``name`` at ``target`` (created on demand and kept across runs);

@@ -38,6 +38,14 @@ def app_key(app_dir: Path) -> str:
     return hashlib.sha256(str(app_dir).encode()).hexdigest()[:10]
 
 
+def stable_volume_prefix(app_dir: Path) -> str:
+    """``<app folder>-<hash of its path>-``: what names the data volumes of one app host (Aspire's
+    scheme), so two app hosts whose resources share names never share a volume. A publisher
+    strips it: a deployment is one app, and its files must not depend on this machine's paths."""
+    folder = re.sub(r"[^a-z0-9_.-]+", "-", app_dir.name.lower()).strip("-._") or "app"
+    return f"{folder}-{app_key(app_dir)}-"
+
+
 def env_name_part(text: str) -> str:
     """Upper-case ``text`` and replace anything outside ``[A-Za-z0-9_]`` with ``_`` (``API_HTTP``)."""
     return re.sub(r"[^A-Za-z0-9_]", "_", text).upper()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from pyspire.integrations.listen_host import LISTEN_HOST, RUN_HOST
 from pyspire.integrations.node import run_mode as _run_mode  # noqa: F401 - registers NODE_ENV's policy
 from pyspire.integrations.node.builders import NodeAppBuilder
 from pyspire.integrations.node.package_json import PACKAGE_JSON
@@ -37,8 +38,8 @@ __all__ = [
     "ViteAppResource",
 ]
 
-#: Where a Vite dev server listens: the address the endpoint's proxy forwards to.
-VITE_HOST = "127.0.0.1"
+#: Where a Vite dev server listens when run: the address the endpoint's proxy forwards to.
+VITE_HOST = RUN_HOST
 
 
 class NodeBuilderMethods(AppModelBuilder):
@@ -75,7 +76,8 @@ class NodeBuilderMethods(AppModelBuilder):
         app = self._add_node_resource("add_vite_app", ViteAppResource, name, app_dir, script, example)
         app.with_http_endpoint()
         port = app.get_endpoint("http").target_port
-        return app.with_args("--port", port, "--strictPort", "--host", VITE_HOST).with_install()
+        # VITE_HOST when run, 0.0.0.0 when published (a container)
+        return app.with_args("--port", port, "--strictPort", "--host", LISTEN_HOST).with_install()
 
     def _add_node_resource(
         self,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from pyspire.extensions import RUN_MODE_POLICIES
+from pyspire.integrations.listen_host import LISTEN_HOST
 from pyspire.integrations.python.builders import PythonAppBuilder, UvicornAppBuilder
 from pyspire.integrations.python.process_env import PYTHON_PROCESS_ENV, python_process_env
 from pyspire.integrations.python.resources import (
@@ -81,7 +82,7 @@ class PythonBuilderMethods(AppModelBuilder):
     def add_uvicorn_app(self, name: str, app_dir: str | Path, app: str, *args: object) -> UvicornAppBuilder:
         """``python -m uvicorn app --host 127.0.0.1 --port <target port>`` (``app`` is
         ``"pkg.module:app"``) behind endpoint ``http``, each replica on its own port; ``--reload``
-        in run mode unless ``.with_reload(False)``."""
+        in run mode unless ``.with_reload(False)``. Published, ``--host 0.0.0.0`` (a container)."""
         example = "add_uvicorn_app('api', './api', 'orders_api.main:app')"
         builder = self._python_app(
             UvicornAppResource,
@@ -93,7 +94,7 @@ class PythonBuilderMethods(AppModelBuilder):
         )
         builder.with_http_endpoint()
         port = builder.get_endpoint("http").target_port
-        builder.with_args("-m", "uvicorn", app, "--host", "127.0.0.1", "--port", port)
+        builder.with_args("-m", "uvicorn", app, "--host", LISTEN_HOST, "--port", port)
         builder.with_args(_uvicorn_reload)
         return builder.with_args(*args) if args else builder
 
@@ -102,7 +103,7 @@ class PythonBuilderMethods(AppModelBuilder):
     ) -> PythonAppBuilder:
         """``python -m gunicorn app --bind 127.0.0.1:<target port> --worker-class worker_class``
         behind endpoint ``http`` (an ASGI app on uvicorn workers by default; pass
-        ``worker_class="sync"`` for a WSGI app)."""
+        ``worker_class="sync"`` for a WSGI app). Published, it binds ``0.0.0.0`` (a container)."""
         example = "add_gunicorn_app('api', './api', 'orders_api.main:app')"
         builder = self._python_app(
             GunicornAppResource,
@@ -113,7 +114,7 @@ class PythonBuilderMethods(AppModelBuilder):
             Arg("app", app, "text", example),
         )
         builder.with_http_endpoint()
-        bind = expr("127.0.0.1:", builder.get_endpoint("http").target_port)
+        bind = expr(LISTEN_HOST, ":", builder.get_endpoint("http").target_port)
         builder.with_args("-m", "gunicorn", app, "--bind", bind, "--worker-class", worker_class)
         return builder.with_args(*args) if args else builder
 
