@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from pyspire.extensions import LifecycleBuilder, OutputReference
 from pyspire.model import AppModelBuilder, ConfiguredValueResource, Resource
-from pyspire.model.values import ValueProvider, to_value
+from pyspire.model.values import ValueProvider, render_value, to_value
 from pyspire.provisioning.backend import Backend
 from pyspire.provisioning.commands import add_environment_commands, add_resource_commands
 from pyspire.provisioning.controller import DEFAULT_DRIFT_INTERVAL
@@ -138,7 +139,7 @@ class CloudResource(Resource):
     def region(self) -> OutputReference:
         """The region this resource is deployed in, known once it is provisioned (follows
         change-location, which the environment's configured region does not)."""
-        return self.output(REGION_OUTPUT)
+        return RegionOutput(self, REGION_OUTPUT)
 
     @property
     def connection_string(self) -> ValueProvider | None:
@@ -152,6 +153,18 @@ class CloudResource(Resource):
         """A referencing process also gets its environment's ``reference_env``."""
         for name, value in self.environment.reference_env.items():
             consumer.with_env(name, value.pick(self) if isinstance(value, OfResource) else value)
+
+
+@dataclass(frozen=True, eq=False)
+class RegionOutput(OutputReference):
+    """A cloud resource's :data:`REGION_OUTPUT`. Run mode waits for it like any output; a
+    published app renders the environment's configured region instead, since change-location
+    exists only while running (and an output would be one more input to fill in)."""
+
+    def render(self, ctx: Any) -> Any:
+        resource = self.resource
+        assert isinstance(resource, CloudResource)
+        return render_value(resource.environment.values["region"], ctx)
 
 
 class CloudEnvironmentBuilder(LifecycleBuilder[CloudEnvironmentResource]):
