@@ -243,7 +243,7 @@ async def test_debug_shows_every_frame_of_an_apphost_error(tmp_path, how):
     env = dict(a.split("=", 1) for a in how if "=" in a)
     code, output = await pyspire(PYSPIRE, "run", *flag, cwd=tmp_path, env=env)
     assert code == 1, output
-    assert "pyspire/cli/main.py" in output and "pyspire/loader.py" in output and "runpy" in output
+    assert "pyspire/cli/apphost.py" in output and "pyspire/loader.py" in output and "runpy" in output
     assert "helpers.py" in output
 
 
