@@ -5,7 +5,6 @@ its log, its secret masked there and never printed; destroy leaves nothing eithe
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,6 @@ pytestmark = [pytest.mark.containers, pytest.mark.timeout(600)]
 
 SECRET = "tok-3f9a71c2e8"
 
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Iterator[Path]:
-    out = tmp_path / "deploy"
-    yield out
-    if (out / "deployment.json").is_file():
-        pyspire("destroy", "--target", "compose", "-o", str(out))
 
 
 def test_a_service_with_a_healthcheck_is_reported_healthy_and_its_volume_is_destroyed(tmp_path: Path, folder: Path) -> None:

@@ -7,7 +7,6 @@ import json
 import stat
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,6 @@ from tests.deploy.helpers import REPO, free_port, image_exists, labelled, projec
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(900)]
 
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Iterator[Path]:
-    """The deployment's folder; whatever the test left deployed is destroyed afterwards."""
-    out = tmp_path / "deploy"
-    yield out
-    if (out / "deployment.json").is_file():
-        pyspire("destroy", "--target", "compose", "-o", str(out))
 
 
 def get(url: str) -> str:

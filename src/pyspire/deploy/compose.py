@@ -25,6 +25,7 @@ import yaml
 
 from pyspire.deploy.engine import ComposeEngine, detect_engine
 from pyspire.deploy.errors import DeployFailed
+from pyspire.deploy.ordering import start_in_order
 from pyspire.deploy.package_index import index_build_args
 from pyspire.deploy.status import Container, containers, log_tail, project_filter, run_pending_checks
 from pyspire.deploy.values import fill_env
@@ -141,8 +142,20 @@ def deploy(
         _compose(engine, project, out_dir, ["build", *build_args, service], filled.secrets, f"building the image of {service}")
         report(service, "image built")
     report("", f"starting project {project} with {engine.name} compose")
-    _compose(engine, project, out_dir, ["up", "-d", "--no-build"], filled.secrets, "starting the services")
-    states = wait_until_up(engine, project, list(document["services"]), report, timeout, filled.secrets)
+    started = time.monotonic()
+    if engine.name == "podman":
+        _compose(engine, project, out_dir, ["up", "-d", "--no-build", "--no-start", "--no-deps"], filled.secrets, "creating the services")
+
+        def fail(service: str, container: Container, what: str) -> None:
+            _fail(engine, service, container, what, filled.secrets)
+
+        start_in_order(engine, project, document["services"], report, timeout, fail)
+    else:
+        for service in document["services"]:
+            report(service, "starting")
+        _compose(engine, project, out_dir, ["up", "-d", "--no-build"], filled.secrets, "starting the services")
+    remaining = max(1.0, timeout - (time.monotonic() - started))
+    states = wait_until_up(engine, project, list(document["services"]), report, remaining, filled.secrets)
     result = DeployResult(project, out_dir, engine.name, states)
     for service, host_port in (ports or {}).items():
         result.ports[service] = f"localhost:{host_port}"
@@ -179,7 +192,7 @@ def wait_until_up(
             else:
                 word = "healthy" if states == {"healthy"} else "completed" if states == {"completed"} else "running"
                 summary[service] = word + (f" ({len(mine)} replicas)" if len(mine) > 1 else "")
-            if shown.get(service) != summary[service]:
+            if shown.get(service, "starting") != summary[service]:  # starting: said when started
                 report(service, summary[service])
                 shown[service] = summary[service]
         if all(state != "starting" for state in summary.values()):
