@@ -43,6 +43,9 @@ RECORD_FILE = "deployment.json"
 #: How long ``up`` may take until every service runs, by default.
 DEFAULT_TIMEOUT = 300.0
 
+#: Seconds between two looks at the project's containers while waiting.
+POLL = 0.25
+
 #: Called with a service (or ``""`` for the whole deployment) and what is happening to it.
 Report = Callable[[str, str], None]
 
@@ -70,6 +73,30 @@ def project_name(app_dir: Path, out_dir: Path) -> str:
 def built_image(engine: ComposeEngine, project: str, service: str) -> str:
     """The name the engine's Compose gives the image it builds for ``service``."""
     return f"{project}-{service}" if engine.name == "docker" else f"localhost/{project}_{service}:latest"
+
+
+def shared_builds(services: Mapping[str, Mapping[str, object]]) -> dict[str, list[str]]:
+    """The first service of each distinct ``build:`` → the later services with the same one (the
+    shop's four apps share one Dockerfile and folder): built once, tagged for the others."""
+    firsts: dict[str, list[str]] = {}
+    seen: dict[str, str] = {}
+    for name, description in services.items():
+        build = description.get("build")
+        if build is None:
+            continue
+        key = json.dumps(build, sort_keys=True)
+        if key in seen:
+            firsts[seen[key]].append(name)
+        else:
+            seen[key] = name
+            firsts[name] = []
+    return firsts
+
+
+def _tag(engine: ComposeEngine, source: str, target: str) -> None:
+    done = subprocess.run([*engine.cli, "tag", source, target], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise DeployFailed(f"tagging the image {source} as {target} failed: {done.stderr.strip()}")
 
 
 def _mask(text: str, secrets: Sequence[str]) -> str:
@@ -137,10 +164,17 @@ def deploy(
     record = {"project": project, "engine": engine.name, "images": [built_image(engine, project, s) for s in built]}
     write_atomic(out_dir / RECORD_FILE, (json.dumps(record, indent=2) + "\n").encode())
     build_args = [f"--build-arg={k}={v}" for k, v in sorted(index_build_args(environ).items())]
-    for service in built:
-        report(service, "building its image")
-        _compose(engine, project, out_dir, ["build", *build_args, service], filled.secrets, f"building the image of {service}")
-        report(service, "image built")
+    builds = shared_builds(document["services"])
+    if builds:  # one build command: each Compose process costs a second or more to start
+        for service in built:
+            report(service, "building its image")
+        first = list(builds)
+        _compose(engine, project, out_dir, ["build", *build_args, *first], filled.secrets, f"building the images of {', '.join(first)}")
+        for source, sharing in builds.items():
+            for service in sharing:
+                _tag(engine, built_image(engine, project, source), built_image(engine, project, service))
+        for service in built:
+            report(service, "image built")
     report("", f"starting project {project} with {engine.name} compose")
     started = time.monotonic()
     if engine.name == "podman":
@@ -203,7 +237,7 @@ def wait_until_up(
             if mine:
                 _fail(engine, late, mine[0], f"is not up after {timeout:.0f} s", secrets)
             raise DeployFailed(f"service {late} has no container after {timeout:.0f} s; see `{engine.name} ps -a {' '.join(project_filter(project))}`")
-        time.sleep(1.0)
+        time.sleep(POLL)
 
 
 def _fail(engine: ComposeEngine, service: str, container: Container, what: str, secrets: Sequence[str]) -> None:

@@ -75,7 +75,7 @@ def wait_for(
             if mine:
                 fail(service, mine[0], f"is not {what} in time")
             raise DeployFailed(f"service {service} has no container; it was never created")
-        time.sleep(0.5)
+        time.sleep(0.25)
 
 
 def start_in_order(
