@@ -74,22 +74,33 @@ if ! have_image localhost/debian:bookworm; then
     echo "built localhost/debian:bookworm"
 fi
 # Every scripts/images/<name> folder becomes localhost/pyspire-test/<name>:latest, rebuilt when the
-# hash of its folder differs from the one its label records.
+# hash of its folder differs from the one its label records. A Containerfile that copies
+# machine-ca.crt (the python and node stand-ins, whose pip and npm reach this machine's package
+# index) is built from a copy of its folder with this machine's CA bundle added, hashed with it.
 source scripts/image-hash.sh
 replaced=()  # the images a rebuild replaced: removed at the end once no name points at them
 for context in scripts/images/*/; do
     context=${context%/}
     image="localhost/pyspire-test/$(basename "$context"):latest"
-    hash=$(context_hash "$context")
+    build_dir=$context
+    if grep -qs machine-ca.crt "$context/Containerfile"; then
+        build_dir=$(mktemp -d)
+        cp -a "$context/." "$build_dir/"
+        cp /etc/ssl/certs/ca-certificates.crt "$build_dir/machine-ca.crt"
+        chmod 644 "$build_dir/machine-ca.crt"
+    fi
+    hash=$(context_hash "$build_dir")
     if [ "$(built_hash "$image")" != "$hash" ]; then
         old=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
-        podman build -q --label "$HASH_LABEL=$hash" -t "$image" "$context" >/dev/null
+        podman build -q --label "$HASH_LABEL=$hash" -t "$image" "$build_dir" >/dev/null
         [ -n "$old" ] && replaced+=("$old")
         echo "built $image"
     fi
+    [ "$build_dir" = "$context" ] || rm -rf "$build_dir"
 done
 
-# Stand-ins for the official images the integrations use by default (add_postgres, add_redis):
+# Stand-ins for the official images the integrations use by default (add_postgres, add_redis)
+# and the generated Dockerfiles start from (python, node):
 # this machine cannot pull from any registry, so the offline builds above are tagged with those
 # names in the local store, and apps that keep the defaults run here unchanged. Re-tagged
 # whenever the name points at another image (a rebuild, or a real pull on another machine).
@@ -103,6 +114,11 @@ official_tag() {
 }
 official_tag localhost/pyspire-test/postgres:latest docker.io/library/postgres:17
 official_tag localhost/pyspire-test/redis:latest docker.io/library/redis:7.4
+# The bases of the Dockerfiles `pyspire publish` generates (their default versions, and Debian's
+# Python 3.11): used by `pyspire deploy` and its tests.
+official_tag localhost/pyspire-test/python:latest docker.io/library/python:3.12-slim
+official_tag localhost/pyspire-test/python:latest docker.io/library/python:3.11-slim
+official_tag localhost/pyspire-test/node:latest docker.io/library/node:22-slim
 
 # A replaced image no name points at any more would stay in the (cached) store for ever.
 for old in "${replaced[@]}"; do

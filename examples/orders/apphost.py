@@ -8,6 +8,14 @@ See README.md beside this file for what each service receives.
 
 from pyspire import DistributedApplication
 
+
+def listen_everywhere_once_published(ctx):
+    """The Express server listens on $HOST (127.0.0.1 here, behind pyspire's proxy); published,
+    a port of its container is what clients reach, so it listens on every interface."""
+    if ctx.is_publish:
+        ctx.env["HOST"] = "0.0.0.0"
+
+
 builder = DistributedApplication.create_builder()
 
 pg = builder.add_postgres("pg").with_data_volume()
@@ -41,6 +49,7 @@ worker = (
 frontend = (
     builder.add_npm_app("frontend", "./frontend", script="start")
     .with_http_endpoint(env="PORT")
+    .with_env(listen_everywhere_once_published)
     .with_reference(api)  # no wait: it forwards each request, and says so while the api is not up
 )
 

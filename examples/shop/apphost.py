@@ -18,6 +18,15 @@ from pyspire import DistributedApplication
 # venv instead: <app dir>/.venv is found by itself, and .with_pip() or .with_uv() creates it.
 here = sys.prefix
 
+
+
+def listen_everywhere_once_published(ctx):
+    """Here each server listens on 127.0.0.1 behind pyspire's proxy; published (a container per
+    service) the others reach it over the network, so it listens on every interface."""
+    if ctx.is_publish:
+        ctx.env["HOST"] = "0.0.0.0"
+
+
 builder = DistributedApplication.create_builder()
 
 greeting = builder.add_parameter("greeting", value="hello")
@@ -25,6 +34,7 @@ greeting = builder.add_parameter("greeting", value="hello")
 catalog = (
     builder.add_python_app("catalog", ".", "catalog.py")
     .with_virtual_environment(here)
+    .with_env(listen_everywhere_once_published)
     .with_http_endpoint(env="PORT")  # a proxy on a free port; each replica gets its own $PORT
     .with_replicas(2)
 )
@@ -32,6 +42,7 @@ catalog = (
 orders = (
     builder.add_python_app("orders", ".", "orders.py")
     .with_virtual_environment(here)
+    .with_env(listen_everywhere_once_published)
     .with_http_endpoint(env="PORT")
     .with_reference(catalog)  # CATALOG_HTTP and services__catalog__http__0 = catalog's proxy URL
 )
@@ -39,6 +50,7 @@ orders = (
 frontend = (
     builder.add_python_app("frontend", ".", "frontend.py")
     .with_virtual_environment(here)
+    .with_env(listen_everywhere_once_published)
     .with_http_endpoint(env="PORT")
     .with_reference(catalog)
     .with_reference(orders)

@@ -1,6 +1,6 @@
 """catalog: a read-only JSON API of products (the app runs two replicas of it).
 
-Listens on 127.0.0.1:$PORT (pyspire allocates the port and puts a proxy in front of the
+Listens on $HOST:$PORT (127.0.0.1 by default) (pyspire allocates the port and puts a proxy in front of the
 replicas). Every answer names the replica that served it, taken from
 OTEL_RESOURCE_ATTRIBUTES=service.instance.id=<suffix>, so you can watch the proxy spread
 connections across replicas.
@@ -15,6 +15,7 @@ import os
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT = int(os.environ["PORT"])
+HOST = os.environ.get("HOST", "127.0.0.1")  # apphost.py sets 0.0.0.0 once published
 ATTRIBUTES = os.environ.get("OTEL_RESOURCE_ATTRIBUTES", "")  # "key=value,key=value"
 REPLICA = dict(kv.partition("=")[::2] for kv in ATTRIBUTES.split(",")).get("service.instance.id", "local")
 
@@ -47,6 +48,6 @@ class Handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
-    server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
-    print(f"catalog replica {REPLICA} listening on http://127.0.0.1:{PORT}")
+    server = ThreadingHTTPServer((HOST, PORT), Handler)
+    print(f"catalog replica {REPLICA} listening on http://{HOST}:{PORT}")
     server.serve_forever()

@@ -1,7 +1,7 @@
 """frontend: a tiny HTML page listing the catalog's products and the current orders.
 
 It reaches catalog and orders only through the URLs pyspire injects for its references
-(CATALOG_HTTP and ORDERS_HTTP), never through fixed ports. Listens on 127.0.0.1:$PORT.
+(CATALOG_HTTP and ORDERS_HTTP), never through fixed ports. Listens on $HOST:$PORT (127.0.0.1 by default).
 
     GET /        the HTML page
     GET /health  "ok"
@@ -14,6 +14,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT = int(os.environ["PORT"])
+HOST = os.environ.get("HOST", "127.0.0.1")  # apphost.py sets 0.0.0.0 once published
 CATALOG = os.environ["CATALOG_HTTP"]
 ORDERS = os.environ["ORDERS_HTTP"]
 
@@ -54,6 +55,6 @@ class Handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
-    server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
-    print(f"frontend listening on http://127.0.0.1:{PORT}")
+    server = ThreadingHTTPServer((HOST, PORT), Handler)
+    print(f"frontend listening on http://{HOST}:{PORT}")
     server.serve_forever()

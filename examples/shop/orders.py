@@ -1,6 +1,6 @@
 """orders: an HTTP API of orders, priced by calling catalog (GET/POST /orders, GET /health).
 
-Listens on 127.0.0.1:$PORT; catalog's URL (its proxy) comes from CATALOG_HTTP, which
+Listens on $HOST:$PORT (127.0.0.1 by default); catalog's URL (its proxy) comes from CATALOG_HTTP, which
 `.with_reference(catalog)` in the app host sets. POST takes {"product": 2, "quantity": 3}.
 """
 
@@ -10,6 +10,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT = int(os.environ["PORT"])
+HOST = os.environ.get("HOST", "127.0.0.1")  # apphost.py sets 0.0.0.0 once published
 CATALOG = os.environ["CATALOG_HTTP"]
 ORDERS = [{"product": 1, "quantity": 2}, {"product": 2, "quantity": 4}]
 
@@ -58,6 +59,6 @@ class Handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
-    server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
-    print(f"orders listening on http://127.0.0.1:{PORT}, catalog at {CATALOG}")
+    server = ThreadingHTTPServer((HOST, PORT), Handler)
+    print(f"orders listening on http://{HOST}:{PORT}, catalog at {CATALOG}")
     server.serve_forever()

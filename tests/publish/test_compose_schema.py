@@ -73,5 +73,5 @@ def test_a_model_using_every_mapped_feature_validates_against_the_compose_spec(t
     assert services["dns"]["ports"] == ["5353:53/udp"]
     assert services["dns"]["volumes"] == ["../app/static:/etc/coredns:ro", "/tmp/cache", "dns-zones:/zones"]
     assert services["built"]["build"] == {"context": "../app/img", "args": {"VERSION": "${VERSION}"}}
-    assert services["web"]["deploy"] == {"replicas": 3}
+    assert services["web"]["deploy"] == {"mode": "replicated", "replicas": 3}
     assert "dev" not in services, "a k3s cluster is an external dependency"

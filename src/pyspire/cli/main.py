@@ -5,7 +5,8 @@
 start``) runs it in the background. The other commands are clients of a running app host's
 control API: ``ps``, ``describe``, ``logs``, ``resource``, ``wait``, ``stop``, ``parameter``, ``dashboard``,
 ``telemetry`` (structured logs, traces, metrics) and ``export`` (all of it in one zip).
-``pyspire publish --target compose -o DIR [path]`` turns the same model into deployment files.
+``pyspire publish --target compose -o DIR [path]`` turns the same model into deployment files;
+``pyspire deploy --target compose [path]`` starts them here and ``pyspire destroy`` removes them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pyspire._version import VERSION
 from pyspire.cli.apphost import apphost_path, execute_or_exit, never_ran, stderr_console
 from pyspire.cli.control import resource, stop, wait
 from pyspire.cli.dashboard import dashboard
+from pyspire.cli.deploy import deploy, destroy
 from pyspire.cli.detach import start_detached
 from pyspire.cli.export import export
 from pyspire.cli.inspection import describe, ps
@@ -79,7 +81,7 @@ def start(apphost: str | None, timeout: float, output_format: str) -> None:
     start_detached(apphost, timeout, output_format)
 
 
-for command in (ps, describe, logs, resource, wait, stop, parameter, dashboard, telemetry, export, publish):
+for command in (ps, describe, logs, resource, wait, stop, parameter, dashboard, telemetry, export, publish, deploy, destroy):
     cli.add_command(command)
 
 

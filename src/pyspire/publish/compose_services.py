@@ -87,7 +87,8 @@ def compose_service(
     if healthcheck is not None:
         service["healthcheck"] = healthcheck
     if resource.replicas != 1:
-        service["deploy"] = {"replicas": resource.replicas}
+        # ``mode`` is the spec's default, said anyway: podman-compose starts replicas only then
+        service["deploy"] = {"mode": "replicated", "replicas": resource.replicas}
     restart = resource.last_annotation(RestartPolicyAnnotation)
     if restart is not None:
         service["restart"] = RESTART[restart.policy]
