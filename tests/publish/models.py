@@ -15,9 +15,9 @@ def builder_in(folder: Path) -> DistributedApplicationBuilder:
     return DistributedApplication.create_builder([], app_dir=folder)
 
 
-def publish_model(builder: DistributedApplicationBuilder, out: Path) -> PublishResult:
+def publish_model(builder: DistributedApplicationBuilder, out: Path, target: str = "compose") -> PublishResult:
     app = builder.build()
-    return publish(app.model.resources, app.model.app_dir, "compose", out)
+    return publish(app.model.resources, app.model.app_dir, target, out)
 
 
 def compose_of(out: Path) -> dict:

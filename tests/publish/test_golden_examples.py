@@ -12,16 +12,13 @@ published into ``<copy>/publish``, so paths in the output are the same on every 
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.publish.trees import copy_example, publish_cli, tree
+from tests.publish.trees import assert_golden, copy_example, publish_cli
 
 GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("PYSPIRE_UPDATE_GOLDEN") == "1"
 
 
 @pytest.mark.parametrize("example", ["shop", "orders"])
@@ -30,12 +27,4 @@ def test_the_published_example_is_byte_for_byte_its_golden_tree(tmp_path, exampl
     out = app / "publish"
     result = publish_cli(app, out)
     assert result.returncode == 0, result.stderr
-    published = tree(out)
-    golden = GOLDEN / example
-    if UPDATE:
-        shutil.rmtree(golden, ignore_errors=True)
-        shutil.copytree(out, golden)
-    expected = tree(golden)
-    assert sorted(published) == sorted(expected), "the same files, no more and no fewer"
-    for name, content in expected.items():
-        assert published[name].decode() == content.decode(), f"{name} differs from tests/publish/golden/{example}/{name}"
+    assert_golden(out, GOLDEN / example)

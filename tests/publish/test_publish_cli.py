@@ -27,9 +27,10 @@ def test_publish_prints_every_file_it_wrote_and_starts_nothing(tmp_path):
 
 def test_the_cli_offers_exactly_the_targets_that_exist(tmp_path):
     assert set(PUBLISH_TARGETS) == set(TARGETS)
-    result = run_cli("publish", "--target", "kubernetes", "-o", str(tmp_path / "out"), str(tmp_path))
+    result = run_cli("publish", "--target", "nomad", "-o", str(tmp_path / "out"), str(tmp_path))
     assert result.returncode == 2
-    assert "Invalid value for '--target': 'kubernetes'" in result.stderr and "'compose'" in result.stderr
+    assert "Invalid value for '--target': 'nomad'" in result.stderr
+    assert "'compose'" in result.stderr and "'kubernetes'" in result.stderr
     assert not (tmp_path / "out").exists()
 
 

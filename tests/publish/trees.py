@@ -38,8 +38,10 @@ def run_cli(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None =
     )
 
 
-def publish_cli(app_dir: Path, out: Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return run_cli("publish", "--target", "compose", "-o", str(out), str(app_dir), env=env)
+def publish_cli(
+    app_dir: Path, out: Path, env: Mapping[str, str] | None = None, target: str = "compose"
+) -> subprocess.CompletedProcess[str]:
+    return run_cli("publish", "--target", target, "-o", str(out), str(app_dir), env=env)
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -49,3 +51,19 @@ def tree(folder: Path) -> dict[str, bytes]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
+
+
+#: ``PYSPIRE_UPDATE_GOLDEN=1``: rewrite the golden trees from this run (then read the diff).
+UPDATE_GOLDEN = os.environ.get("PYSPIRE_UPDATE_GOLDEN") == "1"
+
+
+def assert_golden(out: Path, golden: Path) -> None:
+    """``out`` is byte for byte the tree ``golden`` (rewritten first under UPDATE_GOLDEN)."""
+    published = tree(out)
+    if UPDATE_GOLDEN:
+        shutil.rmtree(golden, ignore_errors=True)
+        shutil.copytree(out, golden)
+    expected = tree(golden)
+    assert sorted(published) == sorted(expected), "the same files, no more and no fewer"
+    for name, content in expected.items():
+        assert published[name].decode() == content.decode(), f"{name} differs from {golden / name}"

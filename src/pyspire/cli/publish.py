@@ -1,4 +1,4 @@
-"""``pyspire publish --target compose -o DIR [APPHOST]``: the app model as deployment files.
+"""``pyspire publish --target compose|kubernetes -o DIR [--name NAME] [APPHOST]``: the app model as deployment files.
 
 The app host is executed as ``pyspire run`` would, up to its ``run()`` call, which then runs
 nothing: the model it built is published (see :mod:`pyspire.publish`). A model that cannot be
@@ -19,7 +19,7 @@ from pyspire.cli.output import out
 
 #: The targets offered; the same as ``pyspire.publish.TARGETS`` (a test checks), named here so
 #: that ``pyspire --help`` does not import every integration.
-PUBLISH_TARGETS = ("compose",)
+PUBLISH_TARGETS = ("compose", "kubernetes")
 NOTHING_WRITTEN = "nothing was written"
 
 
@@ -30,12 +30,15 @@ NOTHING_WRITTEN = "nothing was written"
     "-o", "--output", "output", required=True, type=click.Path(file_okay=False, path_type=Path),
     help="The folder to write into (created when missing).",
 )
+@click.option("--name", "name", default=None, help="The app's name (the Helm chart's); default: its folder's.")
 @click.option("--debug", is_flag=True, envvar="PYSPIRE_DEBUG", help="When apphost.py fails, show pyspire's frames too.")
-def publish(apphost: str | None, target: str, output: Path, debug: bool) -> None:
+def publish(apphost: str | None, target: str, output: Path, name: str | None, debug: bool) -> None:
     """Write APPHOST's app (default ./apphost.py) as deployment files for --target into --output.
 
     compose: compose.yaml, .env (every parameter; secrets left blank) and a Dockerfile for each
-    Python and Node app. Nothing starts. Exit code 2 when the model cannot be published."""
+    Python and Node app. kubernetes: a Helm chart (Chart.yaml, values.yaml with every parameter,
+    secrets left empty, templates/<resource>/...) and the Dockerfiles under images/. Nothing
+    starts. Exit code 2 when the model cannot be published."""
     from pyspire.publish import PublishError
     from pyspire.publish import publish as publish_app
 
@@ -43,7 +46,7 @@ def publish(apphost: str | None, target: str, output: Path, debug: bool) -> None
     path = apphost_path(apphost, err)
     app = load_without_running(path, debug, err, NOTHING_WRITTEN)
     try:
-        result = publish_app(app.model.resources, app.model.app_dir, target, output)
+        result = publish_app(app.model.resources, app.model.app_dir, target, output, name)
     except PublishError as exc:
         err.print(f"[bold red]error:[/] {escape(str(path))}: the app cannot be published to {target}; {NOTHING_WRITTEN}.")
         print_problems(err, exc.problems)

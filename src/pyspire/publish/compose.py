@@ -8,6 +8,7 @@ twice gives the same bytes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -108,7 +109,7 @@ def _render(
     except PyspireError as exc:
         problems.append(ModelProblem(resource.name, "environment and arguments", str(exc), resource.origin_of()))
         return None
-    return _without_secret_literals(resource, launch, inputs)
+    return without_secret_literals(resource, launch, inputs, compose_literal)
 
 
 def _build_args(
@@ -125,15 +126,18 @@ def _build_args(
     return arguments
 
 
-def _without_secret_literals(resource: Resource, launch: RenderedLaunch, inputs: DeploymentInputs) -> RenderedLaunch:
+def without_secret_literals(
+    resource: Resource, launch: RenderedLaunch, inputs: DeploymentInputs, literal: Callable[[str], str]
+) -> RenderedLaunch:
     """The values of a ``with_env_file(path, secret=True)`` file are literals in the plan: in the
-    published file they become ``${<RESOURCE>_<NAME>}`` inputs, left blank in ``.env``."""
+    published files they become ``<RESOURCE>_<NAME>`` inputs, left blank (``literal``: how the
+    target's context renders literal text, to recognise them)."""
     env = dict(launch.env)
     for annotation in resource.annotations_of(EnvFileAnnotation):
         if not annotation.secret:
             continue
         for name, value in read_env_file(annotation.path).items():
-            if name in launch.secret_env and env.get(name) == compose_literal(value):
+            if name in launch.secret_env and env.get(name) == literal(value):
                 variable = f"{env_name_part(resource.name)}_{env_name_part(name)}"
                 what = f"{name} of {resource.name} (from {annotation.path.name})"
                 env[name] = inputs.add(Input(variable, what, f"{resource.name}/{name}", secret=True), resource.name)

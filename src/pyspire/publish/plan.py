@@ -92,10 +92,16 @@ class PublishPlan:
     app_dir: Path
     entries: tuple[PublishedResource, ...]
     problems: tuple[ModelProblem, ...] = field(default=())
+    #: The app's name (``--name``); ``None``: its folder's.
+    name: str | None = None
     _by_resource: dict[int, PublishedResource] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_resource", {id(e.resource): e for e in self.entries})
+
+    @property
+    def app_name(self) -> str:
+        return self.name if self.name else self.app_dir.name
 
     def entry(self, resource: Resource) -> PublishedResource:
         """The entry of a resource of the model; one outside it (a reference to a resource
@@ -136,7 +142,7 @@ def unpublishable_problem(resource: Resource) -> ModelProblem:
     )
 
 
-def plan_publish(resources: Sequence[Resource], app_dir: Path) -> PublishPlan:
+def plan_publish(resources: Sequence[Resource], app_dir: Path, name: str | None = None) -> PublishPlan:
     """What each resource publishes as; problems collected, never raised."""
     entries: list[PublishedResource] = []
     problems: list[ModelProblem] = []
@@ -148,7 +154,7 @@ def plan_publish(resources: Sequence[Resource], app_dir: Path) -> PublishPlan:
         elif entry.is_service:
             entry = replace(entry, ports=published_ports(resource))
         entries.append(entry)
-    return PublishPlan(app_dir, tuple(entries), tuple(problems))
+    return PublishPlan(app_dir, tuple(entries), tuple(problems), name)
 
 
 def _entry(resource: Resource) -> PublishedResource | None:

@@ -2,7 +2,7 @@
 
 A target turns a :class:`~pyspire.publish.plan.PublishPlan` into files (in memory, raising
 :class:`~pyspire.publish.errors.PublishError` with every problem); writing is common to all. A
-Helm target registers here beside Compose.
+Helm chart (``kubernetes``) is the other.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import ClassVar, Protocol
 
 from pyspire.publish.compose import ComposeTarget
+from pyspire.publish.helm import KubernetesTarget
 from pyspire.publish.output import PublishedFiles
 from pyspire.publish.plan import PublishPlan
 
@@ -23,4 +24,4 @@ class PublishTarget(Protocol):
     def render(self, plan: PublishPlan, out_dir: Path) -> PublishedFiles: ...
 
 
-TARGETS: dict[str, type[PublishTarget]] = {ComposeTarget.name: ComposeTarget}
+TARGETS: dict[str, type[PublishTarget]] = {ComposeTarget.name: ComposeTarget, KubernetesTarget.name: KubernetesTarget}
