@@ -86,7 +86,8 @@ class KubernetesTarget:
             raise PublishError(self.name, ctx.problems)
         volumes = sorted(ctx.volume_users)
         files.add("Chart.yaml", chart_yaml(chart))
-        files.add("values.yaml", values_yaml(built, inputs.inputs, volumes, chart, out_dir))
+        jobs = frozenset(e.resource.name for e, _ in built if workload_kind(e, ctx) == "Job")
+        files.add("values.yaml", values_yaml(built, inputs.inputs, volumes, chart, out_dir, jobs))
         files.add("templates/_helpers.tpl", helpers(chart))
         files.add(".helmignore", HELMIGNORE)
         blank = [i.variable for i in inputs.inputs if i.secret or i.default is None]

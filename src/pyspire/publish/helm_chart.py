@@ -75,9 +75,10 @@ def values_yaml(
     volumes: Sequence[str],
     chart: str,
     out_dir: Path,
+    jobs: frozenset[str] = frozenset(),
 ) -> str:
     """The file; ``services``: each entry with the Dockerfile written for it (relative to the
-    output folder), if any."""
+    output folder), if any; ``jobs``: the services published as Jobs (no replicas)."""
     parts = [HEADER]
     parts.append("# The image the init containers waiting for a dependency's port run (it needs sh and nc).\n")
     parts.append(_dump({"waitImage": dict(WAIT_IMAGE)}))
@@ -106,6 +107,8 @@ def values_yaml(
         parts[-1] = parts[-1].replace("services:\n", "services: {}\n")
     for entry, dockerfile in services:
         values: dict[str, Any] = {"image": image_values(entry, chart), "replicas": replicas(entry), "resources": {}}
+        if entry.resource.name in jobs:
+            del values["replicas"]
         if entry.build is not None:
             context = Path(os.path.relpath(entry.build.context, out_dir)).as_posix()
             built = dockerfile or (
