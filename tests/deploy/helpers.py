@@ -52,3 +52,18 @@ def write_app(folder: Path, body: str) -> Path:
     text = "from pyspire import DistributedApplication\n\nbuilder = DistributedApplication.create_builder()\n"
     (folder / "apphost.py").write_text(text + body + "\nbuilder.build().run()\n")
     return folder / "apphost.py"
+
+
+def stop_each(project: str, grace: int = 20) -> dict[str, int]:
+    """Stop every container of ``project`` as destroy does — dependents first (the reverse of the
+    order they were started in), each with its stop signal, then ``grace`` seconds, then SIGKILL —
+    and give each one's exit code: 137 means the signal was ignored."""
+    flt = ["--filter", f"label={PROJECT_LABEL}={project}"]
+    listing = ["podman", "ps", *flt, "--sort", "created", "--format", "{{.Names}}"]
+    names = subprocess.run(listing, capture_output=True, text=True, check=True).stdout.split()[::-1]
+    codes: dict[str, int] = {}
+    for name in names:
+        subprocess.run(["podman", "stop", "--time", str(grace), name], capture_output=True, check=True)
+        state = subprocess.run(["podman", "inspect", "--format", "{{.State.ExitCode}}", name], capture_output=True, text=True, check=True)
+        codes[name] = int(state.stdout.strip())
+    return codes

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.helpers import REPO, free_port, labelled, project_of, pyspire
+from tests.deploy.helpers import REPO, free_port, labelled, project_of, pyspire, stop_each
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(1200)]
 
@@ -24,12 +24,14 @@ def call(url: str, body: dict[str, object] | None = None) -> object:
         return json.load(response)
 
 
-def test_an_order_placed_through_the_deployed_frontend_is_stored_and_fulfilled(folder: Path) -> None:
+def test_an_order_placed_through_the_deployed_frontend_is_stored_and_fulfilled_and_every_service_stops_on_its_signal(folder: Path) -> None:
     port = free_port()
     done = pyspire("deploy", "--target", "compose", "-o", str(folder), "--port", f"frontend={port}", str(REPO / "examples" / "orders"))
     assert done.returncode == 0, done.stdout + done.stderr
     for line in ("pg        healthy", "cache     healthy", "migrate   completed", "api       healthy (2 replicas)"):
         assert line in done.stdout
+    # it returns once the port it was given answers, not merely once the frontend's process runs
+    assert f"answering on localhost:{port}" in done.stdout
     env_text = (folder / ".env").read_text()
     password = next(line.split("=", 1)[1] for line in env_text.splitlines() if line.startswith("PG_PASSWORD="))
     assert password and password not in done.stdout + done.stderr  # generated for the deployment, never printed
@@ -47,6 +49,9 @@ def test_an_order_placed_through_the_deployed_frontend_is_stored_and_fulfilled(f
 
     project = project_of(folder)
     assert len(labelled(project)["volumes"]) == 2  # pg-data, cache-data
+    # Node (the frontend) under the engine's init, Python with SIGINT: none waits out the grace and is killed
+    stopped = stop_each(project)
+    assert any("frontend" in name for name in stopped) and not [name for name, code in stopped.items() if code == 137], stopped
     gone = pyspire("destroy", "--target", "compose", "-o", str(folder))
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert labelled(project) == {"containers": [], "networks": [], "volumes": []}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.helpers import REPO, free_port, image_exists, labelled, project_of, pyspire
+from tests.deploy.helpers import REPO, free_port, image_exists, labelled, project_of, pyspire, stop_each
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(900)]
 
@@ -22,7 +22,7 @@ def get(url: str) -> str:
         return response.read().decode()
 
 
-def test_the_deployed_shop_answers_on_its_host_port_and_destroy_leaves_nothing_of_it(folder: Path) -> None:
+def test_the_deployed_shop_answers_on_its_host_port_stops_on_its_stop_signal_and_destroy_leaves_nothing_of_it(folder: Path) -> None:
     port = free_port()
     started = time.monotonic()
     done = pyspire("deploy", "--target", "compose", "-o", str(folder), "--port", f"frontend={port}", str(REPO / "examples" / "shop"))
@@ -40,6 +40,9 @@ def test_the_deployed_shop_answers_on_its_host_port_and_destroy_leaves_nothing_o
     images = json.loads((folder / "deployment.json").read_text())["images"]
     assert len(labelled(project)["containers"]) == 5 and all(image_exists(image) for image in images)
     print(f"deploy of examples/shop: {elapsed:.1f} s")
+    # Python is PID 1 in its image: the generated STOPSIGNAL SIGINT stops it, no kill after the grace
+    stopped = stop_each(project)
+    assert len(stopped) == 5 and not [name for name, code in stopped.items() if code == 137], stopped
 
     gone = pyspire("destroy", "--target", "compose", "-o", str(folder))
     assert gone.returncode == 0, gone.stdout + gone.stderr

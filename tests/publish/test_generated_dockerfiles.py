@@ -32,7 +32,7 @@ def test_a_python_app_with_a_uv_lock_builds_in_two_stages_with_uv_sync_frozen(tm
     runtime = lines[lines.index("FROM docker.io/library/python:3.13-slim") :]
     assert "COPY --from=build /opt/venv /opt/venv" in runtime
     assert "COPY --from=source --chown=app:app /src /app" in runtime
-    assert runtime[-2:] == ["USER app", 'ENTRYPOINT ["python"]'], "runs as a non-root user"
+    assert runtime[-3:] == ["USER app", "STOPSIGNAL SIGINT", 'ENTRYPOINT ["python"]'], "runs as a non-root user, stops on SIGINT as PID 1"
     assert "useradd --create-home --uid 10001 app" in runtime[1]
     assert compose_of(tmp_path / "out")["services"]["api"]["build"] == {"context": "../app/api", "dockerfile": "../../out/api/Dockerfile"}
 
@@ -56,7 +56,7 @@ def test_a_python_app_with_requirements_installs_them_with_pip_runs_as_app_and_n
     )
 
 
-def test_node_apps_install_with_their_package_managers_frozen_lock_as_the_node_user(tmp_path):
+def test_node_apps_install_with_their_package_managers_frozen_lock_and_run_as_the_node_user_under_an_init(tmp_path):
     app = tmp_path / "app"
     for folder, lock in (("web", "package-lock.json"), ("admin", "pnpm-lock.yaml")):
         (app / folder).mkdir(parents=True)
@@ -84,3 +84,4 @@ def test_node_apps_install_with_their_package_managers_frozen_lock_as_the_node_u
     services = compose_of(tmp_path / "out")["services"]
     assert services["web"]["command"] == ["run", "start", "--"]
     assert services["admin"]["command"] == ["s.js"]
+    assert services["web"]["init"] is True and services["admin"]["init"] is True, "Node as PID 1 would ignore SIGTERM"

@@ -116,3 +116,17 @@ def test_a_bind_mount_cannot_be_published_to_kubernetes_and_nothing_is_written(t
     assert "tool" in result.stderr and ".with_image(" in result.stderr, "the core's problems are listed too"
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_node_app_shares_its_pods_process_namespace_so_sigterm_stops_it_and_python_apps_do_not_need_to(tmp_path):
+    b = builder_in(tmp_path / "app")
+    (tmp_path / "app" / "web").mkdir(parents=True)
+    (tmp_path / "app" / "web" / "package.json").write_text('{"name": "web"}\n')
+    b.add_node_app("web", "./web", "server.js").with_http_endpoint(env="PORT")
+    b.add_python_app("worker", ".", "worker.py")
+    publish_model(b, tmp_path / "out", "kubernetes")
+    objects = by_kind(helm_template(tmp_path / "out"))
+    assert objects[("Deployment", "web")]["spec"]["template"]["spec"]["shareProcessNamespace"] is True
+    assert "shareProcessNamespace" not in objects[("Deployment", "worker")]["spec"]["template"]["spec"]
+    dockerfile = (tmp_path / "out" / "images" / "worker" / "Dockerfile").read_text().splitlines()
+    assert "STOPSIGNAL SIGINT" in dockerfile, "Python as PID 1 stops on SIGINT, which it handles"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -192,8 +193,25 @@ def deploy(
     states = wait_until_up(engine, project, list(document["services"]), report, remaining, filled.secrets)
     result = DeployResult(project, out_dir, engine.name, states)
     for service, host_port in (ports or {}).items():
+        wait_until_answering(engine, project, service, host_port, report, started + timeout)
         result.ports[service] = f"localhost:{host_port}"
     return result
+
+
+def wait_until_answering(engine: ComposeEngine, project: str, service: str, host_port: int, report: Report, deadline: float) -> None:
+    """Wait until ``localhost:host_port`` accepts a connection: a service without a health check
+    counts as up once its process runs, which is before it listens, and a user who was given the
+    port expects the deployment to answer there when ``deploy`` returns."""
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", host_port), timeout=1.0):
+                report(service, f"answering on localhost:{host_port}")
+                return
+        except OSError as error:
+            if time.monotonic() > deadline:
+                flt = " ".join(project_filter(project))
+                raise DeployFailed(f"service {service} runs but nothing answers on localhost:{host_port} ({error}); see `{engine.name} ps -a {flt}` and its log") from None
+        time.sleep(POLL)
 
 
 def wait_until_up(

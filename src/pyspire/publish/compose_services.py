@@ -92,6 +92,10 @@ def compose_service(
     restart = resource.last_annotation(RestartPolicyAnnotation)
     if restart is not None:
         service["restart"] = RESTART[restart.policy]
+    if entry.generator == "node":
+        # Node as PID 1 has no handler for SIGTERM or SIGINT, and the kernel drops them: a stop
+        # would wait out the grace period and kill. The engine's init (tini, catatonit) is PID 1.
+        service["init"] = True
     signal = resource.last_annotation(StopSignalAnnotation)
     if signal is not None:
         service["stop_signal"] = signal.signal

@@ -143,7 +143,10 @@ def python_image(app_dir: Path) -> GeneratedImage:
             *install,
             *copy,
         ]
-    lines += ["USER app", 'ENTRYPOINT ["python"]']
+    # Python as PID 1 ignores SIGTERM (the kernel drops signals without a handler for PID 1), so a
+    # stop would wait out the grace period and kill; SIGINT has Python's own handler
+    # (KeyboardInterrupt: finally blocks run), and uvicorn, gunicorn and rq take it as a graceful stop.
+    lines += ["USER app", "STOPSIGNAL SIGINT", 'ENTRYPOINT ["python"]']
     return GeneratedImage("\n".join(lines) + "\n", _ignore())
 
 

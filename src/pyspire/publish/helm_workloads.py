@@ -264,6 +264,10 @@ def _pod(
     if waits:
         pod["initContainers"] = waits
     pod["containers"] = [container]
+    if entry.generator == "node":
+        # Node as PID 1 ignores SIGTERM (no handler, and the kernel drops it): with the pod's
+        # process namespace shared, the pause container is PID 1 and SIGTERM stops Node at once.
+        pod["shareProcessNamespace"] = True
     if volumes:
         pod["volumes"] = volumes
     grace = resource.last_annotation(StopGracePeriodAnnotation)
