@@ -7,13 +7,12 @@ from __future__ import annotations
 import yaml
 
 from tests.publish.charts import by_kind, helm_template
-from tests.publish.models import builder_in, publish_model
-from tests.publish.test_secrets_and_determinism import _app
+from tests.publish.models import app_with_secrets, builder_in, publish_model
 from tests.publish.trees import publish_cli, tree
 
 
 def test_no_secret_value_appears_in_any_file_of_the_chart(tmp_path):
-    app = _app(tmp_path)
+    app = app_with_secrets(tmp_path)
     out = app / "publish"
     result = publish_cli(app, out, env={"Parameters__api-key": "s3cret-from-environment-9904"}, target="kubernetes")
     assert result.returncode == 0, result.stderr
@@ -89,7 +88,7 @@ def test_waits_become_init_containers_and_a_completion_wait_makes_a_job(tmp_path
 
 
 def test_publishing_the_chart_twice_gives_byte_identical_files(tmp_path):
-    app = _app(tmp_path)
+    app = app_with_secrets(tmp_path)
     assert publish_cli(app, app / "publish", target="kubernetes").returncode == 0
     once = tree(app / "publish")
     assert publish_cli(app, app / "publish", target="kubernetes").returncode == 0

@@ -2,46 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
-
+from tests.publish.models import app_with_secrets
 from tests.publish.trees import publish_cli, tree
-
-APPHOST = textwrap.dedent(
-    """
-    from pyspire import DistributedApplication
-
-    builder = DistributedApplication.create_builder()
-    key = builder.add_parameter("api-key", secret=True)
-    region = builder.add_parameter("region", value="eu-west-1")
-    password = builder.add_parameter("db-password", secret=True, value="default-not-secret-either")
-    cache = builder.add_redis("cache").with_data_volume()
-    web = (
-        builder.add_python_app("web", ".", "web.py")
-        .with_http_endpoint(env="PORT")
-        .with_env("API_KEY", key)
-        .with_env("REGION", region)
-        .with_env("DB_PASSWORD", password)
-        .with_env_file(".env.secrets", secret=True)
-        .with_reference(cache)
-        .wait_for(cache)
-    )
-    builder.build().run()
-    """
-)
-
-
-def _app(tmp_path):
-    app = tmp_path / "app"
-    app.mkdir()
-    (app / "apphost.py").write_text(APPHOST)
-    (app / "web.py").write_text("print('web')\n")
-    (app / ".env").write_text("Parameters__db-password=s3cret-from-dotenv-7731\n")
-    (app / ".env.secrets").write_text("TOKEN=s3cret-from-env-file-5512\n")
-    return app
 
 
 def test_no_secret_value_appears_in_any_published_file(tmp_path):
-    app = _app(tmp_path)
+    app = app_with_secrets(tmp_path)
     out = app / "publish"
     result = publish_cli(app, out, env={"Parameters__api-key": "s3cret-from-environment-9904"})
     assert result.returncode == 0, result.stderr
@@ -59,7 +25,7 @@ def test_no_secret_value_appears_in_any_published_file(tmp_path):
 
 
 def test_publishing_twice_gives_byte_identical_output(tmp_path):
-    app = _app(tmp_path)
+    app = app_with_secrets(tmp_path)
     first = publish_cli(app, app / "publish")
     assert first.returncode == 0, first.stderr
     once = tree(app / "publish")
@@ -76,7 +42,7 @@ def test_publishing_twice_gives_byte_identical_output(tmp_path):
 
 
 def test_publishing_again_keeps_the_values_filled_in_the_outputs_env(tmp_path):
-    app = _app(tmp_path)
+    app = app_with_secrets(tmp_path)
     out = app / "publish"
     assert publish_cli(app, out).returncode == 0
     dotenv = out / ".env"
