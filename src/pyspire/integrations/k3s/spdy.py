@@ -257,24 +257,28 @@ class FrameReader:
 
     def feed(self, data: bytes) -> list[Frame]:
         """The frames completed by ``data`` (the rest waits for the next feed)."""
-        self._buffer += data
+        buffer = self._buffer
+        buffer += data
         frames: list[Frame] = []
-        buffer, offset = self._buffer, 0
-        while len(buffer) - offset >= 8:
-            first, second = _TWO_U32.unpack_from(buffer, offset)
-            length = second & MAX_FRAME_LENGTH
-            end = offset + 8 + length
-            if end > len(buffer):
-                break
-            payload = bytes(buffer[offset + 8 : end])
-            offset = end
-            flags = second >> 24
-            if first & 0x80000000:
-                frames.append(self._control(first & 0xFFFF, flags, payload))
-            else:
-                if first == 0:
-                    raise SpdyError("a data frame for stream 0")
-                frames.append(DataFrame(first, payload, bool(flags & FLAG_FIN)))
+        size, offset = len(buffer), 0
+        view = memoryview(buffer)
+        try:
+            while size - offset >= 8:
+                first, second = _TWO_U32.unpack_from(buffer, offset)
+                end = offset + 8 + (second & MAX_FRAME_LENGTH)
+                if end > size:
+                    break
+                payload = bytes(view[offset + 8 : end])
+                offset = end
+                flags = second >> 24
+                if first & 0x80000000:
+                    frames.append(self._control(first & 0xFFFF, flags, payload))
+                else:
+                    if first == 0:
+                        raise SpdyError("a data frame for stream 0")
+                    frames.append(DataFrame(first, payload, bool(flags & FLAG_FIN)))
+        finally:
+            view.release()
         del buffer[:offset]
         return frames
 
