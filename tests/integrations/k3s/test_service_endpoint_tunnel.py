@@ -145,3 +145,32 @@ async def test_a_connection_the_pod_side_refuses_fails_alone_with_kwoks_reason(
     # the refusal came before any byte: the next connection got a fresh tunnel (a tunnel outlives
     # its pod, a fresh one asks the API server whether the pod is still there)
     assert sum(TUNNEL_OPENED in line for line in log) == 2
+
+
+async def test_a_tunnel_whose_connection_dies_ends_its_streams_and_the_next_connection_opens_a_new_one(
+    tmp_path: Path, cluster: Cluster, api: KubeconfigApi, host_server: HostHttpServer
+) -> None:
+    _name, pod = _deploy(cluster, host_server, tmp_path)
+    await asyncio.sleep(1.0)  # kwok's PortForward object follows the pod within 0.5 s
+    log: list[str] = []
+    tunnels = PodTunnels("t", log.append)
+    target = PodPort("default", pod, 8080)
+    request = b"GET / HTTP/1.1\r\nHost: web\r\n\r\n"
+    tag = host_server.tag.encode()
+    try:
+        async with tunnels.open(api, target) as first:
+            assert isinstance(first, TunnelStream)
+            await first.write(request)
+            assert (await _read_until(first, tag)).endswith(tag)
+            first.tunnel._writer.transport.abort()  # the network drops the API server connection
+            with pytest.raises(PortForwardError, match=f"pod default/{pod} port 8080: the port-forward tunnel"):
+                await asyncio.wait_for(first.read(), 10)
+            with pytest.raises(PortForwardError, match="the port-forward stream closed"):
+                await first.write(request)
+        async with tunnels.open(api, target) as second:
+            assert isinstance(second, TunnelStream) and second.tunnel is not first.tunnel
+            await second.write(request)
+            assert (await _read_until(second, tag)).endswith(tag)
+    finally:
+        await tunnels.close()
+    assert sum(TUNNEL_OPENED in line for line in log) == 2

@@ -2,8 +2,9 @@
 
 wsproto parses one frame at a time through generators and buffers — some 20–40 µs each here —
 and the API server's tunnel sends one websocket message per read of its connection to the
-kubelet: 12,000 messages of ~5 KiB for one 64 MiB download, where wsproto alone took most of the
-time (the tunnel moved 41–64 MB/s against 120–180 MB/s for one v4 websocket in the same run). The
+kubelet: 12,000 messages of ~5 KiB for one 64 MiB download. With wsproto reading them the tunnel
+moved 72 MB/s where kubectl moved 128 in the same run, and a profile put wsproto's frame parsing
+first; read here, as fast as one v4 websocket (benchmarks/README.md, ``k3s_port_forward.py``). The
 tunnel needs little of a websocket's receiving side — its bytes are one SPDY byte stream, so
 message boundaries do not matter — and that little is here (RFC 6455 section 5.2): frames from
 a server are unmasked, no extension was negotiated (no reserved bit may be set), text is not
