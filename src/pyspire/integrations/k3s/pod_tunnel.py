@@ -190,6 +190,8 @@ class TunnelStream:
             return
         self._closed = True
         self.drained.set()
+        if not self.replied.done():  # left while opening: nobody will look at its outcome
+            self.replied.cancel()
         self.tunnel.forget(self)
         if not self._reset and self._tunnel_ended is None:
             with contextlib.suppress(TunnelClosed):  # a closing tunnel resets every stream anyway
@@ -301,6 +303,8 @@ class PodTunnel:
                     await stream.drained.wait()
         except (OSError, ssl.SSLError, LocalProtocolError, WebSocketFrameError, spdy.SpdyError) as exc:
             reason = f"broke: {exc!r}"
+        except Exception as exc:  # noqa: BLE001 - the tunnel's end must reach its streams whatever it was
+            reason = f"failed: {exc!r}"
         finally:
             self._end(reason)
 
