@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Where the time of a NEW port-forward stream goes: timestamps of each phase, with and without TLS resumption.
 
-The endpoint opens one ``v4.channel.k8s.io`` websocket per accepted connection
-(:mod:`pyspire.integrations.k3s.pod_stream`); ``benchmarks/k3s_port_forward.py`` shows that a
-request on a new connection costs ~3x what it costs through ``kubectl port-forward``. This splits
-one stream's opening, against the real control plane (the test image, a kwok pod forwarded to a
+The endpoint used to open one ``v4.channel.k8s.io`` websocket per accepted connection
+(:mod:`pyspire.integrations.k3s.pod_stream`, now its fallback), and ``benchmarks/k3s_port_forward.py``
+showed a request on a new connection costing ~3x what it cost through ``kubectl port-forward``. This
+splits one such stream's opening, against the real control plane (the test image, a kwok pod forwarded to a
 host HTTP server), into: TCP connect to the API server, the TLS handshake (full, or resuming the
 last session: ``tls_resumption``), the websocket upgrade (the API server authorises it, dials the
 kubelet — here kwok — and sets up the stream), and the first request/answer through it. Then the
