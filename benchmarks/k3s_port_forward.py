@@ -9,7 +9,8 @@ paths to that server, measured in the same run, interleaved:
 - **kubectl**: ``kubectl port-forward svc/<s> :80`` (host kubectl 1.36: a websocket tunnel to the
   API server, every connection a stream in it);
 - **pyspire**: the endpoint of ``add_service_endpoint`` in a pyspire app host running in its own
-  process (every connection one `v4.channel.k8s.io` websocket, with the cluster client's TLS settings).
+  process (like kubectl: one ``SPDY/3.1+portforward.k8s.io`` websocket per pod, made with the
+  cluster client's TLS settings, every connection a pair of SPDY streams in it).
 
 Figures: throughput of one large download (``--mib``, default 256 MiB; MB/s), and for small
 requests (``--requests``, default 300) the median and p95 time of ``GET /`` on a new connection
@@ -77,7 +78,11 @@ async def _app_host(kubeconfig: str, report: Connection) -> None:
                 await app.wait_for_healthy("web", timeout=60)
                 report.send(int(app.endpoint_url("web", "http").rsplit(":", 1)[1]))
                 await asyncio.get_running_loop().run_in_executor(None, report.recv)
-                problems = [line for line in app.log_text("web").splitlines() if "forwarding to" not in line]
+                problems = [
+                    line
+                    for line in app.log_text("web").splitlines()
+                    if "forwarding to" not in line and "port-forward tunnel to pod" not in line
+                ]
                 if len(problems) > 1:  # beyond "listening on"
                     print("endpoint log:", *problems[:20], sep="\n  ", file=sys.stderr)
         await parent.api.http.aclose()

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Where the time of a NEW port-forward stream goes: timestamps of each phase, with and without TLS resumption.
 
-The endpoint opens one ``v4.channel.k8s.io`` websocket per accepted connection
-(:mod:`pyspire.integrations.k3s.pod_stream`); ``benchmarks/k3s_port_forward.py`` shows that a
-request on a new connection costs ~3x what it costs through ``kubectl port-forward``. This splits
-one stream's opening, against the real control plane (the test image, a kwok pod forwarded to a
+The endpoint used to open one ``v4.channel.k8s.io`` websocket per accepted connection
+(:mod:`pyspire.integrations.k3s.pod_stream`, now its fallback), and ``benchmarks/k3s_port_forward.py``
+showed a request on a new connection costing ~3x what it cost through ``kubectl port-forward``. This
+splits one such stream's opening, against the real control plane (the test image, a kwok pod forwarded to a
 host HTTP server), into: TCP connect to the API server, the TLS handshake (full, or resuming the
 last session: ``tls_resumption``), the websocket upgrade (the API server authorises it, dials the
-kubelet — here kwok — and sets up the stream), and the first request/answer through it.
+kubelet — here kwok — and sets up the stream), and the first request/answer through it. Then the
+same for the SPDY tunnel the endpoint uses now (:mod:`pyspire.integrations.k3s.pod_tunnel`): the
+tunnel's opening once, then for each new connection the pair of streams until the kubelet's reply,
+and the first request/answer.
 Usage: ``.venv/bin/python benchmarks/k3s_stream_phases.py [--streams 60]``.
 """
 
@@ -39,6 +42,7 @@ from wsproto import ConnectionType, WSConnection  # noqa: E402
 from wsproto.events import BytesMessage, Request  # noqa: E402
 
 from pyspire.integrations.k3s.pod_stream import PodPort, _handshake, portforward_path  # noqa: E402
+from pyspire.integrations.k3s.pod_tunnel import open_tunnel  # noqa: E402
 from pyspire.integrations.k3s.portforward import SUBPROTOCOL, encode_data  # noqa: E402
 from pyspire.integrations.k3s.tls_resumption import remember_session, resumed, resuming  # noqa: E402
 
@@ -76,6 +80,33 @@ async def phases(api: KubeconfigApi, target: PodPort, n: int, resume: bool, tag:
     print(f"resume={'yes' if resume else 'no ':3} (resumed {reused}/{n})  median ms: {medians}")
 
 
+async def tunnel_phases(api: KubeconfigApi, target: PodPort, n: int, tag: bytes) -> None:
+    """One tunnel, then ``n`` connections in it one after another: stream pair answered, first GET."""
+    t0 = time.perf_counter()
+    tunnel = await open_tunnel(api, target, "phases")
+    opened = time.perf_counter() - t0
+    rows = []
+    try:
+        for _ in range(n):
+            t0 = time.perf_counter()
+            stream = await tunnel.open_stream(target)
+            t1 = time.perf_counter()
+            await stream.write(b"GET / HTTP/1.1\r\nHost: web\r\n\r\n")
+            got = b""
+            while tag not in got and (data := await stream.read()):
+                got += data
+            t2 = time.perf_counter()
+            stream.close()
+            rows.append((t1 - t0, t2 - t1, t2 - t0))
+    finally:
+        await tunnel.close()
+    medians = "  ".join(
+        f"{name} {statistics.median(r[i] for r in rows) * 1e3:6.2f}"
+        for i, name in enumerate(("streams answered", "first GET", "total"))
+    )
+    print(f"tunnel: opened in {opened * 1e3:.2f} ms; per connection, median ms: {medians}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--streams", type=int, default=60)
@@ -96,6 +127,8 @@ def main() -> int:
                 await phases(api, target, 5, False, b"hello")  # warm up
                 for resume in (False, True, False, True):
                     await phases(api, target, args.streams, resume, b"hello")
+                for _ in range(2):
+                    await tunnel_phases(api, target, args.streams, b"hello")
                 await api.http.aclose()
 
             asyncio.run(run())

@@ -4,11 +4,13 @@ created under a name of its own and removed by that name when its scope ends."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import secrets
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from tests.integrations.k3s.cluster import Cluster, ensure_images, podman, unique
+from tests.integrations.k3s.endpoint_fixtures import HostHttpServer, KubeconfigApi
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +41,24 @@ def volumes() -> Iterator[list[str]]:
     yield names
     for name in names:
         podman("volume", "rm", "-f", name, check=False)
+
+
+@pytest.fixture(scope="module")
+def cluster(k3s_cluster: Cluster) -> Cluster:
+    """The module's cluster, by a shorter name (the service endpoint tests')."""
+    return k3s_cluster
+
+
+@pytest.fixture
+def host_server() -> Iterator[HostHttpServer]:
+    """A real HTTP server on the host, tagged for this test, for kwok to forward a pod to."""
+    with HostHttpServer(f"hello from the host {secrets.token_hex(3)}") as server:
+        yield server
+
+
+@pytest.fixture
+async def api(cluster: Cluster) -> AsyncIterator[KubeconfigApi]:
+    """A client of the module's cluster made from its kubeconfig."""
+    client = KubeconfigApi(cluster.kubeconfig_path)
+    yield client
+    await client.http.aclose()

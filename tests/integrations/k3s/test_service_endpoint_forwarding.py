@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import json
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -31,25 +31,6 @@ from tests.integrations.k3s.endpoint_fixtures import (
     sockets_on,
     web_manifest,
 )
-
-
-@pytest.fixture(scope="module")
-def cluster(k3s_cluster: Cluster) -> Cluster:
-    """The module's cluster (conftest's), by a shorter name."""
-    return k3s_cluster
-
-
-@pytest.fixture
-def host_server() -> Iterator[HostHttpServer]:
-    with HostHttpServer(f"hello from the host {secrets.token_hex(3)}") as server:
-        yield server
-
-
-@pytest.fixture
-async def api(cluster: Cluster) -> AsyncIterator[KubeconfigApi]:
-    client = KubeconfigApi(cluster.kubeconfig_path)
-    yield client
-    await client.http.aclose()
 
 
 def _app(tmp_path: Path, api: KubeconfigApi, service: str, *, port: int = 80, scheme: str = "http"):  # type: ignore[no-untyped-def]

@@ -5,12 +5,8 @@ as the cluster's child, and a process that reaches the Service through ``with_re
 from __future__ import annotations
 
 import json
-import secrets
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from pyspire import DistributedApplication, testing
 from pyspire.app import DistributedApplicationBuilder
@@ -36,12 +32,6 @@ for attempt in range(60):
 json.dump({"url": url, "body": body}, open(sys.argv[1], "w"))
 print("fetched")
 """
-
-
-@pytest.fixture
-def host_server() -> Iterator[HostHttpServer]:
-    with HostHttpServer(f"hello from the host {secrets.token_hex(3)}") as server:
-        yield server
 
 
 def _cluster_with_web_endpoint(

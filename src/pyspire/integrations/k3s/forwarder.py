@@ -25,9 +25,10 @@ from pyspire.integrations.k3s.pod_stream import PodPort, PortForwardError
 #: How often one connection may find its pod gone before it is closed.
 OPEN_ATTEMPTS = 3
 #: After the client stopped sending, how long the pod may stay silent before the stream ends.
-#: A v4 port-forward stream cannot pass a half-close on, and a client that closed looks the same
+#: A v4 port-forward stream cannot pass a half-close on (a tunnel's SPDY stream could, but kwok
+#: does not half-close its connection to the pod on one), and a client that closed looks the same
 #: as one that half-closed; what the pod is still sending gets through, and an idle stream does
-#: not hold its API connection (one of the cluster client's pool) for long.
+#: not hold its stream (or API connection) for long.
 DRAIN_IDLE = 0.25
 READ_SIZE = 256 * 1024
 

@@ -1,10 +1,13 @@
 """One port-forward stream to a pod port: the API server's websocket, with the cluster's TLS settings.
 
-Each forwarded TCP connection opens one websocket to
+A forwarded TCP connection here opens one websocket to
 ``/api/v1/namespaces/<ns>/pods/<pod>/portforward?ports=<port>`` with subprotocol
 ``v4.channel.k8s.io`` (the kubelet's — here kwok's — websocket port-forward, which the API server
 proxies as an upgrade). Channel 0 carries the bytes, channel 1 an error text (the pod's port
-refused, say); the framing lives in :mod:`.portforward`.
+refused, say); the framing lives in :mod:`.portforward`. The service endpoint uses this only where
+the API server does not take the SPDY tunnel (:mod:`.pod_tunnel`, before Kubernetes 1.30 or with
+the PortForwardWebsockets gate off); the websocket opening itself (:func:`connect_websocket`) is
+the tunnel's too.
 
 The connection is an asyncio TLS stream made with the cluster client's own ``ssl_context()`` (its
 CA, its client certificate: no second set of credentials, no certificate files), and the websocket
@@ -15,16 +18,19 @@ channel per message — 21 MB/s where ``kubectl port-forward`` moved 117 MB/s in
 (benchmarks/k3s_port_forward.py) — and every open websocket held one of that client's pooled
 connections, so 100 connections at once exhausted the pool the health checks also use.
 
-Where a new connection's time goes (benchmarks/k3s_stream_phases.py, medians on the 2-core test
-machine): TCP 0.4 ms, TLS 3.4–6 ms (1–1.5 ms less when resumed, :mod:`.tls_resumption`), the
-upgrade 13–16 ms, the first request 2–4 ms. The upgrade is the API server's: for a websocket
-port-forward it opens a new SPDY connection to the kubelet (kwok) and its streams, per request.
-``kubectl port-forward`` (≥ 1.31) pays that once: it tunnels SPDY over ONE websocket
-(``SPDY/3.1+portforward.k8s.io``) and each TCP connection is a new pair of SPDY streams in it —
-hence its ~9 ms against our ~25–28 ms on a new connection (kept-alive requests and throughput are
-on par). Closing the gap means speaking that tunnel (SPDY/3.1 framing, zlib header blocks, flow
-control windows) — not done yet. Opening streams ahead of time is not an option: each stream
-opens a connection to the user's pod (PostgreSQL logs "incomplete startup packet" for an idle one).
+Where a new connection's time went with one websocket each (benchmarks/k3s_stream_phases.py,
+medians on the 2-core test machine): TCP 0.4 ms, TLS 3.4–6 ms (1–1.5 ms less when resumed,
+:mod:`.tls_resumption`), the upgrade 13–16 ms, the first request 2–4 ms. The upgrade is the API
+server's: for a websocket port-forward it opens a new SPDY connection to the kubelet (kwok) and
+its streams, per request. ``kubectl port-forward`` (≥ 1.31) pays that once: it tunnels SPDY over
+ONE websocket (``SPDY/3.1+portforward.k8s.io``) and each TCP connection is a new pair of SPDY
+streams in it — hence its ~9 ms against the ~25–28 ms of a websocket per connection (kept-alive
+requests and throughput were on par). :mod:`.pod_tunnel` does the same now: a request on a new
+connection through the endpoint takes 2.4–4.2 ms against kubectl's 4.4–5.2 ms in the same runs;
+in an open tunnel a connection's streams and first request take 1.75–2.8 ms where a websocket of
+its own took 11–15 ms in the same run (benchmarks/README.md). Opening streams ahead of time is
+not an option: each stream opens a connection to the user's pod (PostgreSQL logs "incomplete
+startup packet" for an idle one).
 """
 
 from __future__ import annotations
@@ -71,6 +77,14 @@ OPEN_TIMEOUT = 10.0
 
 class PortForwardError(TemporaryError, RuntimeError):
     """The API server refused the port-forward, or the pod side reported an error on it."""
+
+
+class UpgradeRefused(PortForwardError):
+    """The API server answered the websocket upgrade with another status than 101."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class TlsSettings(Protocol):
@@ -200,10 +214,21 @@ class PodStream:
                 await self._writer.wait_closed()
 
 
-@contextlib.asynccontextmanager
-async def open_pod_stream(cluster: TlsSettings, target: PodPort) -> AsyncIterator[PodStream]:
-    """A websocket port-forward to ``target``, closed on leaving; a refusal raises with the API
-    server's own message (``pods "web-1" not found``, a forbidden verb…)."""
+@dataclass
+class ApiWebSocket:
+    """An accepted websocket to the API server: the protocol state, its TLS stream, and the
+    subprotocol the server chose."""
+
+    ws: WSConnection
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    subprotocol: str | None
+
+
+async def connect_websocket(cluster: TlsSettings, path: str, subprotocol: str, target: PodPort) -> ApiWebSocket:
+    """A websocket upgrade of ``path`` offering ``subprotocol``, over a TLS connection made with the
+    cluster client's context (resuming its last session); a refusal raises :class:`UpgradeRefused`
+    with the API server's own message (``pods "web-1" not found``, a forbidden verb…)."""
     url = urlsplit(cluster.server_url)
     host, port = url.hostname or "localhost", url.port or (443 if url.scheme == "https" else 80)
     tls = cluster.ssl_context() if url.scheme == "https" else None
@@ -220,45 +245,62 @@ async def open_pod_stream(cluster: TlsSettings, target: PodPort) -> AsyncIterato
         raise PortForwardError(f"port-forward to {target} failed: cannot connect to {host}:{port}: {exc!r}") from exc
     try:
         ws = WSConnection(ConnectionType.CLIENT)
-        writer.write(ws.send(Request(host=url.netloc, target=portforward_path(target), subprotocols=[SUBPROTOCOL])))
+        writer.write(ws.send(Request(host=url.netloc, target=path, subprotocols=[subprotocol])))
         async with asyncio.timeout(OPEN_TIMEOUT):
-            await _handshake(ws, reader, target)
-        if tls:  # the TLS 1.3 ticket arrived with the answer: the next stream resumes with it
+            chosen = await _handshake(ws, reader, target)
+        if tls:  # the TLS 1.3 ticket arrived with the answer: the next connection resumes with it
             remember_session(tls, host, port, writer.get_extra_info("ssl_object"))
     except BaseException as exc:
         writer.close()
         if isinstance(exc, OSError | ssl.SSLError | TimeoutError | RemoteProtocolError):
             raise PortForwardError(f"port-forward to {target} failed: {exc!r}") from exc
         raise
-    stream = PodStream(ws, reader, writer, target)
+    return ApiWebSocket(ws, reader, writer, chosen)
+
+
+@contextlib.asynccontextmanager
+async def open_pod_stream(cluster: TlsSettings, target: PodPort) -> AsyncIterator[PodStream]:
+    """A websocket port-forward to ``target``, closed on leaving; a refusal raises with the API
+    server's own message (``pods "web-1" not found``, a forbidden verb…)."""
+    conn = await connect_websocket(cluster, portforward_path(target), SUBPROTOCOL, target)
+    stream = PodStream(conn.ws, conn.reader, conn.writer, target)
     try:
         yield stream
     finally:
         await stream.close()
 
 
-async def _handshake(ws: WSConnection, reader: asyncio.StreamReader, target: PodPort) -> None:
-    """Until the server accepted the upgrade; a refusal raises with its status and message."""
+async def _handshake(ws: WSConnection, reader: asyncio.StreamReader, target: PodPort) -> str | None:
+    """Until the server accepted the upgrade (returns the subprotocol it chose); a refusal raises
+    :class:`UpgradeRefused` with its status and message. Only the answer's head goes to wsproto
+    before it is accepted: what follows it stays in ``reader``, for whoever reads the frames."""
     rejected: RejectConnection | None = None
     body = b""
+    try:
+        data = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError:
+        data = b""
+    except asyncio.LimitOverrunError as exc:
+        raise PortForwardError(f"port-forward to {target} failed: an answer head of over {READ_SIZE} bytes") from exc
     while True:
-        data = await reader.read(READ_SIZE)
         ws.receive_data(data or None)
         for event in ws.events():
             if isinstance(event, AcceptConnection):
-                return
+                return event.subprotocol
             if isinstance(event, RejectConnection):
                 rejected = event
                 if not event.has_body:
-                    raise PortForwardError(f"port-forward to {target} refused: HTTP {event.status_code}")
+                    raise UpgradeRefused(f"port-forward to {target} refused: HTTP {event.status_code}", event.status_code)
             elif isinstance(event, RejectData):
                 body += event.data
                 if event.body_finished and rejected is not None:
-                    raise PortForwardError(
-                        f"port-forward to {target} refused: {_reason(rejected.status_code, body)}"
+                    raise UpgradeRefused(
+                        f"port-forward to {target} refused: {_reason(rejected.status_code, body)}",
+                        rejected.status_code,
                     )
         if not data:
             raise PortForwardError(f"port-forward to {target} failed: the API server closed the connection")
+        data = await reader.read(READ_SIZE)
 
 
 def _reason(status: int, body: bytes) -> str:

@@ -3,9 +3,10 @@
 The endpoint is a child resource of the cluster with a pyspire endpoint of its own — a loopback
 port allocated like any other, which ``with_reference(it)`` and ``get_endpoint(...)`` hand to
 other resources — that the app host serves itself: it waits for the cluster, resolves the Service
-to a ready pod (:mod:`.service_resolver`) and forwards each accepted connection through one
-port-forward websocket (:mod:`.pod_stream`, :mod:`.forwarder`), all through the cluster's one
-client. A Service that is missing, has no selector or lacks the port fails this resource, with
+to a ready pod (:mod:`.service_resolver`) and forwards each accepted connection as a pair of
+streams in that pod's port-forward tunnel (:mod:`.pod_tunnel`, :mod:`.forwarder`; one websocket
+per connection, :mod:`.pod_stream`, where the API server does not take the tunnel), all through
+the cluster's one client. A Service that is missing, has no selector or lacks the port fails this resource, with
 the fix, and only it.
 """
 
@@ -24,7 +25,8 @@ from pyspire.extensions import (
     resource_handlers,
 )
 from pyspire.integrations.k3s.forwarder import Forwarder, Upstream
-from pyspire.integrations.k3s.pod_stream import PodPort, PortForwardError, open_pod_stream
+from pyspire.integrations.k3s.pod_stream import PodPort, PortForwardError
+from pyspire.integrations.k3s.pod_tunnel import PodTunnels
 from pyspire.integrations.k3s.service_resolver import ClusterApi, ServiceResolver
 from pyspire.model.arguments import Arg
 from pyspire.model.endpoints import EndpointAnnotation, EndpointReference
@@ -148,6 +150,7 @@ class ServiceEndpointHandler(ResourceHandlerBase):
     resource: ServiceEndpointResource
 
     _forwarder: Forwarder | None = None
+    _tunnels: PodTunnels | None = None
     _resolver_task: asyncio.Task[None] | None = None
     _shown = False
 
@@ -160,6 +163,7 @@ class ServiceEndpointHandler(ResourceHandlerBase):
             self.ctx.log(f"cannot resolve the Service yet: {exc}")
             first = None
         port = int(await self.ctx.resolve(EndpointReference(r, r.endpoint_name).port))
+        tunnels = self._tunnels = PodTunnels(r.name, self.ctx.log)
 
         @contextlib.asynccontextmanager
         async def open_upstream(target: PodPort) -> AsyncIterator[Upstream]:
@@ -167,7 +171,7 @@ class ServiceEndpointHandler(ResourceHandlerBase):
                 api = r.api()
             except TemporaryError as exc:  # the cluster is being recreated: no client just now
                 raise PortForwardError(f"port-forward to {target}: {exc}") from exc
-            async with open_pod_stream(api, target) as stream:
+            async with tunnels.open(api, target) as stream:
                 yield stream
 
         forwarder = Forwarder(
@@ -197,6 +201,8 @@ class ServiceEndpointHandler(ResourceHandlerBase):
             return
         changed = target != forwarder.target or self._shown is False
         forwarder.publish(target)
+        if self._tunnels is not None:
+            self._tunnels.follow(target)
         if not changed:
             return
         self._shown = True
@@ -218,6 +224,9 @@ class ServiceEndpointHandler(ResourceHandlerBase):
         forwarder, self._forwarder = self._forwarder, None
         if forwarder is not None:
             await forwarder.stop()
+        tunnels, self._tunnels = self._tunnels, None
+        if tunnels is not None:
+            await tunnels.close()
 
 
 #: Remove the endpoint's handler again (a test that installs its own, say).
