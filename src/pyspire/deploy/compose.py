@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from pyspire.deploy.engine import ComposeEngine, detect_engine
-from pyspire.deploy.errors import DeployFailed
+from pyspire.deploy.errors import DeployFailed, mask
 from pyspire.deploy.ordering import start_in_order
 from pyspire.deploy.package_index import index_build_args
 from pyspire.deploy.status import Container, containers, log_tail, project_filter, run_pending_checks
@@ -99,12 +99,6 @@ def _tag(engine: ComposeEngine, source: str, target: str) -> None:
         raise DeployFailed(f"tagging the image {source} as {target} failed: {done.stderr.strip()}")
 
 
-def _mask(text: str, secrets: Sequence[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
-
-
 def _compose(
     engine: ComposeEngine, project: str, out_dir: Path, args: Sequence[str], secrets: Sequence[str], what: str
 ) -> None:
@@ -114,7 +108,7 @@ def _compose(
     )
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
-        raise DeployFailed(f"{what} failed ({engine.name} compose exited {done.returncode}):\n{_mask(tail, secrets)}")
+        raise DeployFailed(f"{what} failed ({engine.name} compose exited {done.returncode}):\n{mask(tail, secrets)}")
 
 
 def ports_override(ports: Mapping[str, int], document: Mapping[str, object]) -> str:
@@ -241,7 +235,7 @@ def wait_until_up(
 
 
 def _fail(engine: ComposeEngine, service: str, container: Container, what: str, secrets: Sequence[str]) -> None:
-    tail = _mask(log_tail(engine, container), secrets)
+    tail = mask(log_tail(engine, container), secrets)
     raise DeployFailed(f"service {service} {what} (container {container.name}); the end of its log:\n{tail or '(nothing printed)'}")
 
 
