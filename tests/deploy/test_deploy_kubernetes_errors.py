@@ -13,7 +13,7 @@ import yaml
 from pyspire.cli.deploy import DEFAULT_FOLDERS
 from pyspire.deploy import MissingInputs
 from pyspire.deploy.images import parse_registry
-from pyspire.deploy.kubernetes import DEFAULT_FOLDER, fill_values
+from pyspire.deploy.kubernetes import DEFAULT_FOLDER, build_arguments, fill_values
 from pyspire.extensions import ConfigurationError
 from pyspire.publish import render
 from tests.deploy.helpers import BUSYBOX, free_port, pyspire, write_app
@@ -137,3 +137,17 @@ def test_the_deployment_values_come_from_run_mode_sources_and_keep_a_generated_p
 
 def test_the_cli_and_the_library_agree_on_the_kubernetes_default_folder() -> None:
     assert DEFAULT_FOLDERS["kubernetes"] == DEFAULT_FOLDER
+
+
+def test_build_arguments_of_a_built_image_are_text_or_parameter_values_and_an_endpoint_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "Dockerfile").write_text("FROM scratch\n")
+    builder = builder_in(tmp_path)
+    version = builder.add_parameter("version", value="1.2")
+    other = builder.add_container("other", BUSYBOX).with_http_endpoint(target_port=80)
+    web = builder.add_dockerfile("web", "./web").with_build_arg("FLAVOUR", "slim").with_build_arg("VERSION", version)
+    resources = builder.build().model.resources
+    assert build_arguments(resources, ["web"], {"VERSION": "1.3"}) == {"web": {"FLAVOUR": "slim", "VERSION": "1.3"}}
+    web.with_build_arg("PEER", other.get_endpoint("http"))
+    with pytest.raises(ConfigurationError, match=r"web: with_build_arg\('PEER'\)"):
+        build_arguments(builder.build().model.resources, ["web"], {"VERSION": "1.3"})

@@ -109,11 +109,12 @@ class BuiltImages:
     pushed: list[str] = field(default_factory=list)
 
 
-def shared(builds: Mapping[str, ImageBuild]) -> dict[str, list[str]]:
-    """The first service of each distinct build → every service built from it (itself first)."""
-    groups: dict[ImageBuild, list[str]] = {}
+def shared(builds: Mapping[str, ImageBuild], arguments: Mapping[str, Mapping[str, str]]) -> dict[str, list[str]]:
+    """The first service of each distinct build (folder, Dockerfile, stage and its own build
+    arguments) → every service built from it (itself first)."""
+    groups: dict[tuple[ImageBuild, tuple[tuple[str, str], ...]], list[str]] = {}
     for service, build in builds.items():
-        groups.setdefault(build, []).append(service)
+        groups.setdefault((build, tuple(sorted((arguments.get(service) or {}).items()))), []).append(service)
     return {services[0]: services for services in groups.values()}
 
 
@@ -130,6 +131,7 @@ def _run(engine: ImageEngine, args: Sequence[str], what: str) -> str:
 def build_and_push(
     engine: ImageEngine,
     builds: Mapping[str, ImageBuild],
+    own_arguments: Mapping[str, Mapping[str, str]],
     registry: Registry,
     chart: str,
     project: str,
@@ -138,11 +140,13 @@ def build_and_push(
     made: BuiltImages,
 ) -> None:
     """Build each distinct image, tag it for every service using it and push those tags; ``made``
-    is filled as it goes (so what was made before a failure is still removed by destroy)."""
-    arguments = [f"--build-arg={key}={value}" for key, value in sorted(build_args.items())]
+    is filled as it goes (so what was made before a failure is still removed by destroy).
+    ``own_arguments``: each service's ``with_build_arg`` values, over the index's ``build_args``."""
     tls = ["--tls-verify=false"] if engine.name == "podman" and registry.loopback else []
-    for first, services in shared(builds).items():
+    for first, services in shared(builds, own_arguments).items():
         build = builds[first]
+        given = {**build_args, **(own_arguments.get(first) or {})}
+        arguments = [f"--build-arg={key}={value}" for key, value in sorted(given.items())]
         name = local_name(project, first)
         for service in services:
             report(service, "building its image")

@@ -46,8 +46,11 @@ from pyspire.deploy.kube_tools import KubeTarget, find_tool, last_lines
 from pyspire.deploy.package_index import index_build_args
 from pyspire.deploy.values import input_values
 from pyspire.extensions import ConfigurationError, write_atomic
+from pyspire.model.containers import BuildArgAnnotation
 from pyspire.model.resource import Resource
+from pyspire.model.resources import ConfiguredValueResource
 from pyspire.publish import render
+from pyspire.publish.compose_context import configured_input
 from pyspire.publish.helm_chart import chart_name
 
 #: Where ``pyspire deploy --target kubernetes`` publishes without ``-o``, relative to the app.
@@ -85,10 +88,34 @@ class KubernetesDeployResult:
 
 @dataclass(frozen=True)
 class FilledValues:
-    """The deployment's values document and the secret values in it (to mask)."""
+    """The deployment's values document, the secret values in it (to mask), and every input's
+    value by variable (for build arguments)."""
 
     document: dict[str, Any]
     secrets: tuple[str, ...]
+    inputs: Mapping[str, str] = field(default_factory=dict)
+
+
+def build_arguments(resources: Sequence[Resource], services: Sequence[str], inputs: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Each built service's ``with_build_arg`` values: text as it is, a parameter or connection
+    string its deployment value (the chart does not carry them: they are this deploy's to give).
+    Anything else (an endpoint, an output) has no value before the deployment exists: a
+    :class:`ConfigurationError` naming the resource and the argument."""
+    by_name = {resource.name: resource for resource in resources}
+    arguments: dict[str, dict[str, str]] = {}
+    for service in services:
+        resource = by_name[service]
+        for annotation in resource.annotations_of(BuildArgAnnotation):
+            value = annotation.value
+            if isinstance(value, ConfiguredValueResource):
+                value = inputs[configured_input(value).variable]
+            if not isinstance(value, str):
+                raise ConfigurationError(
+                    f"{service}: with_build_arg({annotation.name!r}) is {type(value).__name__}, which has no value before "
+                    "the deployment runs; give text or a parameter; nothing was built or installed"
+                )
+            arguments.setdefault(service, {})[annotation.name] = value
+    return arguments
 
 
 def _check_name(value: str, option: str, limit: int) -> str:
@@ -145,7 +172,7 @@ def fill_values(
                 secrets.append(value)
     if missing:
         raise MissingInputs(missing)
-    return FilledValues(document, tuple(secrets))
+    return FilledValues(document, tuple(secrets), dict(found.values))
 
 
 def _record(out_dir: Path) -> dict[str, Any] | None:
@@ -199,6 +226,7 @@ def deploy(
             "give one with --registry HOST[:PORT][/PREFIX] (e.g. --registry 127.0.0.1:5000 for a local one); "
             "nothing was built or installed"
         )
+    own_arguments = build_arguments(resources, list(files.builds), filled.inputs)
     if kubeconfig is not None and not kubeconfig.is_file():
         raise ConfigurationError(f"--kubeconfig {kubeconfig}: no such file; nothing was built or installed")
     target.check_reachable()
@@ -222,7 +250,7 @@ def deploy(
     if engine is not None and parsed is not None:
         project = project_name(app_dir, out_dir)
         try:
-            build_and_push(engine, files.builds, parsed, chart, project, index_build_args(environ), report, made)
+            build_and_push(engine, files.builds, own_arguments, parsed, chart, project, index_build_args(environ), report, made)
         finally:
             record["images"] = sorted(set(record["images"]) | set(made.local))
             record["pushed"] = sorted(set(record["pushed"]) | set(made.pushed))
