@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -239,6 +240,7 @@ def deploy(
         target = KubeTarget(target.helm, target.kubectl, namespace, target.kubeconfig, current)
     engine = detect_image_engine() if files.builds else None
 
+    shutil.rmtree(chart_dir, ignore_errors=True)  # a template of a resource no longer in the model must not stay
     files.write(chart_dir)
     made = BuiltImages()
     record: dict[str, Any] = {
@@ -333,7 +335,9 @@ def destroy(out_dir: Path, report: Report, *, keep_volumes: bool = False) -> lis
         names = [str(item["metadata"]["name"]) for item in claims.get("items") or []]
         if names:
             report("", f"deleting the data volumes (persistent volume claims) {', '.join(names)}")
-            target.run_kubectl("delete", "-n", namespace, "pvc", *names, "--wait=true", timeout=300)
+            deleted = target.run_kubectl("delete", "-n", namespace, "pvc", *names, "--ignore-not-found", "--wait=true", timeout=300)
+            if deleted.returncode != 0:
+                raise DeployFailed(f"deleting the claims {', '.join(names)} failed: {last_lines(deleted.stderr)}")
             removed += [f"persistent volume claim {n} (its data)" for n in names]
     if record.get("created_namespace") and target.namespace_exists():
         report("", f"deleting namespace {namespace} (deploy created it)")
