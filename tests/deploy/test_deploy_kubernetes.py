@@ -2,7 +2,8 @@
 of the k3s tests (kube-apiserver with server-side validation; kwok runs the pods), its images
 pushed to a real registry; deployed again (an upgrade, nothing else changed); destroyed (nothing
 left: no object of the release, no claim, no release, no image built here). A small app whose
-StatefulSet cannot be scheduled fails naming the workload and why its pod is not up.
+StatefulSet cannot be scheduled fails naming the workload and why its pod is not up (its secret
+never printed), and is destroyed keeping its claim when asked.
 
 One deployment of orders is shared by the tests of this module, in order: deploy, upgrade, destroy.
 """
@@ -29,6 +30,7 @@ from tests.publish.trees import copy_example
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(1800)]
 
 PG_PASSWORD = "pg-pw-7c41e9a2d3"
+STORE_TOKEN = "tok-51d0b7e3aa"
 NAMESPACE = "orders"
 BUILT = ("migrate", "api", "worker", "frontend")
 
@@ -196,24 +198,31 @@ def test_destroy_leaves_nothing_of_the_release_on_the_cluster_nor_an_image_built
     assert again.returncode == 0 and "nothing to remove" in again.stdout
 
 
-def test_a_statefulset_that_cannot_be_scheduled_fails_the_deploy_naming_it_and_its_pod_reason(tmp_path: Path, cluster: Cluster) -> None:
+def test_a_statefulset_that_cannot_be_scheduled_fails_naming_it_and_its_pod_reason_and_keep_volumes_keeps_its_claim(
+    tmp_path: Path, cluster: Cluster
+) -> None:
     apphost = write_app(
         tmp_path / "store",
+        'token = builder.add_parameter("token", secret=True)\n'
         f'(builder.add_container("store", "{BUSYBOX}").with_entrypoint("sleep").with_args("3600")\n'
-        '    .with_volume("store-data", "/data"))\n',
+        '    .with_env("TOKEN", token).with_volume("store-data", "/data"))\n',
     )
     folder = tmp_path / "deploy"
     done = pyspire(
         "deploy", "--target", "kubernetes", "-o", str(folder), "--kubeconfig", str(cluster.kubeconfig_path),
-        "--timeout", "15", str(apphost), env=tools_env(),
+        "--timeout", "15", str(apphost), env={**tools_env(), "Parameters__token": STORE_TOKEN},
     )  # fmt: skip
     try:
         assert done.returncode == 1, done.stdout + done.stderr
         assert "helm upgrade --install store failed" in done.stderr
         assert "statefulset store: 0/1 ready" in done.stderr
         assert "pod store-0: Unschedulable" in done.stderr and "PersistentVolumeClaim" in done.stderr
+        assert STORE_TOKEN not in done.stdout + done.stderr and "Traceback" not in done.stderr
+        kept = pyspire("destroy", "--target", "kubernetes", "-o", str(folder), "--keep-volumes", env=tools_env())
+        assert kept.returncode == 0, kept.stdout + kept.stderr
+        assert "kept (--keep-volumes)" in kept.stdout and "namespace store kept" in kept.stdout
+        claims = cluster.get_json("pvc", "-n", "store")["items"]
+        assert [claim["metadata"]["name"] for claim in claims] == ["store-data-store-0"]
+        assert [r for r in released(cluster) if r["name"] == "store"] == []
     finally:
-        gone = pyspire("destroy", "--target", "kubernetes", "-o", str(folder), env=tools_env())
-    assert gone.returncode == 0, gone.stdout + gone.stderr
-    assert "store-data-store-0" in gone.stdout  # the claim that never bound goes too
-    assert cluster.kubectl("get", "namespace", "store", check=False) == ""
+        cluster.kubectl("delete", "namespace", "store", "--ignore-not-found", "--wait=true", timeout=120, check=False)

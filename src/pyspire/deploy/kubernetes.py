@@ -339,7 +339,10 @@ def destroy(out_dir: Path, report: Report, *, keep_volumes: bool = False) -> lis
             if deleted.returncode != 0:
                 raise DeployFailed(f"deleting the claims {', '.join(names)} failed: {last_lines(deleted.stderr)}")
             removed += [f"persistent volume claim {n} (its data)" for n in names]
-    if record.get("created_namespace") and target.namespace_exists():
+    kept = keep_volumes and bool((target.get_json("pvc", "-l", f"{INSTANCE_LABEL}={release}") or {}).get("items"))
+    if record.get("created_namespace") and kept:
+        report("", f"namespace {namespace} kept: it holds the kept volumes (deleting it would delete them)")
+    elif record.get("created_namespace") and target.namespace_exists():
         report("", f"deleting namespace {namespace} (deploy created it)")
         deleted = target.run_kubectl("delete", "namespace", namespace, "--wait=true", timeout=300)
         if deleted.returncode != 0:
