@@ -5,6 +5,7 @@ option's form and the values of a deployment, from the sources ``pyspire run`` r
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,35 @@ def test_build_arguments_of_a_built_image_are_text_or_parameter_values_and_an_en
     web.with_build_arg("PEER", other.get_endpoint("http"))
     with pytest.raises(ConfigurationError, match=r"web: with_build_arg\('PEER'\)"):
         build_arguments(builder.build().model.resources, ["web"], {"VERSION": "1.3"})
+
+
+def test_destroy_when_the_cluster_is_gone_names_it_and_keeps_the_record_for_a_later_destroy(tmp_path: Path) -> None:
+    port = free_port()
+    kubeconfig = tmp_path / "gone.yaml"
+    kubeconfig.write_text(UNREACHABLE_KUBECONFIG.format(port=port))
+    folder = tmp_path / "deploy"
+    folder.mkdir()
+    record = {"target": "kubernetes", "release": "web", "namespace": "web", "kubeconfig": str(kubeconfig),
+              "context": "gone", "created_namespace": True, "engine": None, "images": [], "pushed": []}  # fmt: skip
+    (folder / "deployment.json").write_text(json.dumps(record))  # what a deploy to that cluster recorded
+    done = pyspire("destroy", "--target", "kubernetes", "-o", str(folder), env=tools_env())
+    assert done.returncode == 2, done.stdout + done.stderr
+    message = " ".join(done.stderr.split())
+    assert f"the kubeconfig {kubeconfig}, context gone" in message and "nothing was removed" in message
+    assert (folder / "deployment.json").is_file()
+
+
+def test_destroy_of_a_compose_deployment_with_the_kubernetes_target_is_refused_naming_the_target(tmp_path: Path) -> None:
+    folder = tmp_path / "deploy"
+    folder.mkdir()
+    (folder / "deployment.json").write_text(json.dumps({"project": "pyspire-app-0000", "engine": "podman", "images": []}))
+    done = pyspire("destroy", "--target", "kubernetes", "-o", str(folder), env=tools_env())
+    assert done.returncode == 2 and "not --target kubernetes" in done.stderr
+
+
+def test_destroy_of_a_kubernetes_deployment_with_the_compose_target_is_refused_naming_the_target(tmp_path: Path) -> None:
+    folder = tmp_path / "deploy"
+    folder.mkdir()
+    (folder / "deployment.json").write_text(json.dumps({"target": "kubernetes", "release": "web", "namespace": "web"}))
+    done = pyspire("destroy", "--target", "compose", "-o", str(folder))
+    assert done.returncode == 2 and "destroy it with --target kubernetes" in done.stderr and "Traceback" not in done.stderr

@@ -249,6 +249,9 @@ def destroy(out_dir: Path, report: Report) -> list[str]:
         return []
     except (OSError, ValueError) as exc:
         raise ConfigurationError(f"{record_path}: cannot be read ({exc}); delete it to forget that deployment") from None
+    if not isinstance(record, dict) or "project" not in record:
+        target = record.get("target") if isinstance(record, dict) else None
+        raise ConfigurationError(f"{record_path} records a deployment that is not --target compose; destroy it with --target {target or 'its own target'}")
     project = str(record["project"])
     engine = detect_engine()
     removed = [f"{kind} {item[:12] if kind == 'container' else item}" for kind, item in labelled(engine, project)]

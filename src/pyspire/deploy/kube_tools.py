@@ -34,7 +34,13 @@ class ClusterUnreachable(ConfigurationError):
     """The cluster of the kubeconfig did not answer: nothing was built or installed."""
 
 
-def find_tool(name: str, environ: dict[str, str] | None = None) -> str:
+#: What an error before a deploy does anything says happened.
+NOTHING_DONE = "nothing was built or installed"
+#: The same before a destroy does anything.
+NOTHING_REMOVED = "nothing was removed (the record stays: run destroy again once fixed)"
+
+
+def find_tool(name: str, environ: dict[str, str] | None = None, nothing: str = NOTHING_DONE) -> str:
     """The path of ``helm`` or ``kubectl``; :class:`ConfigurationError` naming the fix."""
     environ = dict(os.environ) if environ is None else environ
     variable = f"PYSPIRE_{name.upper()}"
@@ -46,7 +52,7 @@ def find_tool(name: str, environ: dict[str, str] | None = None) -> str:
     found = shutil.which(name, path=environ.get("PATH"))
     if found is None:
         raise ConfigurationError(
-            f"{name} is not on PATH: {INSTALL[name]}, or set {variable} to its path; nothing was built or installed"
+            f"{name} is not on PATH: {INSTALL[name]}, or set {variable} to its path; {nothing}"
         )
     return found
 
@@ -103,7 +109,7 @@ class KubeTarget:
         done = self.run_kubectl("config", "current-context")
         return done.stdout.strip() or None if done.returncode == 0 else None
 
-    def check_reachable(self) -> None:
+    def check_reachable(self, nothing: str = NOTHING_DONE) -> None:
         """The API server answers, else :class:`ClusterUnreachable` naming the kubeconfig, the
         context, the server and what kubectl said."""
         done = self.run_kubectl("get", "--raw", "/version", f"--request-timeout={REQUEST_TIMEOUT}s", timeout=REQUEST_TIMEOUT + 15)
@@ -115,7 +121,7 @@ class KubeTarget:
         context = f", context {self.context}" if self.context else ""
         raise ClusterUnreachable(
             f"the cluster of {self.kubeconfig_described()}{context} (server {server}) does not answer: {said}; "
-            "start it, or choose another with --kubeconfig/--context; nothing was built or installed"
+            f"start it, or choose another with --kubeconfig/--context; {nothing}"
         )
 
     def namespace_exists(self) -> bool:

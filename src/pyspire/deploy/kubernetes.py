@@ -43,7 +43,7 @@ from pyspire.deploy.images import (
     remove_local,
 )
 from pyspire.deploy.kube_status import INSTANCE_LABEL, Workload, pod_problems, workloads
-from pyspire.deploy.kube_tools import KubeTarget, find_tool, last_lines
+from pyspire.deploy.kube_tools import NOTHING_REMOVED, KubeTarget, find_tool, last_lines
 from pyspire.deploy.package_index import index_build_args
 from pyspire.deploy.values import input_values
 from pyspire.extensions import ConfigurationError, write_atomic
@@ -316,9 +316,10 @@ def destroy(out_dir: Path, report: Report, *, keep_volumes: bool = False) -> lis
         return []
     namespace = str(record["namespace"])
     release = str(record["release"])
-    target = KubeTarget(find_tool("helm"), find_tool("kubectl"), namespace, record.get("kubeconfig"), record.get("context"))
+    helm, kubectl = find_tool("helm", nothing=NOTHING_REMOVED), find_tool("kubectl", nothing=NOTHING_REMOVED)
+    target = KubeTarget(helm, kubectl, namespace, record.get("kubeconfig"), record.get("context"))
     removed: list[str] = []
-    target.check_reachable()
+    target.check_reachable(NOTHING_REMOVED)
     report("", f"helm uninstall {release} in namespace {namespace}")
     done = subprocess.run(
         target.helm_command("uninstall", release, "-n", namespace, "--wait", "--timeout", "300s"),
