@@ -89,21 +89,21 @@ def workloads(target: KubeTarget, release: str) -> list[Workload] | None:
 def pod_problems(target: KubeTarget, release: str) -> list[str]:
     """``pod NAME: why`` for each pod of the release that is not ready and not finished."""
     found = target.get_json("pods", "-l", selector(release)) or {}
-    problems: list[str] = []
-    for pod in found.get("items") or []:
-        name = (pod.get("metadata") or {}).get("name")
-        status = pod.get("status") or {}
-        if status.get("phase") == "Succeeded":
-            continue
-        conditions = _conditions(pod)
-        if (conditions.get("Ready") or {}).get("status") == "True":
-            continue
-        why = _container_reason(status)
-        scheduled = conditions.get("PodScheduled") or {}
-        if why is None and scheduled.get("status") == "False":
-            why = f"{scheduled.get('reason')}: {scheduled.get('message')}"
-        problems.append(f"pod {name}: {why or status.get('phase') or 'not ready'}")
-    return problems
+    return [problem for pod in found.get("items") or [] if (problem := pod_problem(pod)) is not None]
+
+
+def pod_problem(pod: Mapping[str, Any]) -> str | None:
+    """``pod NAME: why`` for a pod of ``kubectl get -o json`` that is neither ready nor finished."""
+    name = (pod.get("metadata") or {}).get("name")
+    status = pod.get("status") or {}
+    conditions = _conditions(pod)
+    if status.get("phase") == "Succeeded" or (conditions.get("Ready") or {}).get("status") == "True":
+        return None
+    why = _container_reason(status)
+    scheduled = conditions.get("PodScheduled") or {}
+    if why is None and scheduled.get("status") == "False":
+        why = f"{scheduled.get('reason')}: {scheduled.get('message')}"
+    return f"pod {name}: {why or status.get('phase') or 'not ready'}"
 
 
 def _container_reason(status: Mapping[str, Any]) -> str | None:
