@@ -184,3 +184,16 @@ def test_destroy_of_a_kubernetes_deployment_with_the_compose_target_is_refused_n
     (folder / "deployment.json").write_text(json.dumps({"target": "kubernetes", "release": "web", "namespace": "web"}))
     done = pyspire("destroy", "--target", "compose", "-o", str(folder))
     assert done.returncode == 2 and "destroy it with --target kubernetes" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_deploying_another_release_or_namespace_from_a_folder_holding_one_is_refused_naming_destroy(tmp_path: Path) -> None:
+    apphost = write_app(tmp_path / "web", f'builder.add_container("web", "{BUSYBOX}")\n')
+    folder = tmp_path / "deploy"
+    folder.mkdir()
+    record = {"target": "kubernetes", "release": "web", "namespace": "web", "kubeconfig": None, "context": None}
+    (folder / "deployment.json").write_text(json.dumps(record))  # what an earlier deploy from there recorded
+    done = pyspire("deploy", "--target", "kubernetes", "-o", str(folder), "--namespace", "other", str(apphost), env=tools_env())
+    assert done.returncode == 2, done.stdout + done.stderr
+    message = " ".join(done.stderr.split())
+    assert "holds the deployment of release web in namespace web" in message and "pyspire destroy --target kubernetes" in message
+    assert sorted(p.name for p in folder.iterdir()) == ["deployment.json"]

@@ -230,9 +230,15 @@ def deploy(
     own_arguments = build_arguments(resources, list(files.builds), filled.inputs)
     if kubeconfig is not None and not kubeconfig.is_file():
         raise ConfigurationError(f"--kubeconfig {kubeconfig}: no such file; nothing was built or installed")
-    target.check_reachable()
     earlier = _record(out_dir) or {}
-    created_namespace = bool(earlier.get("created_namespace")) if earlier.get("namespace") == namespace else False
+    if earlier and (earlier.get("release"), earlier.get("namespace")) != (release, namespace):
+        raise ConfigurationError(
+            f"{out_dir} holds the deployment of release {earlier.get('release')} in namespace {earlier.get('namespace')}; "
+            f"destroy it first (pyspire destroy --target kubernetes -o {out_dir}) or deploy from another folder with -o; "
+            "nothing was built or installed"
+        )
+    target.check_reachable()
+    created_namespace = bool(earlier.get("created_namespace"))
     if not target.namespace_exists():
         created_namespace = True
     current = target.current_context()
