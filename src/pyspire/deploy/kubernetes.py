@@ -26,6 +26,7 @@ import json
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -286,14 +287,18 @@ def install(
         "--wait", "--wait-for-jobs", "--timeout", f"{int(timeout)}s", "-f", str(values),
     )  # fmt: skip
     shown: dict[str, str] = {}
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as helm:
-        while True:
-            try:
-                helm.wait(timeout=POLL)
-                break
-            except subprocess.TimeoutExpired:
-                _show(workloads(target, release), shown, report)
-        out, err = helm.communicate()
+    # helm's output goes to files, not pipes: nobody reads a pipe while the workloads are polled
+    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
+        with subprocess.Popen(command, stdout=out_file, stderr=err_file, text=True) as helm:
+            while True:
+                try:
+                    helm.wait(timeout=POLL)
+                    break
+                except subprocess.TimeoutExpired:
+                    _show(workloads(target, release), shown, report)
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read(), err_file.read()
     final = workloads(target, release)
     _show(final, shown, report)
     if helm.returncode != 0:
