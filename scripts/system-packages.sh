@@ -3,7 +3,9 @@
 set -euo pipefail
 # chromium: the dashboard's browser tests drive it through Playwright (tests/dashboard).
 # gcc, libc6-dev: cgo for kine's SQLite store (scripts/kube-control-plane.sh).
-packages=(procps podman runc busybox-static debootstrap chromium gcc libc6-dev)
+# docker-registry: the CNCF distribution registry the Kubernetes deploy tests push images to
+# (started by the tests on a loopback port, never as the package's service).
+packages=(procps podman runc busybox-static debootstrap chromium gcc libc6-dev docker-registry)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

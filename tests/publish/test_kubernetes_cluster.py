@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integrations.k3s.cluster import Cluster, ensure_images, podman, unique
+from tests.integrations.k3s.cluster import Cluster, server_on_own_network
 from tests.integrations.k3s.tools import kubectl_binary
 from tests.publish.charts import helm, required_settings
 from tests.publish.trees import copy_example, publish_cli
@@ -21,16 +21,8 @@ pytestmark = [pytest.mark.containers, pytest.mark.timeout(300)]
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
     """A Ready server of the k3s tests' image on a network of its own (removed by name)."""
-    ensure_images()
-    network = unique("net")
-    podman("network", "create", network)
-    server = Cluster(network, server_args=["--disable", "traefik"])
-    try:
-        server.start()
+    with server_on_own_network("--disable", "traefik") as server:
         yield server
-    finally:
-        server.close()
-        podman("network", "rm", "-f", network, check=False)
 
 
 def apply(cluster: Cluster, manifests: str, *flags: str) -> subprocess.CompletedProcess[str]:

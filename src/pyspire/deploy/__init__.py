@@ -7,6 +7,10 @@
 podman-compose, whichever engine answers, returning once every service runs. ``destroy`` removes
 the project's containers, network, volumes and the images built for it. See
 ``docs/publish.md``, "Deploy and destroy".
+
+``--target kubernetes`` (:mod:`pyspire.deploy.kubernetes`) publishes the Helm chart instead,
+pushes the built images to a registry and installs the release with ``helm upgrade --install``;
+its destroy uninstalls it. It is imported from there (it needs helm and kubectl, not Compose).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from pyspire.deploy.engine import ComposeEngine, detect_engine
-from pyspire.deploy.errors import DeployFailed
+from pyspire.deploy.errors import DeployFailed, mask
 from pyspire.deploy.ordering import start_in_order
 from pyspire.deploy.package_index import index_build_args
 from pyspire.deploy.status import Container, containers, log_tail, project_filter, run_pending_checks
@@ -100,12 +100,6 @@ def _tag(engine: ComposeEngine, source: str, target: str) -> None:
         raise DeployFailed(f"tagging the image {source} as {target} failed: {done.stderr.strip()}")
 
 
-def _mask(text: str, secrets: Sequence[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
-
-
 def _compose(
     engine: ComposeEngine, project: str, out_dir: Path, args: Sequence[str], secrets: Sequence[str], what: str
 ) -> None:
@@ -115,7 +109,7 @@ def _compose(
     )
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
-        raise DeployFailed(f"{what} failed ({engine.name} compose exited {done.returncode}):\n{_mask(tail, secrets)}")
+        raise DeployFailed(f"{what} failed ({engine.name} compose exited {done.returncode}):\n{mask(tail, secrets)}")
 
 
 def ports_override(ports: Mapping[str, int], document: Mapping[str, object]) -> str:
@@ -259,7 +253,7 @@ def wait_until_up(
 
 
 def _fail(engine: ComposeEngine, service: str, container: Container, what: str, secrets: Sequence[str]) -> None:
-    tail = _mask(log_tail(engine, container), secrets)
+    tail = mask(log_tail(engine, container), secrets)
     raise DeployFailed(f"service {service} {what} (container {container.name}); the end of its log:\n{tail or '(nothing printed)'}")
 
 
@@ -273,6 +267,9 @@ def destroy(out_dir: Path, report: Report) -> list[str]:
         return []
     except (OSError, ValueError) as exc:
         raise ConfigurationError(f"{record_path}: cannot be read ({exc}); delete it to forget that deployment") from None
+    if not isinstance(record, dict) or "project" not in record:
+        target = record.get("target") if isinstance(record, dict) else None
+        raise ConfigurationError(f"{record_path} records a deployment that is not --target compose; destroy it with --target {target or 'its own target'}")
     project = str(record["project"])
     engine = detect_engine()
     removed = [f"{kind} {item[:12] if kind == 'container' else item}" for kind, item in labelled(engine, project)]

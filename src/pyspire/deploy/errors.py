@@ -30,3 +30,11 @@ class NoComposeEngine(PermanentError):
 class DeployFailed(PermanentError):
     """A step of the deployment failed: the engine's words, or a service that did not come up
     with the end of its log (never a secret value: those are masked)."""
+
+
+def mask(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with every secret value replaced by ``***`` (an engine or helm echoes values in
+    some errors); the longest first, so a secret containing another is masked whole."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text

@@ -49,20 +49,29 @@ def _blank_variables(text: str) -> list[str]:
     return [m.group(1) for line in text.splitlines() if (m := _ASSIGNMENT.match(line)) and m.group(2) == ""]
 
 
-def fill_env(
-    published: str,
-    resources: Sequence[Resource],
-    app_dir: Path,
-    env_path: Path,
-    earlier: Mapping[str, str],
-    environ: Mapping[str, str] | None = None,
-) -> FilledEnv:
-    """``published`` (the ``.env`` text ``pyspire publish`` rendered) with every input given its
-    value; ``earlier``: the values of the ``.env`` already in the deployment's folder. :class:`MissingInputs`
-    when one stays blank."""
+@dataclass(frozen=True)
+class InputValues:
+    """Each input of the model (by its variable) with the value ``pyspire run`` would give it,
+    which of them are secret, and what stays without one (each with where to set it)."""
+
+    values: dict[str, str]
+    secret_variables: frozenset[str]
+    missing: list[str]
+
+    @property
+    def secrets(self) -> list[str]:
+        return [self.values[v] for v in self.values if v in self.secret_variables and self.values[v]]
+
+
+def input_values(
+    resources: Sequence[Resource], app_dir: Path, earlier: Mapping[str, str], environ: Mapping[str, str] | None = None
+) -> InputValues:
+    """The value of every parameter and connection string, from the sources ``pyspire run`` reads;
+    ``earlier``: values an earlier deploy kept (by variable), for generated ones nobody supplied.
+    Target-neither: Compose writes them into ``.env``, Kubernetes into a values file."""
     configuration = Configuration(app_dir, environ)
     values: dict[str, str] = {}
-    secrets: list[str] = []
+    secret: set[str] = set()
     missing: list[str] = []
     for resource in resources:
         if not isinstance(resource, ConfiguredValueResource):
@@ -78,7 +87,23 @@ def fill_env(
             continue
         values[variable] = value
         if resource.secret:
-            secrets.append(value)
+            secret.add(variable)
+    return InputValues(values, frozenset(secret), missing)
+
+
+def fill_env(
+    published: str,
+    resources: Sequence[Resource],
+    app_dir: Path,
+    env_path: Path,
+    earlier: Mapping[str, str],
+    environ: Mapping[str, str] | None = None,
+) -> FilledEnv:
+    """``published`` (the ``.env`` text ``pyspire publish`` rendered) with every input given its
+    value; ``earlier``: the values of the ``.env`` already in the deployment's folder. :class:`MissingInputs`
+    when one stays blank."""
+    found = input_values(resources, app_dir, earlier, environ)
+    values, missing, secrets = found.values, list(found.missing), found.secrets
     lines = []
     for line in published.splitlines(keepends=True):
         matched = _ASSIGNMENT.match(line.rstrip("\n"))

@@ -36,7 +36,7 @@ from pyspire.publish.helm_workloads import (
     workload_kind,
 )
 from pyspire.publish.helm_yaml import dump
-from pyspire.publish.output import PublishedFiles
+from pyspire.publish.output import ImageBuild, PublishedFiles
 from pyspire.publish.plan import PublishedResource, PublishPlan
 from pyspire.publish.postgres_init import database_init
 
@@ -75,6 +75,9 @@ class KubernetesTarget:
                 dockerfile = dockerfiles.setdefault((entry.build.context, image.dockerfile), f"images/{name}/Dockerfile")
                 files.add(dockerfile, image.dockerfile)
                 files.add(f"{dockerfile}.dockerignore", image.dockerignore)
+            if entry.build is not None:
+                path = out_dir / dockerfile if dockerfile else entry.build.dockerfile or entry.build.context / "Dockerfile"
+                files.builds[name] = ImageBuild(entry.build.context, path, entry.build.stage)
             built.append((entry, dockerfile))
             if name in parts:
                 _templates(ctx, entry, parts[name], files)

@@ -18,6 +18,17 @@ class PublishWriteError(ConfigurationError):
     """A file of the output could not be written (a path that is a file, a full disk)."""
 
 
+@dataclass(frozen=True)
+class ImageBuild:
+    """How a service's image is built (absolute paths; a generated Dockerfile is under the output
+    folder once written): what ``pyspire deploy`` builds when the published files do not say it
+    in a form an engine reads (a Helm chart only comments on it)."""
+
+    context: Path
+    dockerfile: Path
+    stage: str | None = None
+
+
 @dataclass
 class PublishedFiles:
     """Relative path (with ``/``) → content, which files are private, and notes for the user."""
@@ -26,6 +37,8 @@ class PublishedFiles:
     private: set[str] = field(default_factory=set)
     #: What the user should know about this publish (values kept from an earlier one).
     notes: list[str] = field(default_factory=list)
+    #: Service → how its image is built, for the services the target knows are built (not written).
+    builds: dict[str, ImageBuild] = field(default_factory=dict)
 
     def add(self, path: str, text: str, *, private: bool = False) -> None:
         self.contents[path] = text
@@ -33,7 +46,7 @@ class PublishedFiles:
             self.private.add(path)
 
     def sorted(self) -> PublishedFiles:
-        return PublishedFiles(dict(sorted(self.contents.items())), set(self.private), list(self.notes))
+        return PublishedFiles(dict(sorted(self.contents.items())), set(self.private), list(self.notes), dict(self.builds))
 
     def write(self, out_dir: Path) -> list[Path]:
         """Write every file under ``out_dir``; the paths written, in order."""

@@ -13,7 +13,8 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +215,21 @@ class Cluster:
 
     def ready_nodes(self) -> list[str]:
         return [name for name, ready in self.nodes().items() if ready]
+
+
+@contextmanager
+def server_on_own_network(*server_args: str) -> Iterator[Cluster]:
+    """A Ready server on a network of its own, both removed by name afterwards."""
+    ensure_images()
+    network = unique("net")
+    podman("network", "create", network)
+    server = Cluster(network, server_args=list(server_args))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+        podman("network", "rm", "-f", network, check=False)
 
 
 def wait_for(what: str, check: Any, timeout: float = 60, interval: float = 0.2) -> Any:
