@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import TypeAlias
 
+from pyspire.errors import TemporaryError
+
 VERSION = 3
 FLAG_FIN = 0x01
 #: The most a frame's length field can say (24 bits).
@@ -75,7 +77,7 @@ class RstStatus(IntEnum):
     FRAME_TOO_LARGE = 11
 
 
-class SpdyError(ValueError):
+class SpdyError(TemporaryError, ValueError):
     """Bytes that are not SPDY/3.1 as spdystream writes it (the tunnel cannot go on after one)."""
 
 

@@ -13,6 +13,8 @@ SPDY. Sending, the handshake, close and pong frames stay wsproto's.
 
 from __future__ import annotations
 
+from pyspire.errors import TemporaryError
+
 OP_CONTINUATION = 0x0
 OP_TEXT = 0x1
 OP_BINARY = 0x2
@@ -21,7 +23,7 @@ OP_PING = 0x9
 OP_PONG = 0xA
 
 
-class WebSocketFrameError(ValueError):
+class WebSocketFrameError(TemporaryError, ValueError):
     """Bytes that are not websocket frames a server may send on the tunnel."""
 
 
