@@ -1,0 +1,67 @@
+"""``pyspire deploy --target kubernetes`` onto a k3s cluster that a running pyspire app host owns
+(``add_k3s_cluster``, the k3s tests' image): the host kubeconfig pyspire derived for the cluster
+is all the deploy needs; the release's Deployment becomes available and its Secret holds the
+value deploy filled; destroy removes the release and the namespace, and the cluster keeps running
+for its app host."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pyspire import DistributedApplication, testing
+from tests.deploy.helpers import pyspire, write_app
+from tests.deploy.kube import tools_env
+from tests.integrations.k3s.cluster import K3S_IMAGE, ensure_images, podman
+from tests.integrations.k3s.tools import helm_binary, kubectl_binary
+
+pytestmark = [pytest.mark.containers, pytest.mark.timeout(600)]
+
+CLUSTER = "dplk8s"
+CACHE_PASSWORD = "cache-pw-3f9a11c0"
+
+
+def kubectl(kubeconfig: Path, *args: str) -> str:
+    done = subprocess.run([kubectl_binary(), f"--kubeconfig={kubeconfig}", *args], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+async def test_a_k3s_cluster_of_a_running_app_host_is_a_deploy_target_through_the_kubeconfig_pyspire_wrote_for_it(tmp_path: Path) -> None:
+    ensure_images()
+    b = DistributedApplication.create_builder(app_dir=tmp_path / "host")
+    b.add_k3s_cluster(CLUSTER).with_image(K3S_IMAGE).with_image_pull_policy("never").with_stop_grace_period(5)
+    deployed = write_app(tmp_path / "cacheapp", 'builder.add_redis("cache")\n').parent
+    folder = tmp_path / "deploy"
+    async with testing.start(b) as app:
+        await app.wait_for_healthy(CLUSTER, timeout=180)
+        [replica] = app.resource(CLUSTER).replicas
+        assert replica.container_id
+        kubeconfig = tmp_path / "host" / ".pyspire" / "k3s" / CLUSTER / "host" / "kubeconfig.yaml"
+        assert kubeconfig.is_file(), "pyspire writes the host kubeconfig of a healthy cluster"
+
+        env = {**tools_env(), "Parameters__cache-password": CACHE_PASSWORD}
+        args = ("--target", "kubernetes", "-o", str(folder))
+        done = await asyncio.to_thread(
+            pyspire, "deploy", *args, "--kubeconfig", str(kubeconfig), "--timeout", "120", str(deployed), env=env, timeout=400
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "cache" in done.stdout and "available" in done.stdout
+        assert CACHE_PASSWORD not in done.stdout + done.stderr
+        namespace = json.loads((folder / "deployment.json").read_text())["namespace"]
+        deployment = json.loads(kubectl(kubeconfig, "-n", namespace, "get", "deployment", "cache", "-o", "json"))
+        assert deployment["status"].get("availableReplicas") == 1
+        secret = json.loads(kubectl(kubeconfig, "-n", namespace, "get", "secret", "cache-secret", "-o", "json"))
+        assert CACHE_PASSWORD in {base64.b64decode(v).decode() for v in secret["data"].values()}
+
+        gone = await asyncio.to_thread(pyspire, "destroy", *args, env=env, timeout=300)
+        assert gone.returncode == 0, gone.stdout + gone.stderr
+        releases = subprocess.run([helm_binary(), f"--kubeconfig={kubeconfig}", "list", "-A", "-q"], capture_output=True, text=True, timeout=60)
+        assert releases.returncode == 0 and releases.stdout.strip() == ""
+        assert f"namespace/{namespace}" not in kubectl(kubeconfig, "get", "namespaces", "-o", "name").split()
+        assert podman("inspect", "--format", "{{.State.Running}}", replica.container_id).strip() == "true", "the cluster is its app host's"
