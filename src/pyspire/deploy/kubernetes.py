@@ -266,6 +266,7 @@ def deploy(
             _write_record(out_dir, record)
     document = {**filled.document, "services": {service: {"image": image} for service, image in made.values.items()}}
     write_atomic(out_dir / VALUES_FILE, (_VALUES_HEADER + yaml.safe_dump(document, sort_keys=False)).encode())
+    fetch_dependencies(target, chart_dir, report)
     states = install(target, release, chart_dir, out_dir / VALUES_FILE, report, timeout, filled.secrets)
     status = target.helm_command("status", release, "-n", namespace, "-o", "json")
     shown = subprocess.run(status, capture_output=True, text=True, timeout=60, check=False)
@@ -274,6 +275,19 @@ def deploy(
     if made.pushed:
         result.notes.append(f"images pushed to {parsed.address if parsed else ''}; the cluster's nodes must reach it under that name")
     return result
+
+
+def fetch_dependencies(target: KubeTarget, chart_dir: Path, report: Report) -> None:
+    """``helm dependency build`` when the chart names charts of a repository (the Helm releases of
+    the app's k3s clusters; a local one is already in ``charts/``): helm install needs them there."""
+    chart = yaml.safe_load((chart_dir / "Chart.yaml").read_text()) or {}
+    fetched = [d["alias"] for d in chart.get("dependencies") or [] if d.get("repository")]
+    if not fetched:
+        return
+    report("", f"fetching the charts of {', '.join(fetched)} (helm dependency build)")
+    done = subprocess.run([target.helm, "dependency", "build", str(chart_dir)], capture_output=True, text=True, timeout=600, check=False)
+    if done.returncode != 0:
+        raise DeployFailed(f"helm dependency build could not fetch the charts of {', '.join(fetched)}: {last_lines(done.stderr or done.stdout)}")
 
 
 def install(

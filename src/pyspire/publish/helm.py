@@ -21,6 +21,7 @@ from pyspire.publish.compose_context import configured_input
 from pyspire.publish.dockerfiles import generated_image
 from pyspire.publish.errors import PublishError
 from pyspire.publish.helm_chart import HELMIGNORE, chart_name, chart_yaml, helpers, values_yaml
+from pyspire.publish.helm_dependencies import chart_dependencies, dependencies_values
 from pyspire.publish.helm_values import HelmInputs, HelmRenderContext, split
 from pyspire.publish.helm_workloads import (
     ChartContext,
@@ -85,12 +86,19 @@ class KubernetesTarget:
             owner = ctx.volume_users.get(volume, [volume])[0]
             files.add(f"templates/{owner}/pvc-{volume}.yaml", HEADER + dump(shared_claim(ctx, volume)))
         ctx.problems.extend(inputs.problems)
+        dependencies = chart_dependencies(plan, ctx.problems)
         if ctx.problems:
             raise PublishError(self.name, ctx.problems)
         volumes = sorted(ctx.volume_users)
-        files.add("Chart.yaml", chart_yaml(chart))
+        files.add("Chart.yaml", chart_yaml(chart, [dependency.entry for dependency in dependencies]))
         jobs = frozenset(e.resource.name for e, _ in built if workload_kind(e, ctx) == "Job")
-        files.add("values.yaml", values_yaml(built, inputs.inputs, volumes, chart, out_dir, jobs))
+        values = values_yaml(built, inputs.inputs, volumes, chart, out_dir, jobs) + dependencies_values(dependencies)
+        files.add("values.yaml", values)
+        for dependency in dependencies:
+            for relative, text in dependency.files.items():
+                files.add(relative, text)
+        if any(dependency.fetched for dependency in dependencies):
+            files.notes.append(f"the chart has dependencies to fetch: helm dependency build {out_dir} (pyspire deploy runs it)")
         files.add("templates/_helpers.tpl", helpers(chart))
         files.add(".helmignore", HELMIGNORE)
         blank = [i.variable for i in inputs.inputs if i.secret or i.default is None]

@@ -36,8 +36,8 @@ def chart_name(name: str) -> str:
     return cleaned or "app"
 
 
-def chart_yaml(name: str) -> str:
-    document = {
+def chart_yaml(name: str, dependencies: Sequence[Mapping[str, str]] = ()) -> str:
+    document: dict[str, Any] = {
         "apiVersion": "v2",
         "name": name,
         "description": f"The {name} app, published by pyspire from its apphost.py.",
@@ -45,6 +45,8 @@ def chart_yaml(name: str) -> str:
         "version": CHART_VERSION,
         "appVersion": APP_VERSION,
     }
+    if dependencies:
+        document["dependencies"] = [dict(dependency) for dependency in dependencies]
     return HEADER + _dump(document)
 
 
