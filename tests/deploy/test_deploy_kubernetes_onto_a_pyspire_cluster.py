@@ -1,14 +1,16 @@
 """``pyspire deploy --target kubernetes`` onto a k3s cluster that a running pyspire app host owns
 (``add_k3s_cluster``, the k3s tests' image): the host kubeconfig pyspire derived for the cluster
 is all the deploy needs; the release's Deployment becomes available and its Secret holds the
-value deploy filled; destroy removes the release and the namespace, and the cluster keeps running
-for its app host."""
+value deploy filled; a Helm release of the deployed app's own k3s cluster is installed as the
+chart's dependency with its values; destroy removes the release and the namespace, and the cluster
+keeps running for its app host."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from tests.integrations.k3s.tools import helm_binary, kubectl_binary
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(600)]
 
 CLUSTER = "dplk8s"
+WEB_CHART = Path(__file__).parents[1] / "integrations" / "k3s" / "charts" / "web"
 CACHE_PASSWORD = "cache-pw-3f9a11c0"
 
 
@@ -32,11 +35,13 @@ def kubectl(kubeconfig: Path, *args: str) -> str:
     return done.stdout
 
 
-async def test_a_k3s_cluster_of_a_running_app_host_is_a_deploy_target_through_the_kubeconfig_pyspire_wrote_for_it(tmp_path: Path) -> None:
+async def test_a_k3s_cluster_of_a_running_app_host_is_a_deploy_target_through_its_kubeconfig_and_helm_releases_deploy_as_subcharts(tmp_path: Path) -> None:
     ensure_images()
     b = DistributedApplication.create_builder(app_dir=tmp_path / "host")
     b.add_k3s_cluster(CLUSTER).with_image(K3S_IMAGE).with_image_pull_policy("never").with_stop_grace_period(5)
-    deployed = write_app(tmp_path / "cacheapp", 'builder.add_redis("cache")\n').parent
+    body = 'builder.add_redis("cache")\nbuilder.add_k3s_cluster("inner").add_helm_release("site", "./charts/web").with_values({"greeting": "deployed"})\n'
+    deployed = write_app(tmp_path / "cacheapp", body).parent
+    shutil.copytree(WEB_CHART, deployed / "charts" / "web")
     folder = tmp_path / "deploy"
     async with testing.start(b) as app:
         await app.wait_for_healthy(CLUSTER, timeout=180)
@@ -56,6 +61,9 @@ async def test_a_k3s_cluster_of_a_running_app_host_is_a_deploy_target_through_th
         namespace = json.loads((folder / "deployment.json").read_text())["namespace"]
         deployment = json.loads(kubectl(kubeconfig, "-n", namespace, "get", "deployment", "cache", "-o", "json"))
         assert deployment["status"].get("availableReplicas") == 1
+        site = json.loads(kubectl(kubeconfig, "-n", namespace, "get", "deployment", "cacheapp", "-o", "json"))  # the web chart names it after the release
+        assert site["spec"]["template"]["metadata"]["annotations"]["pyspire.dev/greeting"] == "deployed"
+        assert site["status"].get("availableReplicas") == 1
         secret = json.loads(kubectl(kubeconfig, "-n", namespace, "get", "secret", "cache-secret", "-o", "json"))
         assert CACHE_PASSWORD in {base64.b64decode(v).decode() for v in secret["data"].values()}
 
