@@ -27,7 +27,7 @@ import yaml
 from pyspire.deploy.engine import ComposeEngine, detect_engine
 from pyspire.deploy.errors import DeployFailed, mask
 from pyspire.deploy.ordering import start_in_order
-from pyspire.deploy.package_index import index_build_args
+from pyspire.deploy.package_index import index_build_args, index_credentials
 from pyspire.deploy.status import Container, containers, log_tail, project_filter, run_pending_checks
 from pyspire.deploy.values import fill_env
 from pyspire.extensions import ConfigurationError, write_atomic
@@ -158,13 +158,15 @@ def deploy(
     built = [name for name, service in document["services"].items() if "build" in service]
     record = {"project": project, "engine": engine.name, "images": [built_image(engine, project, s) for s in built]}
     write_atomic(out_dir / RECORD_FILE, (json.dumps(record, indent=2) + "\n").encode())
-    build_args = [f"--build-arg={k}={v}" for k, v in sorted(index_build_args(environ).items())]
+    index = index_build_args(environ)
+    build_args = [f"--build-arg={k}={v}" for k, v in sorted(index.items())]
     builds = shared_builds(document["services"])
     if builds:  # one build command: each Compose process costs a second or more to start
         for service in built:
             report(service, "building its image")
         first = list(builds)
-        _compose(engine, project, out_dir, ["build", *build_args, *first], filled.secrets, f"building the images of {', '.join(first)}")
+        hidden = [*filled.secrets, *index_credentials(index)]
+        _compose(engine, project, out_dir, ["build", *build_args, *first], hidden, f"building the images of {', '.join(first)}")
         for source, sharing in builds.items():
             for service in sharing:
                 _tag(engine, built_image(engine, project, source), built_image(engine, project, service))

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pyspire.deploy.engine import answers
-from pyspire.deploy.errors import DeployFailed, NoComposeEngine
+from pyspire.deploy.errors import DeployFailed, NoComposeEngine, mask
 from pyspire.deploy.kube_tools import last_lines
+from pyspire.deploy.package_index import index_credentials
 from pyspire.extensions import ConfigurationError
 from pyspire.publish.output import ImageBuild
 
@@ -118,13 +119,15 @@ def shared(builds: Mapping[str, ImageBuild], arguments: Mapping[str, Mapping[str
     return {services[0]: services for services in groups.values()}
 
 
-def _run(engine: ImageEngine, args: Sequence[str], what: str) -> str:
+def _run(engine: ImageEngine, args: Sequence[str], what: str, hidden: Sequence[str] = ()) -> str:
+    """The engine's stdout; :class:`DeployFailed` with the end of its output, ``hidden`` masked."""
     try:
         done = subprocess.run([*engine.cli, *args], capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
         raise DeployFailed(f"{what} did not finish in {BUILD_TIMEOUT:.0f} s") from None
     if done.returncode != 0:
-        raise DeployFailed(f"{what} failed ({engine.name} exited {done.returncode}):\n{last_lines(done.stdout + done.stderr)}")
+        tail = mask(last_lines(done.stdout + done.stderr), hidden)
+        raise DeployFailed(f"{what} failed ({engine.name} exited {done.returncode}):\n{tail}")
     return done.stdout
 
 
@@ -152,7 +155,8 @@ def build_and_push(
             report(service, "building its image")
         stage = ["--target", build.stage] if build.stage else []
         what = f"building the image of {', '.join(services)}"
-        _run(engine, ["build", "-t", name, "-f", str(build.dockerfile), *stage, *arguments, str(build.context)], what)
+        hidden = index_credentials(build_args)
+        _run(engine, ["build", "-t", name, "-f", str(build.dockerfile), *stage, *arguments, str(build.context)], what, hidden)
         made.local.append(name)
         image_id = _run(engine, ["image", "inspect", "--format", "{{.Id}}", name], f"reading the id of {name}").strip()
         tag = image_id.removeprefix("sha256:")[:12]

@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from pyspire.publish.dockerfiles import NPM_INDEX_ARGS, UV_INDEX_ARGS
 
@@ -60,3 +61,22 @@ def index_build_args(environ: Mapping[str, str] | None = None) -> dict[str, str]
     if registry and registry != "undefined":
         arguments[NPM_REGISTRY] = registry
     return arguments
+
+
+def index_credentials(arguments: Mapping[str, str]) -> list[str]:
+    """The passwords (and ``user:password`` pairs) inside the index URLs of ``arguments``: a
+    private index's token must not reach a failing build's log tail shown to the user."""
+    found: list[str] = []
+    for value in arguments.values():
+        for url in value.split():
+            try:
+                parts = urlsplit(url)
+                password, username = parts.password, parts.username
+            except ValueError:
+                continue
+            if password:
+                found += [f"{username}:{password}", password] if username else [password]
+            elif username and "@" in parts.netloc:  # a token given as the user name alone
+                found.append(username)
+    return found
+
