@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from pyspire import DistributedApplication, testing
-from tests.deploy.helpers import pyspire, write_app
+from tests.deploy.helpers import BUSYBOX, pyspire, write_app
 from tests.deploy.kube import tools_env
-from tests.integrations.k3s.cluster import K3S_IMAGE, ensure_images, podman
+from tests.integrations.k3s.cluster import HELM_IMAGE, K3S_IMAGE, ensure_images, podman
 from tests.integrations.k3s.tools import helm_binary, kubectl_binary
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(600)]
@@ -73,3 +73,42 @@ async def test_a_k3s_cluster_of_a_running_app_host_is_a_deploy_target_through_it
         assert releases.returncode == 0 and releases.stdout.strip() == ""
         assert f"namespace/{namespace}" not in kubectl(kubeconfig, "get", "namespaces", "-o", "name").split()
         assert podman("inspect", "--format", "{{.State.Running}}", replica.container_id).strip() == "true", "the cluster is its app host's"
+
+
+OWN_APPHOST = f"""
+from pyspire import DistributedApplication
+
+builder = DistributedApplication.create_builder()
+k8s = builder.add_k3s_cluster("selfk8s").with_image("{K3S_IMAGE}").with_image_pull_policy("never").with_stop_grace_period(5)
+k8s.add_helm_release("site", "./charts/web").with_image("{HELM_IMAGE}").with_values({{"greeting": "from-run"}}).with_timeout("2m")
+builder.add_container("box", "{BUSYBOX}").with_args("sleep", "3600")
+builder.build().run()
+"""
+
+
+async def test_deploy_onto_the_apps_own_running_cluster_by_name_leaves_its_helm_releases_to_pyspire_run(tmp_path: Path) -> None:
+    ensure_images()
+    app_dir = tmp_path / "selfapp"
+    shutil.copytree(WEB_CHART, app_dir / "charts" / "web")
+    (app_dir / "apphost.py").write_text(OWN_APPHOST)
+    folder = tmp_path / "deploy"
+    args = ("--target", "kubernetes", "-o", str(folder))
+    unknown = pyspire("deploy", *args, "--cluster", "nope", str(app_dir), env=tools_env())
+    assert unknown.returncode == 2 and "no k3s cluster of that name; its k3s clusters: selfk8s" in unknown.stderr, unknown.stderr
+    stopped = pyspire("deploy", *args, "--cluster", "selfk8s", str(app_dir), env=tools_env())
+    assert stopped.returncode == 2 and "the cluster does not run" in stopped.stderr and "pyspire run" in stopped.stderr, stopped.stderr
+    assert not (folder / "deployment.json").exists(), "nothing was deployed"
+
+    async with testing.start(str(app_dir / "apphost.py")) as app:
+        await app.wait_for_resource("site", state="Finished", timeout=240)
+        done = await asyncio.to_thread(pyspire, "deploy", *args, "--cluster", "selfk8s", "--timeout", "120", str(app_dir), env=tools_env(), timeout=400)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "left out: pyspire run installs this Helm release" in done.stdout
+        kubeconfig = app_dir / ".pyspire" / "k3s" / "selfk8s" / "host" / "kubeconfig.yaml"
+        box = json.loads(kubectl(kubeconfig, "-n", "selfapp", "get", "deployment", "box", "-o", "json"))
+        assert box["status"].get("availableReplicas") == 1
+        names = kubectl(kubeconfig, "-n", "selfapp", "get", "deployments", "-o", "name").split()
+        assert names == ["deployment.apps/box"], "the web chart's Deployment is pyspire run's, not installed again"
+        assert "deployment.apps/site" in kubectl(kubeconfig, "-n", "default", "get", "deployments", "-o", "name").split()
+        gone = await asyncio.to_thread(pyspire, "destroy", *args, env=tools_env(), timeout=300)
+        assert gone.returncode == 0, gone.stdout + gone.stderr

@@ -63,6 +63,10 @@ def parse_ports(given: tuple[str, ...]) -> dict[str, int]:
     help="kubernetes: push the built images there (plain HTTP for a loopback one); the cluster pulls them from it.",
 )
 @click.option("--kubeconfig", default=None, type=click.Path(dir_okay=False, path_type=Path), help="kubernetes: the kubeconfig (default: kubectl's).")
+@click.option(
+    "--cluster", default=None, metavar="NAME",
+    help="kubernetes: the app's own k3s cluster NAME (running under pyspire run) instead of a kubeconfig.",
+)
 @click.option("--context", "kube_context", default=None, help="kubernetes: the kubeconfig's context (default: its current one).")
 @click.option("--namespace", default=None, help="kubernetes: the namespace (default: the app's name; created when missing).")
 @click.option("--release", default=None, help="kubernetes: the Helm release's name (default: the app's name).")
@@ -76,6 +80,7 @@ def deploy(
     timeout: float,
     registry: str | None,
     kubeconfig: Path | None,
+    cluster: str | None,
     kube_context: str | None,
     namespace: str | None,
     release: str | None,
@@ -90,7 +95,7 @@ def deploy(
     helm upgrade --install on the kubeconfig's cluster (helm and kubectl on PATH)."""
     err = stderr_console()
     host_ports = parse_ports(ports)
-    kube_options = {"--registry": registry, "--kubeconfig": kubeconfig, "--context": kube_context,
+    kube_options = {"--registry": registry, "--kubeconfig": kubeconfig, "--cluster": cluster, "--context": kube_context,
                     "--namespace": namespace, "--release": release, "--name": name}  # fmt: skip
     misplaced = [option for option, value in kube_options.items() if value is not None] if target == "compose" else []
     if target == "kubernetes" and host_ports:
@@ -116,6 +121,7 @@ def deploy(
                 released = deploy_chart(
                     app.model.resources, app_dir, folder, report, registry=registry, kubeconfig=kubeconfig,
                     context=kube_context, namespace=namespace, release=release, name=name, timeout=timeout,
+                    cluster=cluster,
                 )  # fmt: skip
             else:
                 from pyspire.deploy import deploy as deploy_app

@@ -48,7 +48,10 @@ from pyspire.deploy.kube_tools import NOTHING_REMOVED, KubeTarget, find_tool, la
 from pyspire.deploy.package_index import index_build_args
 from pyspire.deploy.values import input_values
 from pyspire.extensions import ConfigurationError, write_atomic
+from pyspire.integrations.k3s import HelmReleaseResource, K3sClusterResource
+from pyspire.integrations.k3s.paths import cluster_paths
 from pyspire.model.containers import BuildArgAnnotation
+from pyspire.model.relationships import parent_of
 from pyspire.model.resource import Resource
 from pyspire.model.resources import ConfiguredValueResource
 from pyspire.publish import render
@@ -208,12 +211,19 @@ def deploy(
     name: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     environ: Mapping[str, str] | None = None,
+    cluster: str | None = None,
 ) -> KubernetesDeployResult:
     """Publish the chart into ``out_dir``, build and push its images, install or upgrade the
-    release and wait until its workloads are up; see the module's docstring."""
+    release and wait until its workloads are up; see the module's docstring. ``cluster``: a k3s
+    cluster of the app itself as the target (:func:`own_cluster`)."""
     out_dir = out_dir.resolve()
     chart_dir = out_dir / CHART_DIR
     files = render(resources, app_dir, "kubernetes", chart_dir, name)
+    installed_by_run: list[str] = []
+    if cluster is not None:
+        if kubeconfig is not None:
+            raise ConfigurationError("--cluster and --kubeconfig both name the cluster: give one; nothing was built or installed")
+        kubeconfig, installed_by_run = own_cluster(resources, app_dir, cluster)
     chart = chart_name(name or app_dir.resolve().name)
     release = _check_name(release or chart, "--release", 53)
     namespace = _check_name(namespace or chart, "--namespace", 63)
@@ -265,6 +275,9 @@ def deploy(
             record["pushed"] = sorted(set(record["pushed"]) | set(made.pushed))
             _write_record(out_dir, record)
     document = {**filled.document, "services": {service: {"image": image} for service, image in made.values.items()}}
+    for alias in installed_by_run:  # pyspire run installs these into that cluster itself
+        document[alias] = {"enabled": False}
+        report(alias, "left out: pyspire run installs this Helm release into the cluster itself")
     write_atomic(out_dir / VALUES_FILE, (_VALUES_HEADER + yaml.safe_dump(document, sort_keys=False)).encode())
     fetch_dependencies(target, chart_dir, report)
     states = install(target, release, chart_dir, out_dir / VALUES_FILE, report, timeout, filled.secrets)
@@ -275,6 +288,29 @@ def deploy(
     if made.pushed:
         result.notes.append(f"images pushed to {parsed.address if parsed else ''}; the cluster's nodes must reach it under that name")
     return result
+
+
+def own_cluster(resources: Sequence[Resource], app_dir: Path, name: str) -> tuple[Path, list[str]]:
+    """The host kubeconfig pyspire writes for the app's k3s cluster ``name`` while it runs, and the
+    Helm releases of that cluster (``pyspire run`` installs them there: the chart must not install
+    them again); a :class:`ConfigurationError` naming the fix when there is no such cluster or it
+    does not run."""
+    clusters = [resource.name for resource in resources if isinstance(resource, K3sClusterResource)]
+    if name not in clusters:
+        known = f"its k3s clusters: {', '.join(clusters)}" if clusters else "it has none (add_k3s_cluster)"
+        raise ConfigurationError(f"--cluster {name}: the app has no k3s cluster of that name; {known}; nothing was built or installed")
+    kubeconfig = cluster_paths(app_dir, name).host_kubeconfig
+    if not kubeconfig.is_file():
+        raise ConfigurationError(
+            f"--cluster {name}: the cluster does not run (no {kubeconfig}); start it with pyspire run "
+            "(with_lifetime('persistent') keeps it running after the app host stops); nothing was built or installed"
+        )
+    releases = sorted(
+        resource.name
+        for resource in resources
+        if isinstance(resource, HelmReleaseResource) and (parent := parent_of(resource)) is not None and parent.name == name
+    )
+    return kubeconfig, releases
 
 
 def fetch_dependencies(target: KubeTarget, chart_dir: Path, report: Report) -> None:
