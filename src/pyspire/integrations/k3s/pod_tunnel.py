@@ -74,6 +74,8 @@ TUNNEL_SUBPROTOCOL = "SPDY/3.1+portforward.k8s.io"
 PING_PERIOD = 10.0
 #: Bytes received for one connection and not yet taken by it, before the tunnel stops reading.
 STREAM_BUFFER = 1 << 20
+#: How long a connection that got no byte waits for the error stream once its data stream ended.
+ERROR_GRACE = 2.0
 #: The largest data frame sent (a client read is at most this much anyway).
 MAX_DATA_FRAME = READ_SIZE
 
@@ -106,6 +108,7 @@ class TunnelStream:
         self._error_ended = False
         self._tunnel_ended: str | None = None
         self._closed = False
+        self._error_awaited = False
         self.received_data = False
 
     @property
@@ -169,12 +172,27 @@ class TunnelStream:
                 return data
             if self._error and (self._error_ended or self._data_ended):
                 raise PortForwardError(f"{self._target}: {self._error.decode(errors='replace').strip()}")
+            if self._data_ended and not self.received_data and not self._error_awaited:
+                # The kubelet writes why it could not reach the pod's port on the error stream, and
+                # spdystream orders frames within a stream, not across streams: the data stream's
+                # end can overtake that text. kubectl waits for the error stream before it reports a
+                # connection's end; so does a connection that got no byte (a refused one), briefly.
+                self._error_awaited = True
+                await self._error_text_or_end(ERROR_GRACE)
+                continue
             if self._data_ended:
                 if self._tunnel_ended is not None and not self._reset:
                     raise PortForwardError(f"{self._target}: the port-forward tunnel {self._tunnel_ended}")
                 return b""
             self._wake.clear()
             await self._wake.wait()
+
+    async def _error_text_or_end(self, timeout: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while not (self._error or self._error_ended or self._tunnel_ended is not None):
+                    self._wake.clear()
+                    await self._wake.wait()
 
     async def write(self, data: bytes) -> None:
         """Send bytes to the pod on the data stream."""
