@@ -18,7 +18,7 @@ import re
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from pyspire.deploy.engine import ComposeEngine, detect_engine
 from pyspire.deploy.errors import DeployFailed, mask
 from pyspire.deploy.ordering import start_in_order
 from pyspire.deploy.package_index import index_build_args, index_credentials
+from pyspire.deploy.report import Report
 from pyspire.deploy.status import Container, containers, log_tail, project_filter, run_pending_checks
 from pyspire.deploy.values import fill_env
 from pyspire.extensions import ConfigurationError, write_atomic
@@ -46,9 +47,6 @@ DEFAULT_TIMEOUT = 300.0
 
 #: Seconds between two looks at the project's containers while waiting.
 POLL = 0.25
-
-#: Called with a service (or ``""`` for the whole deployment) and what is happening to it.
-Report = Callable[[str, str], None]
 
 
 @dataclass

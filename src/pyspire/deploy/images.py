@@ -18,7 +18,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -26,11 +26,11 @@ from pyspire.deploy.engine import answers
 from pyspire.deploy.errors import DeployFailed, NoComposeEngine, mask
 from pyspire.deploy.kube_tools import last_lines
 from pyspire.deploy.package_index import index_credentials
+from pyspire.deploy.report import Report
 from pyspire.extensions import ConfigurationError
 from pyspire.publish.output import ImageBuild
 
 #: Called with a service (or ``""``) and what is happening to it.
-Report = Callable[[str, str], None]
 #: Seconds a build or a push may take (a cold Python or Node build fetches packages).
 BUILD_TIMEOUT = 1800.0
 

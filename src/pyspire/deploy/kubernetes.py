@@ -27,7 +27,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from pyspire.deploy.images import (
 from pyspire.deploy.kube_status import INSTANCE_LABEL, Workload, pod_problems, workloads
 from pyspire.deploy.kube_tools import NOTHING_REMOVED, KubeTarget, find_tool, last_lines
 from pyspire.deploy.package_index import index_build_args
+from pyspire.deploy.report import Report
 from pyspire.deploy.values import input_values
 from pyspire.extensions import ConfigurationError, write_atomic
 from pyspire.integrations.k3s import HelmReleaseResource, K3sClusterResource
@@ -68,7 +69,6 @@ DEFAULT_TIMEOUT = 300.0
 #: Seconds between two looks at the release's workloads while helm waits.
 POLL = 1.0
 
-Report = Callable[[str, str], None]
 
 _RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _VALUES_HEADER = (

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import io
 import tarfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from pyspire.integrations.k3s import HelmReleaseResource
+from pyspire.integrations.k3s.helm import merge_values
 from pyspire.integrations.k3s.helm_args import HelmRelease
 from pyspire.model.errors import ModelProblem
 from pyspire.publish.plan import PublishPlan
@@ -106,19 +107,8 @@ def _merged_values(release: HelmRelease) -> dict[str, Any]:
         document = yaml.safe_load(Path(path).read_text()) or {}
         if not isinstance(document, dict):
             raise ValueError(f"values file {path} is not a mapping")
-        merged = _merge(merged, document)
-    return _merge(merged, dict(release.values))
-
-
-def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's coalescing of two values documents: mappings merge key by key, the rest is replaced."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+        merged = merge_values(merged, document)
+    return merge_values(merged, dict(release.values))
 
 
 def _chart_folder(folder: Path) -> dict[str, str]:
